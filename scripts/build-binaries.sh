@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Builds the real components the tests run against, from the Go module proxy, into a cache
+# outside the repository keyed by version. Idempotent: a binary already built is kept.
+#
+#   kube-apiserver  k8s.io/kubernetes (wrapper module, staging modules pinned to v0.<minor>.<patch>)
+#   etcd            go.etcd.io/etcd/server/v3 (wrapper module calling etcdmain)
+#   registry        github.com/distribution/distribution/v3/cmd/registry (v3 paginates tags)
+#   crane           github.com/google/go-containerregistry/cmd/crane (benchmark peer only; --with-bench)
+#
+# Environment: TAGPILOT_CACHE (default ~/.cache/tagpilot), GOFLAGS/GOPROXY as usual.
+set -euo pipefail
+
+KUBE_VERSION="${KUBE_VERSION:-v1.34.4}"
+ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
+REGISTRY_VERSION="${REGISTRY_VERSION:-v3.0.0}"
+CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+
+CACHE="${TAGPILOT_CACHE:-$HOME/.cache/tagpilot}"
+BIN="$CACHE/bin"
+WORK="$CACHE/build"
+mkdir -p "$BIN" "$WORK"
+export GOFLAGS="${GOFLAGS:--buildvcs=false} -trimpath"
+export CGO_ENABLED=0
+
+log() { printf '[build-binaries] %s\n' "$*" >&2; }
+
+# build_wrapper NAME OUT MODULE_DIR: go mod tidy + go build in a generated wrapper module.
+build_in() {
+  local dir=$1 out=$2
+  (cd "$dir" && go mod tidy >/dev/null && go build -ldflags='-s -w' -o "$out.tmp" . && mv "$out.tmp" "$out")
+}
+
+build_kube_apiserver() {
+  local out="$BIN/kube-apiserver-$KUBE_VERSION"
+  [[ -x $out ]] && return 0
+  log "building kube-apiserver $KUBE_VERSION (first run only; several minutes)"
+  local dir="$WORK/kube-apiserver-$KUBE_VERSION"
+  rm -rf "$dir" && mkdir -p "$dir"
+  local staging="v0.${KUBE_VERSION#v1.}"
+  # The staging modules k8s.io/<x> are replaced by local paths in k8s.io/kubernetes' own go.mod;
+  # a consumer must pin each of them to the published v0.<minor>.<patch> instead.
+  local gomod
+  gomod=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  {
+    echo "module tagpilot.local/kube-apiserver"
+    echo
+    echo "go 1.24"
+    echo
+    echo "require k8s.io/kubernetes $KUBE_VERSION"
+    echo
+    grep -oE '^[[:space:]]*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" |
+      awk -v v="$staging" '{ print "replace " $1 " => " $1 " " v }'
+  } >"$dir/go.mod"
+  cat >"$dir/main.go" <<'EOF'
+// Command kube-apiserver is the upstream kube-apiserver main, built from the module proxy.
+package main
+
+import (
+	"os"
+	_ "time/tzdata"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() {
+	os.Exit(cli.Run(app.NewAPIServerCommand()))
+}
+EOF
+  build_in "$dir" "$out"
+}
+
+build_etcd() {
+  local out="$BIN/etcd-$ETCD_VERSION"
+  [[ -x $out ]] && return 0
+  log "building etcd $ETCD_VERSION"
+  local dir="$WORK/etcd-$ETCD_VERSION"
+  rm -rf "$dir" && mkdir -p "$dir"
+  printf 'module tagpilot.local/etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" >"$dir/go.mod"
+  cat >"$dir/main.go" <<'EOF'
+// Command etcd is the upstream etcd main, built from the module proxy.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() {
+	etcdmain.Main(os.Args)
+}
+EOF
+  build_in "$dir" "$out"
+}
+
+go_install_to() {
+  local pkg=$1 version=$2 out=$3
+  [[ -x $out ]] && return 0
+  log "building $pkg@$version"
+  local gobin="$WORK/gobin-$(basename "$out")"
+  GOBIN="$gobin" go install -ldflags='-s -w' "$pkg@$version"
+  mv "$gobin/$(basename "$pkg")" "$out"
+  rm -rf "$gobin"
+}
+
+main() {
+  local with_bench=false
+  [[ ${1:-} == --with-bench ]] && with_bench=true
+  command -v go >/dev/null || { log "Go is required (go 1.24 or newer on PATH)"; exit 1; }
+  build_etcd
+  go_install_to github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" "$BIN/registry-$REGISTRY_VERSION"
+  build_kube_apiserver
+  if $with_bench; then
+    go_install_to github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION" "$BIN/crane-$CRANE_VERSION"
+  fi
+  # Stable names for the test support; the versioned files are the cache.
+  ln -sf "kube-apiserver-$KUBE_VERSION" "$BIN/kube-apiserver"
+  ln -sf "etcd-$ETCD_VERSION" "$BIN/etcd"
+  ln -sf "registry-$REGISTRY_VERSION" "$BIN/registry"
+  $with_bench && ln -sf "crane-$CRANE_VERSION" "$BIN/crane"
+  log "binaries ready in $BIN"
+}
+
+main "$@"
