@@ -1,0 +1,60 @@
+import { LineCounter, type ParsedNode, type ParseOptions, parseAllDocuments, type SchemaOptions } from 'yaml';
+import type { ManifestFile, ManifestSet, ParsedDocument, ParsedFile, Problem } from './types.ts';
+
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
+
+/**
+ * Parse options for every manifest. YAML 1.1 like kubectl (go-yaml v2): `0644` is octal, `yes` is a boolean, `<<` merges. Timestamps
+ * stay strings, as they do when kubectl converts YAML to JSON.
+ */
+export const YAML_OPTIONS: ParseOptions & SchemaOptions & { version: '1.1' } = {
+  version: '1.1',
+  merge: true,
+  customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== TIMESTAMP_TAG),
+};
+
+/** Parses one file into its documents; documents with errors become problems and are left out. */
+export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; problems: Problem[] } {
+  const lineCounter = new LineCounter();
+  const problems: Problem[] = [];
+  const documents: ParsedDocument[] = [];
+  const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
+  let docs: ReturnType<typeof parseAllDocuments<ParsedNode, true>>;
+  try {
+    docs = parseAllDocuments<ParsedNode, true>(file.content, { ...YAML_OPTIONS, lineCounter });
+  } catch (error) {
+    // The parser reports bad input as document errors; a throw here is a parser bug, but one file
+    // must not stop the others.
+    problems.push({ path: file.path, line: 1, message: `YAML parser failed: ${String(error)}` });
+    return { parsed: { path: file.path, content: file.content, documents, lineCounter }, problems };
+  }
+  docs.forEach((doc, index) => {
+    const error = doc.errors[0];
+    if (error === undefined) {
+      documents.push({ index, doc });
+      return;
+    }
+    problems.push({
+      path: file.path,
+      line: lineOf(error.pos[0]),
+      message: `document ${index} skipped: ${firstLine(error.message)}`,
+    });
+  });
+  return { parsed: { path: file.path, content: file.content, documents, lineCounter }, problems };
+}
+
+/** Reads every file (multi-document YAML); what does not parse is reported and skipped. */
+export function readManifests(files: readonly ManifestFile[]): ManifestSet {
+  const set: ManifestSet = { files: [], problems: [] };
+  for (const file of files) {
+    const { parsed, problems } = parseManifestFile(file);
+    set.files.push(parsed);
+    set.problems.push(...problems);
+  }
+  return set;
+}
+
+function firstLine(message: string): string {
+  const end = message.indexOf('\n');
+  return end === -1 ? message : message.slice(0, end);
+}
