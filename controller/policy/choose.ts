@@ -1,0 +1,143 @@
+/**
+ * Choosing the tag to run: filter, order, take the top; move only when the top ranks above the
+ * current tag under the same ordering. A current tag that cannot be ordered under the policy
+ * (filtered out, e.g. after a policy change, or without a known build time) loses to the top.
+ * Never downgrade: a current tag that ranks above every candidate (the newer tag vanished from
+ * the registry, or the cache is cold) stays.
+ */
+import { type Candidate, classifyTag, describeRejection } from './candidates.ts';
+import { formatTagFilter } from './filter.ts';
+import {
+  type CreatedLookup,
+  compareRank,
+  compareRankStrict,
+  createdOf,
+  describeKey,
+  type OrderedTag,
+  type ResolvedOrdering,
+  resolveOrdering,
+  toOrdered,
+} from './order.ts';
+import { formatOrdering } from './ordering.ts';
+import type { TagPolicy } from './policy.ts';
+
+/** Why `chooseLatestTag` decided what it did. */
+export type ChooseReason =
+  /** The top candidate ranks above the current tag: update. */
+  | 'Newer'
+  /** The current tag ranks at or above the top candidate: stay. */
+  | 'UpToDate'
+  /** The current tag does not pass the filter or has no build time: the top candidate wins. */
+  | 'CurrentNotOrderable'
+  /** No current tag was given (a dry run): the top candidate wins. */
+  | 'NoCurrentTag'
+  /** No tag passes the filter: no winner. */
+  | 'NoMatchingTag'
+  /** Candidates exist but none has a build time, which newest-build ordering needs: no winner. */
+  | 'MissingMetadata';
+
+/** Input of `chooseLatestTag`. */
+export interface ChooseInput {
+  readonly policy: TagPolicy;
+  /** The output of `filterTags(tags, policy)` for the same policy. */
+  readonly candidates: readonly Candidate[];
+  /** The tag running now; default: none (dry run). */
+  readonly current?: string | undefined;
+  /** Build times, needed for newest-build ordering; include the current tag. Default: none known. */
+  readonly created?: CreatedLookup | undefined;
+}
+
+/** The decision, with enough context for a CLI to explain it. */
+export interface ChooseResult {
+  /** The tag to run: the top candidate, or the current tag when it stays; undefined when no tag qualifies. */
+  readonly tag: string | undefined;
+  /** True when `tag` is set and differs from the current tag. */
+  readonly update: boolean;
+  readonly reason: ChooseReason;
+  /** One sentence for people, e.g. `"1.3.0" ranks above current "1.2.0" (semver, highest first)`. */
+  readonly message: string;
+  /** Number of candidates considered. */
+  readonly candidates: number;
+  /** Candidates skipped because their build time is unknown (newest-build ordering only). */
+  readonly missingMetadata: number;
+}
+
+interface Top {
+  readonly best: OrderedTag | undefined;
+  readonly missing: number;
+}
+
+/** Single linear pass for the maximum: no sort, no re-parsing. */
+function findTop(
+  candidates: readonly Candidate[],
+  ordering: ResolvedOrdering,
+  created: (tag: string) => Date | undefined,
+): Top {
+  let best: OrderedTag | undefined;
+  let missing = 0;
+  for (const candidate of candidates) {
+    const ordered = toOrdered(candidate, ordering, created);
+    if (ordered === undefined) {
+      missing++;
+      continue;
+    }
+    if (best === undefined || compareRankStrict(ordering, ordered, best) > 0) best = ordered;
+  }
+  return { best, missing: ordering.kind === 'newest-build' ? missing : 0 };
+}
+
+type CurrentRank = { readonly ordered: OrderedTag } | { readonly why: string };
+
+function rankCurrent(
+  current: string,
+  policy: TagPolicy,
+  ordering: ResolvedOrdering,
+  created: (tag: string) => Date | undefined,
+): CurrentRank {
+  const classified = classifyTag(current, policy);
+  if (typeof classified === 'string') return { why: describeRejection(current, classified, policy) };
+  const ordered = toOrdered(classified, ordering, created);
+  if (ordered !== undefined) return { ordered };
+  if (ordering.kind === 'newest-build') return { why: 'its build time is unknown' };
+  return { why: `"${classified.value}" is not a number, unlike every candidate` };
+}
+
+/** Picks the tag to run under a policy; see the module comment for the rules. */
+export function chooseLatestTag(input: ChooseInput): ChooseResult {
+  const { policy, candidates, current } = input;
+  const ordering = resolveOrdering(policy.definition.ordering, candidates);
+  const created = createdOf(input.created);
+  const { best, missing } = findTop(candidates, ordering, created);
+  const counts = { candidates: candidates.length, missingMetadata: missing };
+  const skipped = missing > 0 ? `; ${missing} candidates skipped, build time unknown` : '';
+  const orderText = `${formatOrdering(ordering)}${skipped}`;
+  if (best === undefined) {
+    if (missing > 0) {
+      const message = `none of ${missing} candidates has a known build time, which newest-build ordering needs`;
+      return { tag: undefined, update: false, reason: 'MissingMetadata', message, ...counts };
+    }
+    const message = `no tag matches ${formatTagFilter(policy.definition.filter)}`;
+    return { tag: undefined, update: false, reason: 'NoMatchingTag', message, ...counts };
+  }
+  const top = `"${best.tag}" (${describeKey(ordering, best)})`;
+  if (current === undefined) {
+    const message = `${top} is the best of ${candidates.length} candidates (${orderText})`;
+    return { tag: best.tag, update: true, reason: 'NoCurrentTag', message, ...counts };
+  }
+  if (current === best.tag) {
+    const message = `current "${current}" is the best of ${candidates.length} candidates (${orderText})`;
+    return { tag: current, update: false, reason: 'UpToDate', message, ...counts };
+  }
+  const rank = rankCurrent(current, policy, ordering, created);
+  if ('why' in rank) {
+    const message = `current "${current}" cannot be ordered under this policy (${rank.why}); ${top} wins`;
+    return { tag: best.tag, update: true, reason: 'CurrentNotOrderable', message, ...counts };
+  }
+  const mine = `current "${current}" (${describeKey(ordering, rank.ordered)})`;
+  if (compareRank(ordering, best, rank.ordered) > 0) {
+    const message = `${top} ranks above ${mine} (${orderText})`;
+    return { tag: best.tag, update: true, reason: 'Newer', message, ...counts };
+  }
+  const message = `${mine} ranks at or above the best candidate ${top} (${orderText}); never downgrading`;
+  return { tag: current, update: false, reason: 'UpToDate', message, ...counts };
+}
