@@ -27,7 +27,7 @@ interface Target {
   current: string;
   /** Undefined when the update cannot supply the value (a `:digest` marker without a digest). */
   desired: string | undefined;
-  change: Omit<AppliedChange, 'oldImage' | 'newImage' | 'update'>;
+  change: Omit<AppliedChange, 'line' | 'oldImage' | 'newImage' | 'update'>;
 }
 
 /** What the files that had to be read contain. */
@@ -63,7 +63,13 @@ export function applyImageUpdates(
       const outcome = planEdit(plan, target);
       if (outcome === 'unchanged') continue;
       if (outcome === 'planned') {
-        changes.push({ ...target.change, oldImage: target.current, newImage: target.desired ?? '', update });
+        changes.push({
+          ...target.change,
+          line: target.site.line,
+          oldImage: target.current,
+          newImage: target.desired ?? '',
+          update,
+        });
         continue;
       }
       unapplied.push({ update, ...outcome, path: target.path });
@@ -89,6 +95,12 @@ function planEdit(plan: Plan, target: Target): PlanOutcome {
   if (desired === undefined) {
     return { code: 'NO_DIGEST', reason: 'the marker writes a digest, but the update has none' };
   }
+  if (site.shared && target.current !== desired) {
+    return {
+      code: 'SHARED_SCALAR',
+      reason: `the image on line ${site.line} is an alias or merge of an anchor; edit the anchor instead`,
+    };
+  }
   const claimed = plan.claimed.get(target.path) ?? new Map<number, string>();
   plan.claimed.set(target.path, claimed);
   const earlier = claimed.get(site.range.start);
@@ -98,12 +110,6 @@ function planEdit(plan: Plan, target: Target): PlanOutcome {
   }
   claimed.set(site.range.start, desired);
   if (target.current === desired) return 'unchanged';
-  if (site.shared) {
-    return {
-      code: 'SHARED_SCALAR',
-      reason: `the image on line ${site.line} is an alias or merge of an anchor; edit the anchor instead`,
-    };
-  }
   const rendered = renderScalar(desired, site);
   if (!rendered.ok) return { code: 'UNSUPPORTED_STYLE', reason: rendered.reason };
   const edits = plan.edits.get(target.path) ?? [];

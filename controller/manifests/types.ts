@@ -169,6 +169,8 @@ export interface ImageUpdate {
 /** One scalar that was rewritten. For markers, old/new are the values of the marker's field. */
 export interface AppliedChange {
   path: string;
+  /** 1-based line of the rewritten scalar. */
+  line: number;
   workload?: WorkloadRef;
   container?: string;
   marker?: { namespace: string; name: string; field: MarkerField };
