@@ -106,9 +106,8 @@ function trailingComment(content: string, scalar: Scalar): { text: string; offse
 /** `$imagepolicy` comments that sit on no scalar's line: Flux ignores them; we say so. */
 function strayMarkerComments(file: ParsedFile, scalars: SourceRange[], used: Set<number>): Problem[] {
   const problems: Problem[] = [];
-  const parsedRanges = file.documents.map(({ doc }) => doc.range);
   for (let at = file.content.indexOf(MARKER_KEY); at !== -1; at = file.content.indexOf(MARKER_KEY, at + 1)) {
-    if (!parsedRanges.some(([start, , end]) => at >= start && at < end)) continue;
+    if (file.skipped.some((range) => at >= range.start && at < range.end)) continue;
     if (scalars.some((range) => at >= range.start && at < range.end)) continue;
     const lineStart = file.content.lastIndexOf('\n', at) + 1;
     const hash = file.content.indexOf('#', lineStart);

@@ -7,7 +7,7 @@ export {
   resolveAnnotations,
   TAGPILOT_PREFIX,
 } from './automation-annotations.ts';
-export { findMarkers, MARKER_KEY, parseMarkerComment } from './find-markers.ts';
+export { findMarkers, MARKER_KEY, type MarkerComment, parseMarkerComment } from './find-markers.ts';
 export { findWorkloads, podSpecPath } from './find-workloads.ts';
 export { formatImageReference, type ImageReference, splitImageReference } from './image-reference.ts';
 export { type RenderedObjects, toKubeObjects } from './kube-objects.ts';

@@ -1,5 +1,5 @@
 import { LineCounter, type ParsedNode, type ParseOptions, parseAllDocuments, type SchemaOptions } from 'yaml';
-import type { ManifestFile, ManifestSet, ParsedDocument, ParsedFile, Problem } from './types.ts';
+import type { ManifestFile, ManifestSet, ParsedDocument, ParsedFile, Problem, SourceRange } from './types.ts';
 
 const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
 
@@ -18,6 +18,8 @@ export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; pro
   const lineCounter = new LineCounter();
   const problems: Problem[] = [];
   const documents: ParsedDocument[] = [];
+  const skipped: SourceRange[] = [];
+  const parsed: ParsedFile = { path: file.path, content: file.content, documents, skipped, lineCounter };
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
   let docs: ReturnType<typeof parseAllDocuments<ParsedNode, true>>;
   try {
@@ -25,8 +27,9 @@ export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; pro
   } catch (error) {
     // The parser reports bad input as document errors; a throw here is a parser bug, but one file
     // must not stop the others.
+    skipped.push({ start: 0, end: file.content.length });
     problems.push({ path: file.path, line: 1, message: `YAML parser failed: ${String(error)}` });
-    return { parsed: { path: file.path, content: file.content, documents, lineCounter }, problems };
+    return { parsed, problems };
   }
   docs.forEach((doc, index) => {
     const error = doc.errors[0];
@@ -34,13 +37,14 @@ export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; pro
       documents.push({ index, doc });
       return;
     }
+    skipped.push({ start: doc.range[0], end: doc.range[2] });
     problems.push({
       path: file.path,
       line: lineOf(error.pos[0]),
       message: `document ${index} skipped: ${firstLine(error.message)}`,
     });
   });
-  return { parsed: { path: file.path, content: file.content, documents, lineCounter }, problems };
+  return { parsed, problems };
 }
 
 /** Reads every file (multi-document YAML); what does not parse is reported and skipped. */

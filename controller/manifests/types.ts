@@ -32,6 +32,8 @@ export interface ParsedFile {
   path: string;
   content: string;
   documents: ParsedDocument[];
+  /** Source ranges of the documents that failed to parse (reported as problems). */
+  skipped: SourceRange[];
   lineCounter: LineCounter;
 }
 

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { readManifests, toKubeObjects } from './index.ts';
+
+describe('readManifests', () => {
+  test('reads every document of a multi-document file, counting indexes from 0', () => {
+    const set = readManifests([
+      { path: 'a.yaml', content: '---\na: 1\n---\n# only a comment\n---\nb: [1, 2]\n...\n' },
+    ]);
+    assert.deepEqual(set.problems, []);
+    assert.deepEqual(
+      set.files[0]?.documents.map((d) => [d.index, d.doc.toJS()]),
+      [
+        [0, { a: 1 }],
+        [1, null],
+        [2, { b: [1, 2] }],
+      ],
+    );
+  });
+
+  test('a broken document is a problem with its line; the other documents and files proceed', () => {
+    const set = readManifests([
+      { path: 'bad.yaml', content: 'a: 1\n---\nb: {unclosed\nc: 2\n---\nd: 4\n' },
+      { path: 'good.yaml', content: 'e: 5\n' },
+    ]);
+    assert.equal(set.problems.length, 1);
+    const [problem] = set.problems;
+    assert.equal(problem?.path, 'bad.yaml');
+    assert.ok(problem !== undefined && problem.line >= 3 && problem.line <= 5, `line ${problem?.line}`);
+    assert.match(problem?.message ?? '', /^document 1 skipped: /);
+    assert.deepEqual(
+      set.files.flatMap((f) => f.documents.map((d) => `${f.path}#${d.index}`)),
+      ['bad.yaml#0', 'bad.yaml#2', 'good.yaml#0'],
+    );
+  });
+
+  test('tabs as indentation and duplicate keys are problems, not crashes', () => {
+    const set = readManifests([
+      { path: 'tabs.yaml', content: 'a:\n\tb: 1\n' },
+      { path: 'dup.yaml', content: 'a: 1\na: 2\n' },
+    ]);
+    assert.deepEqual(
+      set.problems.map((p) => p.path),
+      ['tabs.yaml', 'dup.yaml'],
+    );
+  });
+
+  test('a BOM and CRLF line endings are read; line numbers count CRLF lines', () => {
+    const set = readManifests([{ path: 'w.yaml', content: '\uFEFFa: 1\r\nb:\r\n  - x\r\na: 2\r\n' }]);
+    assert.equal(set.problems[0]?.line, 4, 'the duplicate key is on line 4');
+    const plain = readManifests([{ path: 'w.yaml', content: '\uFEFFa: 1\r\nb:\r\n  - x\r\n' }]);
+    assert.deepEqual(plain.files[0]?.documents[0]?.doc.toJS(), { a: 1, b: ['x'] });
+  });
+
+  test('empty files and files of only comments have no documents and no problems', () => {
+    const set = readManifests([
+      { path: 'empty.yaml', content: '' },
+      { path: 'comment.yaml', content: '# nothing here\n' },
+    ]);
+    assert.deepEqual(set.problems, []);
+    assert.deepEqual(
+      set.files.map((f) => f.documents.filter((d) => d.doc.contents !== null).length),
+      [0, 0],
+    );
+  });
+});
+
+describe('toKubeObjects', () => {
+  test('renders documents with apiVersion and kind, with path and index; skips the rest', () => {
+    const set = readManifests([
+      {
+        path: 'all.yaml',
+        content:
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\njust: data\n---\n- a list\n---\nkind: x\n',
+      },
+      { path: 'ns.yaml', content: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n' },
+    ]);
+    const { objects, problems } = toKubeObjects(set);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      objects.map((o) => [o.path, o.index, o.apiVersion, o.kind, o.object.metadata]),
+      [
+        ['all.yaml', 0, 'v1', 'ConfigMap', { name: 'a' }],
+        ['ns.yaml', 0, 'v1', 'Namespace', { name: 'demo' }],
+      ],
+    );
+  });
+
+  test('values follow YAML 1.1 like kubectl: octal modes, merge keys, timestamps stay strings', () => {
+    const content = [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata:',
+      '  name: p',
+      '  annotations:',
+      '    created: 2024-01-02',
+      'x-defaults: &defaults {restartPolicy: Never}',
+      'spec:',
+      '  <<: *defaults',
+      '  volumes:',
+      '    - name: v',
+      '      secret: {secretName: s, defaultMode: 0644}',
+      '',
+    ].join('\n');
+    const [pod] = toKubeObjects(readManifests([{ path: 'p.yaml', content }])).objects;
+    assert.deepEqual(pod?.object.spec, {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'v', secret: { secretName: 's', defaultMode: 0o644 } }],
+    });
+    assert.deepEqual(pod?.object.metadata, { name: 'p', annotations: { created: '2024-01-02' } });
+  });
+
+  test('a document JS cannot hold (merge of a scalar) is a problem, not a crash', () => {
+    const content = 'apiVersion: v1\nkind: Pod\nbase: &b 1\nspec:\n  <<: *b\n';
+    const { objects, problems } = toKubeObjects(readManifests([{ path: 'm.yaml', content }]));
+    assert.deepEqual(objects, []);
+    assert.deepEqual(problems, [
+      { path: 'm.yaml', line: 1, message: 'document 0 skipped: Merge sources must be maps or map aliases' },
+    ]);
+  });
+});
