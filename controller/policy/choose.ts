@@ -102,6 +102,14 @@ function rankCurrent(
   return { why: `"${classified.value}" is not a number, unlike every candidate` };
 }
 
+/** What the ordering adds to the filter, for the no-match message. */
+function orderingNeed(policy: TagPolicy): string {
+  const { filter, ordering } = policy.definition;
+  if (ordering.kind === 'numerical') return ' and has a numerical value';
+  if (ordering.kind === 'semver' && filter.kind !== 'semver') return ' and is a semantic version';
+  return '';
+}
+
 /** Picks the tag to run under a policy; see the module comment for the rules. */
 export function chooseLatestTag(input: ChooseInput): ChooseResult {
   const { policy, candidates, current } = input;
@@ -116,7 +124,7 @@ export function chooseLatestTag(input: ChooseInput): ChooseResult {
       const message = `none of ${missing} candidates has a known build time, which newest-build ordering needs`;
       return { tag: undefined, update: false, reason: 'MissingMetadata', message, ...counts };
     }
-    const message = `no tag matches ${formatTagFilter(policy.definition.filter)}`;
+    const message = `no tag matches ${formatTagFilter(policy.definition.filter)}${orderingNeed(policy)}`;
     return { tag: undefined, update: false, reason: 'NoMatchingTag', message, ...counts };
   }
   const top = `"${best.tag}" (${describeKey(ordering, best)})`;
