@@ -129,7 +129,7 @@ export function describeRejection(tag: string, reason: RejectReason, policy: Tag
 function orderedValue(tag: string, policy: TagPolicy): string {
   const value = extractedValue(tag, policy) ?? tag;
   if (policy.regex === undefined || !policy.versionGroup) return value;
-  return policy.regex.exec(value)?.groups?.version ?? value;
+  return policy.regex.exec(value)?.groups?.version || value;
 }
 
 function matches(pattern: string, tag: string): boolean {
