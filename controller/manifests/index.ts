@@ -12,4 +12,5 @@ export { findWorkloads, podSpecPath } from './find-workloads.ts';
 export { formatImageReference, type ImageReference, splitImageReference } from './image-reference.ts';
 export { type RenderedObjects, toKubeObjects } from './kube-objects.ts';
 export { readManifests } from './read-manifests.ts';
+export { type AnnotationEditResult, setWorkloadAnnotation } from './set-workload-annotation.ts';
 export type * from './types.ts';
