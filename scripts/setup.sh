@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything tagpilot's tests and demo need, idempotently; a second run takes seconds.
+#   - Debian packages (git, openssl; skopeo with --with-bench) via apt-get, only when missing
+#   - npm dependencies, including Node.js 24 from the npm registry (`node` devDependency)
+#   - kube-apiserver, etcd and the distribution registry, built from the Go module proxy into
+#     ${TAGPILOT_CACHE:-~/.cache/tagpilot}/bin (crane too with --with-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+with_bench=false
+[[ ${1:-} == --with-bench ]] && with_bench=true
+
+packages=(git openssl ca-certificates)
+$with_bench && packages+=(skopeo)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]} > 0)); then
+  log "installing Debian packages: ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; fi
+command -v go >/dev/null || { log "Go (1.24 or newer) must be on PATH to build the test servers"; exit 1; }
+
+# npm ci only when package-lock.json changed since the last install.
+stamp=node_modules/.tagpilot-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" || ! -x node_modules/.bin/node ]]; then
+  log "installing npm dependencies (Node.js 24 comes from the npm package 'node')"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
+
+if $with_bench; then bash scripts/build-binaries.sh --with-bench; else bash scripts/build-binaries.sh; fi
+log "ready: node $(node_modules/.bin/node --version), binaries in ${TAGPILOT_CACHE:-$HOME/.cache/tagpilot}/bin"

@@ -1,0 +1,111 @@
+// Test PKI made with the openssl CLI: a CA, serving certificates for 127.0.0.1/localhost, client
+// certificates with an organisation (Kubernetes groups), and bare key pairs.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './processes.ts';
+
+/** File paths of a certificate and its key. */
+export interface CertFiles {
+  cert: string;
+  key: string;
+}
+
+/** Creates a self-signed CA in `dir` named `name`. */
+export async function makeCa(dir: string, name: string): Promise<CertFiles> {
+  const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    files.key,
+    '-out',
+    files.cert,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
+  return files;
+}
+
+/** Issues a certificate signed by `ca`: a server cert for 127.0.0.1/localhost, or a client cert. */
+export async function issueCert(
+  dir: string,
+  name: string,
+  ca: CertFiles,
+  subject: { commonName: string; organization?: string; usage: 'server' | 'client' },
+): Promise<CertFiles> {
+  const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  const csr = join(dir, `${name}.csr`);
+  const ext = join(dir, `${name}.ext`);
+  const org = subject.organization ? `/O=${subject.organization}` : '';
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    files.key,
+    '-out',
+    csr,
+    '-subj',
+    `${org}/CN=${subject.commonName}`,
+  ]);
+  const extensions =
+    subject.usage === 'server'
+      ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+      : 'extendedKeyUsage=clientAuth\n';
+  writeFileSync(
+    ext,
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n${extensions}`,
+  );
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-out',
+    files.cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
+  return files;
+}
+
+/** Creates an RSA key pair (PEM) for service-account token signing. */
+export async function makeRsaKeyPair(
+  dir: string,
+  name: string,
+): Promise<{ publicKey: string; privateKey: string }> {
+  const privateKey = join(dir, `${name}.key`);
+  const publicKey = join(dir, `${name}.pub`);
+  await run('openssl', [
+    'genpkey',
+    '-algorithm',
+    'RSA',
+    '-pkeyopt',
+    'rsa_keygen_bits:2048',
+    '-out',
+    privateKey,
+  ]);
+  await run('openssl', ['pkey', '-in', privateKey, '-pubout', '-out', publicKey]);
+  return { publicKey, privateKey };
+}
