@@ -8,11 +8,12 @@
 import { type Candidate, classifyTag, describeRejection } from './candidates.ts';
 import { formatTagFilter } from './filter.ts';
 import {
+  beats,
   type CreatedLookup,
   compareRank,
-  compareRankStrict,
   createdOf,
   describeKey,
+  hasKey,
   type OrderedTag,
   type ResolvedOrdering,
   resolveOrdering,
@@ -67,23 +68,33 @@ interface Top {
   readonly missing: number;
 }
 
-/** Single linear pass for the maximum: no sort, no re-parsing. */
+/** Single linear pass for the maximum: no sort, no re-parsing, no allocation per candidate. */
 function findTop(
   candidates: readonly Candidate[],
   ordering: ResolvedOrdering,
   created: (tag: string) => Date | undefined,
 ): Top {
-  let best: OrderedTag | undefined;
+  const byTime = ordering.kind === 'newest-build';
+  let best: Candidate | undefined;
+  let bestTime = Number.NaN;
   let missing = 0;
   for (const candidate of candidates) {
-    const ordered = toOrdered(candidate, ordering, created);
-    if (ordered === undefined) {
-      missing++;
-      continue;
+    if (!hasKey(ordering, candidate)) continue;
+    let time = Number.NaN;
+    if (byTime) {
+      const date = created(candidate.tag);
+      if (date === undefined) {
+        missing++;
+        continue;
+      }
+      time = date.getTime();
     }
-    if (best === undefined || compareRankStrict(ordering, ordered, best) > 0) best = ordered;
+    if (best === undefined || beats(ordering, candidate, time, best, bestTime)) {
+      best = candidate;
+      bestTime = time;
+    }
   }
-  return { best, missing: ordering.kind === 'newest-build' ? missing : 0 };
+  return { best: best && toOrdered(best, ordering, created), missing };
 }
 
 type CurrentRank = { readonly ordered: OrderedTag } | { readonly why: string };

@@ -52,8 +52,7 @@ export function toOrdered(
 ): OrderedTag | undefined {
   const time = created(candidate.tag);
   if (ordering.kind === 'newest-build' && time === undefined) return undefined;
-  if (ordering.kind === 'semver' && candidate.semver === undefined) return undefined;
-  if (ordering.kind === 'numerical' && candidate.number === undefined) return undefined;
+  if (!hasKey(ordering, candidate)) return undefined;
   return { tag: candidate.tag, value: candidate.value, created: time, candidate };
 }
 
@@ -61,33 +60,62 @@ function compareText(a: string, b: string): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-/** Ascending comparison under the ordering kind alone (no direction, no tie-break). */
-function compareKeys(kind: ResolvedOrdering['kind'], a: OrderedTag, b: OrderedTag): number {
+/**
+ * Ascending comparison of two candidates under the ordering kind alone (no direction, no
+ * tie-break). Build times are passed as numbers (NaN when unused) so hot loops allocate nothing.
+ */
+export function compareCandidates(
+  kind: ResolvedOrdering['kind'],
+  a: Candidate,
+  aTime: number,
+  b: Candidate,
+  bTime: number,
+): number {
   switch (kind) {
     case 'newest-build':
-      return (a.created?.getTime() ?? 0) - (b.created?.getTime() ?? 0);
+      return aTime === bTime ? 0 : aTime < bTime ? -1 : 1;
     case 'semver':
-      return a.candidate.semver && b.candidate.semver
-        ? compareSemver(a.candidate.semver, b.candidate.semver)
-        : 0;
+      return a.semver && b.semver ? compareSemver(a.semver, b.semver) : 0;
     case 'numerical':
-      return a.candidate.number && b.candidate.number
-        ? compareDecimal(a.candidate.number, b.candidate.number)
-        : 0;
+      return a.number && b.number ? compareDecimal(a.number, b.number) : 0;
     case 'alphabetical':
       return compareText(a.value, b.value);
   }
 }
 
+/** True when candidate `a` ranks above `b` (direction applied, ties broken by tag string). */
+export function beats(
+  ordering: ResolvedOrdering,
+  a: Candidate,
+  aTime: number,
+  b: Candidate,
+  bTime: number,
+): boolean {
+  const ascending = compareCandidates(ordering.kind, a, aTime, b, bTime);
+  const ranked = ordering.direction === 'asc' ? ascending : -ascending;
+  return ranked > 0 || (ranked === 0 && a.tag > b.tag);
+}
+
+function timeOf(t: OrderedTag): number {
+  return t.created?.getTime() ?? Number.NaN;
+}
+
 /** Positive when `a` ranks above `b` under the ordering and direction; 0 for a tie. */
 export function compareRank(ordering: ResolvedOrdering, a: OrderedTag, b: OrderedTag): number {
-  const ascending = compareKeys(ordering.kind, a, b);
+  const ascending = compareCandidates(ordering.kind, a.candidate, timeOf(a), b.candidate, timeOf(b));
   return ordering.direction === 'asc' ? ascending : -ascending;
 }
 
 /** Like `compareRank`, with ties broken by tag string (later sorts higher): never 0 for distinct tags. */
 export function compareRankStrict(ordering: ResolvedOrdering, a: OrderedTag, b: OrderedTag): number {
   return compareRank(ordering, a, b) || compareText(a.tag, b.tag);
+}
+
+/** Whether a candidate has the key the ordering needs, build time aside. */
+export function hasKey(ordering: ResolvedOrdering, candidate: Candidate): boolean {
+  if (ordering.kind === 'semver') return candidate.semver !== undefined;
+  if (ordering.kind === 'numerical') return candidate.number !== undefined;
+  return true;
 }
 
 /** Shows the key a tag is ranked by, e.g. `1.2.3`, `2024-05-01T10:00:00.000Z`, `42`. */

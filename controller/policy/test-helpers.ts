@@ -1,7 +1,9 @@
 /** Shared helpers for the policy tests (not part of the public API). */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 
 import { filterTags } from './candidates.ts';
-import type { ChooseResult } from './choose.ts';
+import type { ChooseReason, ChooseResult } from './choose.ts';
 import { chooseLatestTag } from './choose.ts';
 import { type AnnotationPolicy, policyFromAnnotations, type TagPolicy } from './policy.ts';
 import type { Result } from './result.ts';
@@ -37,4 +39,29 @@ export function choose(
   created?: ReadonlyMap<string, Date>,
 ): ChooseResult {
   return chooseLatestTag({ policy, candidates: filterTags(tags, policy), current, created });
+}
+
+/** One row of a chooseLatestTag table test. */
+export interface ChooseCase {
+  readonly name: string;
+  readonly policy: AnnotationPolicy | { readonly spec: ImagePolicyRules };
+  readonly tags: readonly string[];
+  readonly current?: string;
+  /** Build times in minutes after 2024-01-01. */
+  readonly created?: Readonly<Record<string, number>>;
+  readonly expected: { readonly tag: string | undefined; readonly reason: ChooseReason };
+}
+
+/** Runs a chooseLatestTag table: the winner, the reason, and whether it is an update. */
+export function runChooseCases(title: string, cases: readonly ChooseCase[]): void {
+  describe(title, () => {
+    for (const c of cases) {
+      test(c.name, () => {
+        const policy = policyOf(c.policy);
+        const result = choose(policy, c.tags, c.current, c.created && createdMap(c.created));
+        assert.deepEqual({ tag: result.tag, reason: result.reason }, c.expected, result.message);
+        assert.equal(result.update, c.expected.tag !== undefined && c.expected.tag !== c.current);
+      });
+    }
+  });
 }
