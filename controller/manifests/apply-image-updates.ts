@@ -1,6 +1,7 @@
 import { findMarkersInFile, MARKER_KEY } from './find-markers.ts';
 import { findWorkloadsInFile } from './find-workloads.ts';
 import { formatImageReference } from './image-reference.ts';
+import { cachedParse, type ManifestCache } from './manifest-cache.ts';
 import { parseManifestFile } from './read-manifests.ts';
 import { renderScalar } from './scalar-style.ts';
 import { applyTextEdits, type TextEdit } from './text-edits.ts';
@@ -19,6 +20,12 @@ import type {
   UnappliedUpdate,
   Workload,
 } from './types.ts';
+
+/** Options of `applyImageUpdates`. */
+export interface ApplyOptions {
+  /** Reuse parses of unchanged files (the same cache as `readManifests`). Default: none. */
+  cache?: ManifestCache;
+}
 
 /** One scalar an update wants to rewrite. */
 interface Target {
@@ -48,8 +55,9 @@ interface Index {
 export function applyImageUpdates(
   files: readonly ManifestFile[],
   updates: readonly ImageUpdate[],
+  options: ApplyOptions = {},
 ): ApplyResult {
-  const index = indexFiles(files, updates);
+  const index = indexFiles(files, updates, options.cache);
   const unapplied: UnappliedUpdate[] = [];
   const changes: AppliedChange[] = [];
   const plan: Plan = { claimed: new Map(), edits: new Map() };
@@ -118,7 +126,11 @@ function planEdit(plan: Plan, target: Target): PlanOutcome {
   return 'planned';
 }
 
-function indexFiles(files: readonly ManifestFile[], updates: readonly ImageUpdate[]): Index {
+function indexFiles(
+  files: readonly ManifestFile[],
+  updates: readonly ImageUpdate[],
+  cache?: ManifestCache,
+): Index {
   const containerPaths = new Set<string>();
   let wantMarkers = false;
   for (const { target } of updates) {
@@ -129,7 +141,7 @@ function indexFiles(files: readonly ManifestFile[], updates: readonly ImageUpdat
   for (const file of files) {
     const markerFile = wantMarkers && file.content.includes(MARKER_KEY);
     if (!containerPaths.has(file.path) && !markerFile) continue;
-    const { parsed, problems } = parseManifestFile(file);
+    const { parsed, problems } = cachedParse(cache, file, parseManifestFile);
     index.problems.push(...problems);
     if (containerPaths.has(file.path)) index.workloads.set(file.path, findWorkloadsInFile(parsed));
     if (markerFile) addMarkers(index, parsed);

@@ -1,5 +1,5 @@
 /** Public API of controller/manifests: read manifests, find workloads and markers, edit images. */
-export { applyImageUpdates, markerValue } from './apply-image-updates.ts';
+export { type ApplyOptions, applyImageUpdates, markerValue } from './apply-image-updates.ts';
 export {
   annotationKeyFor,
   PREFIX_PRECEDENCE,
@@ -11,6 +11,7 @@ export { findMarkers, MARKER_KEY, type MarkerComment, parseMarkerComment } from 
 export { findWorkloads, podSpecPath } from './find-workloads.ts';
 export { formatImageReference, type ImageReference, splitImageReference } from './image-reference.ts';
 export { type RenderedObjects, toKubeObjects } from './kube-objects.ts';
-export { readManifests } from './read-manifests.ts';
+export { createManifestCache, type ManifestCache } from './manifest-cache.ts';
+export { type ReadOptions, readManifests } from './read-manifests.ts';
 export { type AnnotationEditResult, setWorkloadAnnotation } from './set-workload-annotation.ts';
 export type * from './types.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readManifests, toKubeObjects } from './index.ts';
+import { applyImageUpdates, createManifestCache, readManifests, toKubeObjects } from './index.ts';
 
 describe('readManifests', () => {
   test('reads every document of a multi-document file, counting indexes from 0', () => {
@@ -117,5 +117,43 @@ describe('toKubeObjects', () => {
     assert.deepEqual(problems, [
       { path: 'm.yaml', line: 1, message: 'document 0 skipped: Merge sources must be maps or map aliases' },
     ]);
+  });
+});
+
+describe('ManifestCache', () => {
+  const a = { path: 'a.yaml', content: 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n' };
+  const b = { path: 'b.yaml', content: 'x: {broken\n' };
+
+  test('unchanged files are not parsed again; changed ones are; gone ones are forgotten', () => {
+    const cache = createManifestCache();
+    const first = readManifests([a, b], { cache });
+    const second = readManifests([a, b], { cache });
+    assert.equal(second.files[0], first.files[0], 'the same parse is reused');
+    assert.deepEqual(second.problems, first.problems, 'cached problems are reported again');
+    const changed = { ...a, content: a.content.replace('name: a', 'name: c') };
+    const third = readManifests([changed], { cache });
+    assert.notEqual(third.files[0], first.files[0]);
+    assert.deepEqual([...cache.entries.keys()], ['a.yaml']);
+    assert.equal(cache.entries.get('a.yaml')?.content, changed.content);
+  });
+
+  test('applyImageUpdates gives the same result with a warm cache', () => {
+    const content =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: c, image: r:1}\n';
+    const files = [{ path: 'p.yaml', content }];
+    const update = {
+      target: {
+        type: 'container' as const,
+        path: 'p.yaml',
+        workload: { kind: 'Pod', name: 'p', namespace: undefined },
+        container: 'c',
+      },
+      image: { repo: 'r', tag: '2' },
+    };
+    const cache = createManifestCache();
+    readManifests(files, { cache });
+    const warm = applyImageUpdates(files, [update], { cache });
+    assert.deepEqual(warm, applyImageUpdates(files, [update]));
+    assert.equal(warm.files[0]?.content, content.replace('r:1', 'r:2'));
   });
 });

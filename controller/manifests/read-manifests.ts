@@ -1,4 +1,5 @@
 import { LineCounter, type ParsedNode, type ParseOptions, parseAllDocuments, type SchemaOptions } from 'yaml';
+import { cachedParse, type ManifestCache, pruneManifestCache } from './manifest-cache.ts';
 import type { ManifestFile, ManifestSet, ParsedDocument, ParsedFile, Problem, SourceRange } from './types.ts';
 
 const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
@@ -47,14 +48,21 @@ export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; pro
   return { parsed, problems };
 }
 
+/** Options of `readManifests`. */
+export interface ReadOptions {
+  /** Reuse parses of unchanged files across calls; paths not in `files` are dropped. Default: none. */
+  cache?: ManifestCache;
+}
+
 /** Reads every file (multi-document YAML); what does not parse is reported and skipped. */
-export function readManifests(files: readonly ManifestFile[]): ManifestSet {
+export function readManifests(files: readonly ManifestFile[], options: ReadOptions = {}): ManifestSet {
   const set: ManifestSet = { files: [], problems: [] };
   for (const file of files) {
-    const { parsed, problems } = parseManifestFile(file);
+    const { parsed, problems } = cachedParse(options.cache, file, parseManifestFile);
     set.files.push(parsed);
     set.problems.push(...problems);
   }
+  if (options.cache !== undefined) pruneManifestCache(options.cache, new Set(files.map((f) => f.path)));
   return set;
 }
 
