@@ -65,7 +65,7 @@ describe('policyFromSpec: valid specs', () => {
   });
 
   test('an empty filterTags is no filterTags', () => {
-    const result = policyFromSpec({ policy: { numerical: {} }, filterTags: {} as { pattern: string } });
+    const result = policyFromSpec({ policy: { numerical: {} }, filterTags: {} });
     assert.ok(result.ok);
     assert.equal(result.value.definition.filterTags, undefined);
   });

@@ -11,23 +11,27 @@ import { atField, invalid, ok, type Result } from './result.ts';
 /** The `order` field of the alphabetical and numerical policies; default `asc` (greatest wins). */
 export type SpecOrder = 'asc' | 'desc';
 
-/** `spec.policy`: exactly one member must be set. */
+/**
+ * `spec.policy`: exactly one member must be set. Fields are optional in the type so that CR
+ * typings assign to it; `policyFromSpec` checks them at run time.
+ */
 export interface ImagePolicyChoice {
-  readonly semver?: { readonly range: string; readonly includePrerelease?: boolean };
-  readonly glob?: { readonly pattern: string };
-  readonly regex?: { readonly pattern: string };
-  readonly alphabetical?: { readonly order?: SpecOrder };
-  readonly numerical?: { readonly order?: SpecOrder };
-  readonly newestBuild?: Record<string, never>;
+  readonly semver?: { readonly range?: string; readonly includePrerelease?: boolean } | undefined;
+  readonly glob?: { readonly pattern?: string } | undefined;
+  readonly regex?: { readonly pattern?: string } | undefined;
+  readonly alphabetical?: { readonly order?: SpecOrder } | undefined;
+  readonly numerical?: { readonly order?: SpecOrder } | undefined;
+  readonly newestBuild?: Readonly<Record<string, never>> | undefined;
 }
 
 /** The fields of an ImagePolicy spec that decide which tag wins. */
 export interface ImagePolicyRules {
-  readonly policy: ImagePolicyChoice;
+  /** Required: which tags are eligible and how they are ordered. */
+  readonly policy?: ImagePolicyChoice | undefined;
   /** Regex pre-filter and value extraction; default: none. */
-  readonly filterTags?: { readonly pattern: string; readonly extract?: string };
+  readonly filterTags?: { readonly pattern?: string; readonly extract?: string } | undefined;
   /** Globs on the whole tag that are never candidates; default: none. */
-  readonly exclude?: readonly string[];
+  readonly exclude?: readonly string[] | undefined;
 }
 
 const KINDS = ['semver', 'glob', 'regex', 'alphabetical', 'numerical', 'newestBuild'] as const;
