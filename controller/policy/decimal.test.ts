@@ -31,6 +31,7 @@ describe('compareDecimal', () => {
     { a: '1.4', b: '1.45', expected: -1 },
     { a: '-2', b: '-10', expected: 1 },
     { a: '-0.5', b: '0', expected: -1 },
+    { a: '-3', b: '-3.0', expected: 0 },
     { a: '9007199254740993', b: '9007199254740992', expected: 1 },
   ];
   for (const c of cases) {

@@ -52,5 +52,5 @@ function compareMagnitude(a: DecimalKey, b: DecimalKey): number {
 export function compareDecimal(a: DecimalKey, b: DecimalKey): number {
   if (a.negative !== b.negative) return a.negative ? -1 : 1;
   const magnitude = compareMagnitude(a, b);
-  return a.negative ? -magnitude : magnitude;
+  return a.negative && magnitude !== 0 ? -magnitude : magnitude;
 }

@@ -16,7 +16,7 @@ export type { OrderKind, SortDirection, TagOrdering } from './ordering.ts';
 export { formatOrdering, parseSortOrder } from './ordering.ts';
 export type { AnnotationPolicy, PolicyDefinition, PolicyInput, TagExtract, TagPolicy } from './policy.ts';
 export { compilePolicy, needsBuildTime, policyFromAnnotations } from './policy.ts';
-export type { RankInput, TagVerdict, VerdictReason } from './rank.ts';
+export type { ExplainInput, RankInput, TagVerdict, VerdictReason } from './rank.ts';
 export { explainTag, listCandidates } from './rank.ts';
 export type { PolicyError, PolicyErrorCode, Result } from './result.ts';
 export type { ImagePolicyChoice, ImagePolicyRules, SpecOrder } from './spec.ts';

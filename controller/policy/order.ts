@@ -103,7 +103,7 @@ function timeOf(t: OrderedTag): number {
 /** Positive when `a` ranks above `b` under the ordering and direction; 0 for a tie. */
 export function compareRank(ordering: ResolvedOrdering, a: OrderedTag, b: OrderedTag): number {
   const ascending = compareCandidates(ordering.kind, a.candidate, timeOf(a), b.candidate, timeOf(b));
-  return ordering.direction === 'asc' ? ascending : -ascending;
+  return ordering.direction === 'asc' || ascending === 0 ? ascending : -ascending;
 }
 
 /** Like `compareRank`, with ties broken by tag string (later sorts higher): never 0 for distinct tags. */

@@ -186,6 +186,17 @@ describe('explainTag: why a tag lost', () => {
     });
   }
 
+  test('a known best skips the scan and gives the same verdict', () => {
+    const candidates = filterTags(['1.0.0', '1.2.0'], semver);
+    const [best] = listCandidates({ policy: semver, candidates });
+    const verdict = explainTag({ policy: semver, candidates, tag: '1.0.0', best });
+    assert.deepEqual(verdict, {
+      tag: '1.0.0',
+      reason: 'Older',
+      message: 'ranks below "1.2.0" (1.0.0 vs 1.2.0, semver, highest first)',
+    });
+  });
+
   test('rejectionOf is undefined for a candidate and explains a reject', () => {
     assert.equal(rejectionOf('1.0.0', semver), undefined);
     assert.deepEqual(rejectionOf('2.0.0', semver), {

@@ -48,8 +48,16 @@ export interface TagVerdict {
   readonly message: string;
 }
 
-/** Explains why `tag` is or is not the best candidate (the tag need not be among the candidates). */
-export function explainTag(input: RankInput & { readonly tag: string }): TagVerdict {
+/** Input of `explainTag`. */
+export interface ExplainInput extends RankInput {
+  /** The tag to explain; it need not be among the candidates. */
+  readonly tag: string;
+  /** The best candidate if already known (`listCandidates(...)[0]`); default: found by a scan of the candidates. */
+  readonly best?: OrderedTag | undefined;
+}
+
+/** Explains why `tag` is or is not the best candidate. */
+export function explainTag(input: ExplainInput): TagVerdict {
   const { policy, tag } = input;
   const classified = classifyTag(tag, policy);
   if (typeof classified === 'string') {
@@ -72,7 +80,7 @@ export function explainTag(input: RankInput & { readonly tag: string }): TagVerd
       message: `"${classified.value}" is not a number, unlike every candidate`,
     };
   }
-  const best = bestOf(input.candidates, mine, ordering, created);
+  const best = input.best ?? bestOf(input.candidates, mine, ordering, created);
   const orderText = formatOrdering(ordering);
   if (best.tag === tag) return { tag, reason: 'Best', message: `ranks first (${orderText})` };
   const keys = `${describeKey(ordering, mine)} vs ${describeKey(ordering, best)}`;
