@@ -165,6 +165,30 @@ describe('applyImageUpdates: refusals', () => {
     );
   });
 
+  test('an empty or null image is not a target (an insert there would break the line)', () => {
+    for (const image of ['', ' ~', ' null']) {
+      const content = deployment('prod', 'x').replace('image: x', `image:${image}`);
+      const result = applyImageUpdates(
+        [{ path: 'd.yaml', content }],
+        [containerUpdate('d.yaml', web('prod'), 'app', next)],
+      );
+      assert.deepEqual(
+        [result.files, result.unapplied.map((u) => u.code)],
+        [[], ['NO_TARGET']],
+        JSON.stringify(image),
+      );
+    }
+  });
+
+  test('a null value with a marker is filled in, as a string', () => {
+    const content = 'tag: ~ # {"$imagepolicy": "ns:p:tag"}\n';
+    const result = applyImageUpdates(
+      [{ path: 'v.yaml', content }],
+      [markerUpdate('ns', 'p', { repo: 'r', tag: '1.2' })],
+    );
+    assert.equal(result.files[0]?.content, 'tag: "1.2" # {"$imagepolicy": "ns:p:tag"}\n');
+  });
+
   test('an alias image already at the new value is not a refusal (idempotent re-runs stay quiet)', () => {
     const content = [
       'apiVersion: v1',

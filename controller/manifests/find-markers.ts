@@ -115,7 +115,7 @@ function strayMarkerComments(file: ParsedFile, scalars: SourceRange[], used: Set
     problems.push({
       path: file.path,
       line: file.lineCounter.linePos(at).line,
-      message: 'setter marker is not on the line of a scalar value; it is ignored',
+      message: 'setter marker does not follow a scalar value on its line; it is ignored',
     });
   }
   return problems;

@@ -72,7 +72,7 @@ export interface ScalarSite {
   /** 1-based line of the scalar's first character. */
   line: number;
   style: ScalarStyle;
-  /** The scalar resolved to a non-string (e.g. a plain `1.10`); plain rewrites may keep that. */
+  /** The scalar resolved to a number or boolean (a plain `1.10`); a plain rewrite may stay one. */
   nonString: boolean;
   /** Inside a flow collection (`[...]`, `{...}`), where plain scalars may not contain `,[]{}`. */
   inFlow: boolean;

@@ -62,11 +62,10 @@ export function seqItems(doc: Document, from: Reached): Reached[] {
   return seq.node.items.map((item) => deref(doc, { node: item, shared: seq.shared }));
 }
 
-/** A scalar's string value as written (`1.10` stays `1.10`); undefined for non-scalars. */
+/** A scalar's string value as written (`1.10` stays `1.10`); undefined for non-scalars and nulls. */
 export function scalarText(node: unknown): string | undefined {
-  if (!isScalar(node)) return undefined;
+  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
   if (typeof node.source === 'string') return node.source;
-  if (node.value === null || node.value === undefined) return undefined;
   return String(node.value);
 }
 
@@ -101,7 +100,7 @@ export function scalarSite(
     range: { start: range[0], end: range[1] },
     line: file.lineCounter.linePos(range[0]).line,
     style: (scalar.type ?? 'PLAIN') as ScalarStyle,
-    nonString: typeof scalar.value !== 'string',
+    nonString: ['number', 'bigint', 'boolean'].includes(typeof scalar.value),
     inFlow,
     shared,
   };
