@@ -1,0 +1,152 @@
+// TypeScript shapes of tagpilot's custom resources (group tagpilot.io, version v1alpha1). They
+// mirror crds/*.yaml; specs arrive from the API server already defaulted by the CRD schema, but
+// readers still treat every optional field as possibly missing (objects written before a default
+// existed, or dry-run inputs).
+
+/** API group of tagpilot's custom resources. */
+export const GROUP = 'tagpilot.io';
+/** API version of tagpilot's custom resources. */
+export const VERSION = 'v1alpha1';
+/** apiVersion string of tagpilot's custom resources. */
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** A metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+/** The metadata fields tagpilot reads. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+/** ImagePolicy.spec.policy: exactly one field is set. */
+export interface ImagePolicyRule {
+  semver?: { range: string; includePrerelease?: boolean };
+  glob?: { pattern: string };
+  regex?: { pattern: string };
+  alphabetical?: { order?: 'asc' | 'desc' };
+  numerical?: { order?: 'asc' | 'desc' };
+  newestBuild?: Record<string, never>;
+}
+
+/** ImagePolicy.spec. */
+export interface ImagePolicySpec {
+  image: string;
+  policy: ImagePolicyRule;
+  filterTags?: { pattern: string; extract?: string };
+  exclude?: string[];
+  /** Default 5m. */
+  interval?: string;
+  secretRef?: { name: string };
+  serviceAccountName?: string;
+  /** Default linux/amd64. */
+  platform?: string;
+  /** Default Never. */
+  digest?: 'Never' | 'Always';
+  /** Default false. */
+  suspend?: boolean;
+}
+
+/** ImagePolicy.status. */
+export interface ImagePolicyStatus {
+  latestTag?: string;
+  latestImage?: string;
+  latestDigest?: string;
+  previousTag?: string;
+  tagCount?: number;
+  lastScanTime?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+/** An ImagePolicy object. */
+export interface ImagePolicy {
+  apiVersion: typeof API_VERSION;
+  kind: 'ImagePolicy';
+  metadata: ObjectMeta;
+  spec: ImagePolicySpec;
+  status?: ImagePolicyStatus;
+}
+
+/** One GitSync.spec.sync.ignore rule. */
+export interface IgnoreRule {
+  target?: { kind?: string; name?: string; namespace?: string };
+  paths: string[];
+}
+
+/** GitSync.spec. */
+export interface GitSyncSpec {
+  url: string;
+  /** Default main. */
+  branch?: string;
+  /** Default '.'. */
+  path?: string;
+  /** Git poll interval, default 1m. */
+  interval?: string;
+  secretRef?: { name: string };
+  targetNamespace?: string;
+  sync?: {
+    /** Default true. */
+    prune?: boolean;
+    /** Full re-sync period, default 10m. */
+    interval?: string;
+    /** Default true. */
+    revertDrift?: boolean;
+    ignore?: IgnoreRule[];
+  };
+  automation?: {
+    /** Default true. */
+    enabled?: boolean;
+    /** Registry scan interval, default 5m. */
+    interval?: string;
+    commit?: { authorName?: string; authorEmail?: string; messageTemplate?: string };
+    push?: { branch?: string };
+  };
+  /** Default false. */
+  suspend?: boolean;
+}
+
+/** One applied object in GitSync.status.inventory. */
+export interface InventoryEntry {
+  /** namespace_name_group_kind */
+  id: string;
+  /** API version the object was applied with. */
+  v: string;
+}
+
+/** GitSync.status. */
+export interface GitSyncStatus {
+  lastSyncedCommit?: string;
+  lastAutomationCommit?: string;
+  lastSyncTime?: string;
+  automatedWorkloads?: number;
+  observedGeneration?: number;
+  inventory?: InventoryEntry[];
+  conditions?: Condition[];
+}
+
+/** A GitSync object. */
+export interface GitSync {
+  apiVersion: typeof API_VERSION;
+  kind: 'GitSync';
+  metadata: ObjectMeta;
+  spec: GitSyncSpec;
+  status?: GitSyncStatus;
+}
+
+/** Annotation whose changed value asks for an immediate reconcile (the CLI's `sync` sets it). */
+export const RECONCILE_AT_ANNOTATION = 'tagpilot.io/reconcile-at';
