@@ -106,7 +106,7 @@ function planEdit(plan: Plan, target: Target): PlanOutcome {
   if (site.shared && target.current !== desired) {
     return {
       code: 'SHARED_SCALAR',
-      reason: `the image on line ${site.line} is an alias or merge of an anchor; edit the anchor instead`,
+      reason: `the image is an alias or merge of the anchor on line ${site.line}; edit the anchor instead`,
     };
   }
   const claimed = plan.claimed.get(target.path) ?? new Map<number, string>();
