@@ -1,0 +1,252 @@
+// The decision half of the image update loop: for every automated container and every setter
+// marker in the repository, which image should it run? Scans registries through an ImageScanner,
+// chooses with controller/policy, and returns the updates for controller/manifests to apply plus
+// one decision per container or marker, with the reason, for status, events and the CLI.
+import type { ImageUpdate, Marker, Workload, WorkloadRef } from '../manifests/index.ts';
+import { splitImageReference } from '../manifests/index.ts';
+import { chooseLatestTag, filterTags, needsBuildTime, policyFromAnnotations } from '../policy/index.ts';
+import type { ImageScanner } from './image-scanner.ts';
+import { memoizeScanner } from './image-scanner.ts';
+
+/** What the automation loop knows of one ImagePolicy (from its status). */
+export interface PolicyState {
+  /** spec.image: the repository without tag. */
+  image: string;
+  latestTag?: string | undefined;
+  latestDigest?: string | undefined;
+  /** spec.digest is Always: write repo:tag@digest. */
+  pinDigest: boolean;
+}
+
+/** Why a container or marker is, or is not, updated. */
+export type DecisionOutcome =
+  | 'Update'
+  | 'UpToDate'
+  | 'Locked'
+  | 'NoFilter'
+  | 'InvalidPolicy'
+  | 'ScanFailed'
+  | 'NoMatchingTag'
+  | 'PolicyNotFound'
+  | 'PolicyNotReady';
+
+/** The outcome for one container or one marker. */
+export interface Decision {
+  path: string;
+  workload?: WorkloadRef;
+  container?: string;
+  marker?: { namespace: string; name: string };
+  /** The image as written now. */
+  current: string;
+  outcome: DecisionOutcome;
+  /** One sentence for people. */
+  message: string;
+  /** The image to write, when outcome is Update. */
+  next?: string;
+}
+
+/** Updates to apply and the decisions behind them. */
+export interface UpdatePlan {
+  updates: ImageUpdate[];
+  decisions: Decision[];
+  /** Workloads annotated automated (locked ones included). */
+  automatedWorkloads: number;
+}
+
+/** Input of planImageUpdates. */
+export interface PlanInput {
+  workloads: readonly Workload[];
+  markers: readonly Marker[];
+  /** ImagePolicies by `<namespace>/<name>`. */
+  policies: ReadonlyMap<string, PolicyState>;
+  scanner: ImageScanner;
+  /** Containers scanned at once (default 8); registries have their own per-host limits too. */
+  concurrency?: number;
+}
+
+/** Decides the image of every automated container and every setter marker. */
+export async function planImageUpdates(input: PlanInput): Promise<UpdatePlan> {
+  const scanner = memoizeScanner(input.scanner);
+  const automated = input.workloads.filter((workload) => workload.automated);
+  const jobs = automated.flatMap((workload) =>
+    workload.containers.map(
+      (container) => () => decideContainer(workload, container.name, input.policies, scanner),
+    ),
+  );
+  const containerResults = await pool(jobs, input.concurrency ?? 8);
+  const markerResults = decideMarkers(input.markers, input.policies);
+  const results = [...containerResults, ...markerResults];
+  const updates = results.flatMap((result) => (result.update ? [result.update] : []));
+  return {
+    updates: dedupeMarkerUpdates(updates),
+    decisions: results.map((result) => result.decision),
+    automatedWorkloads: automated.length,
+  };
+}
+
+interface Result {
+  decision: Decision;
+  update?: ImageUpdate;
+}
+
+async function decideContainer(
+  workload: Workload,
+  containerName: string,
+  policies: ReadonlyMap<string, PolicyState>,
+  scanner: ImageScanner,
+): Promise<Result> {
+  const container = workload.containers.find((c) => c.name === containerName);
+  if (!container) throw new Error(`container ${containerName} vanished`);
+  const ref: WorkloadRef = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+  const base = { path: workload.path, workload: ref, container: container.name, current: container.image };
+  const decision = (outcome: DecisionOutcome, message: string, next?: string): Decision => ({
+    ...base,
+    outcome,
+    message,
+    ...(next ? { next } : {}),
+  });
+  if (workload.locked) {
+    const why = workload.lockedMessage ? `: ${workload.lockedMessage}` : '';
+    return { decision: decision('Locked', `workload is locked${why}`) };
+  }
+  const current = splitImageReference(container.image);
+  const target = {
+    type: 'container' as const,
+    path: workload.path,
+    workload: ref,
+    container: container.name,
+  };
+
+  if (container.policyRef) {
+    const key = `${container.policyRef.namespace ?? workload.namespace ?? 'default'}/${container.policyRef.name}`;
+    const policy = policies.get(key);
+    if (!policy) return { decision: decision('PolicyNotFound', `ImagePolicy ${key} not found`) };
+    if (!policy.latestTag)
+      return { decision: decision('PolicyNotReady', `ImagePolicy ${key} has no latest tag yet`) };
+    const image = {
+      repo: policy.image,
+      tag: policy.latestTag,
+      ...(policy.pinDigest && policy.latestDigest ? { digest: policy.latestDigest } : {}),
+    };
+    return compare(decision, target, container.image, image, `from ImagePolicy ${key}`);
+  }
+
+  if (container.filter === undefined) {
+    return { decision: decision('NoFilter', 'no tag filter for this container; it is never updated') };
+  }
+  const policy = policyFromAnnotations({ filter: container.filter, sort: container.sort });
+  if (!policy.ok) return { decision: decision('InvalidPolicy', policy.error.message) };
+  try {
+    const tags = await scanner.listTags(current.name);
+    const candidates = filterTags(tags, policy.value);
+    let created: Map<string, Date> | undefined;
+    if (needsBuildTime(policy.value)) {
+      // The current tag's build time too: without it the current tag is not orderable and a
+      // cold cache could move to an older build.
+      const names = [...new Set([...candidates.map((c) => c.tag), ...(current.tag ? [current.tag] : [])])];
+      const times = await Promise.all(
+        names.map((tag) => scanner.created(current.name, tag).catch(() => undefined)),
+      );
+      created = new Map();
+      for (const [i, tag] of names.entries()) {
+        const time = times[i];
+        if (time) created.set(tag, time);
+      }
+    }
+    const choice = chooseLatestTag({ policy: policy.value, candidates, current: current.tag, created });
+    if (choice.tag === undefined) return { decision: decision('NoMatchingTag', choice.message) };
+    if (!choice.update && !container.digest) return { decision: decision('UpToDate', choice.message) };
+    const digest = container.digest ? await scanner.digest(current.name, choice.tag) : undefined;
+    const image = { repo: current.name, tag: choice.tag, ...(digest ? { digest } : {}) };
+    return compare(decision, target, container.image, image, choice.message);
+  } catch (error) {
+    return { decision: decision('ScanFailed', error instanceof Error ? error.message : String(error)) };
+  }
+}
+
+function compare(
+  decision: (outcome: DecisionOutcome, message: string, next?: string) => Decision,
+  target: ImageUpdate['target'],
+  currentImage: string,
+  image: ImageUpdate['image'],
+  why: string,
+): Result {
+  const next = `${image.repo}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+  if (next === currentImage) return { decision: decision('UpToDate', `${currentImage} is current (${why})`) };
+  return {
+    decision: decision('Update', `${currentImage} -> ${next} (${why})`, next),
+    update: { target, image },
+  };
+}
+
+function decideMarkers(markers: readonly Marker[], policies: ReadonlyMap<string, PolicyState>): Result[] {
+  return markers.map((marker) => {
+    const key = `${marker.policy.namespace}/${marker.policy.name}`;
+    const base = { path: marker.path, marker: marker.policy, current: marker.value };
+    const policy = policies.get(key);
+    if (!policy)
+      return { decision: { ...base, outcome: 'PolicyNotFound', message: `ImagePolicy ${key} not found` } };
+    if (!policy.latestTag) {
+      return {
+        decision: { ...base, outcome: 'PolicyNotReady', message: `ImagePolicy ${key} has no latest tag yet` },
+      };
+    }
+    const image = {
+      repo: policy.image,
+      tag: policy.latestTag,
+      ...(policy.pinDigest && policy.latestDigest ? { digest: policy.latestDigest } : {}),
+    };
+    const update: ImageUpdate = { target: { type: 'marker', policy: marker.policy }, image };
+    const next = markerFieldValue(marker, image);
+    if (next === marker.value) {
+      return {
+        decision: {
+          ...base,
+          outcome: 'UpToDate',
+          message: `${marker.value} is current (ImagePolicy ${key})`,
+        },
+      };
+    }
+    const message = `${marker.value} -> ${next} (ImagePolicy ${key})`;
+    return { decision: { ...base, outcome: 'Update', message, next }, update };
+  });
+}
+
+function markerFieldValue(marker: Marker, image: ImageUpdate['image']): string {
+  switch (marker.field) {
+    case 'tag':
+      return image.tag;
+    case 'name':
+      return image.repo;
+    case 'digest':
+      return image.digest ?? marker.value;
+    default:
+      return `${image.repo}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+  }
+}
+
+/** A marker update names every marker of its policy, so one per policy is enough. */
+function dedupeMarkerUpdates(updates: ImageUpdate[]): ImageUpdate[] {
+  const seen = new Set<string>();
+  return updates.filter((update) => {
+    if (update.target.type !== 'marker') return true;
+    const key = `${update.target.policy.namespace}/${update.target.policy.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const job = jobs[index];
+      if (job) results[index] = await job();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return results;
+}
