@@ -11,7 +11,7 @@ describe('tagpilot CRDs', () => {
   let kube: KubeStack;
   before(async () => {
     kube = await startKube();
-    await kube.kubectl(['apply', '-f', crds]);
+    await kube.kubectl(['apply', '-k', crds]);
     await kube.kubectl([
       'wait',
       '--for=condition=Established',

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, parseAddress, parseConfig, parseDuration } from './config.ts';
+
+describe('parseConfig', () => {
+  it('documents and applies defaults', () => {
+    const config = parseConfig({}, { HOME: '/home/x', POD_NAME: 'tagpilot-0' });
+    assert.equal(config.namespace, undefined);
+    assert.equal(config.leaderElect, true);
+    assert.equal(config.leaderElectionNamespace, 'tagpilot-system');
+    assert.equal(config.leaderElectionId, 'tagpilot-leader');
+    assert.match(config.identity, /^tagpilot-0_[0-9a-f]{8}$/);
+    assert.deepEqual(config.httpAddr, { host: '0.0.0.0', port: 8080 });
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.gitSyncConcurrency, 4);
+    assert.deepEqual(config.insecureRegistries, []);
+  });
+
+  it('takes flags over environment variables', () => {
+    const config = parseConfig(
+      {
+        namespace: 'apps',
+        'leader-elect': false,
+        'http-addr': '127.0.0.1:0',
+        'insecure-registries': 'a:5000, b',
+      },
+      { TAGPILOT_NAMESPACE: 'other', TAGPILOT_LOG_LEVEL: 'debug', POD_NAMESPACE: 'ops' },
+    );
+    assert.equal(config.namespace, 'apps');
+    assert.equal(config.leaderElect, false);
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.leaderElectionNamespace, 'ops');
+    assert.deepEqual(config.httpAddr, { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(config.insecureRegistries, ['a:5000', 'b']);
+  });
+
+  it('rejects bad values with the flag name', () => {
+    assert.throws(
+      () => parseConfig({ 'log-level': 'loud' }, {}),
+      (e: unknown) => e instanceof ConfigError && /--log-level/.test(e.message),
+    );
+    assert.throws(() => parseConfig({ 'gitsync-concurrency': '0' }, {}), /--gitsync-concurrency/);
+    assert.throws(() => parseConfig({}, { TAGPILOT_LEADER_ELECT: 'maybe' }), /--leader-elect/);
+    assert.throws(() => parseAddress('host:http'), /not host:port/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('parses Go durations', () => {
+    assert.deepEqual(
+      ['500ms', '30s', '5m', '1m30s', '1h', '1.5s'].map(parseDuration),
+      [500, 30_000, 300_000, 90_000, 3_600_000, 1500],
+    );
+  });
+  it('rejects what is not a duration', () => {
+    for (const bad of ['', '5', 'soon', '5m junk', '-1s'])
+      assert.throws(() => parseDuration(bad), ConfigError, bad);
+  });
+});

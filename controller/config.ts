@@ -1,0 +1,117 @@
+// The controller's configuration: parsed once, from flags (with TAGPILOT_* environment variables
+// as fallbacks), into one typed object. Every default is documented here and in `--help`.
+import { randomBytes } from 'node:crypto';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** Everything the controller process is configured with. */
+export interface ControllerConfig {
+  /** Path of a kubeconfig; default: in-cluster config, else $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig: string | undefined;
+  /** Namespace to watch for GitSyncs and ImagePolicies; default: all namespaces. */
+  namespace: string | undefined;
+  /** Elect a leader so that only one replica writes (default true). */
+  leaderElect: boolean;
+  /** Namespace of the leader election Lease (default: $POD_NAMESPACE, else tagpilot-system). */
+  leaderElectionNamespace: string;
+  /** Name of the leader election Lease (default tagpilot-leader). */
+  leaderElectionId: string;
+  /** This replica's identity in the Lease (default: $POD_NAME or the hostname, plus a random suffix). */
+  identity: string;
+  /** Working copies and the registry metadata cache (default ~/.cache/tagpilot/controller). */
+  cacheDir: string;
+  /** HTTP listen address for /metrics, /healthz, /readyz and webhooks (default :8080). */
+  httpAddr: { host: string; port: number };
+  /** pino level (default info). */
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** GitSyncs reconciled at once (default 4). */
+  gitSyncConcurrency: number;
+  /** ImagePolicies scanned at once (default 8). */
+  imagePolicyConcurrency: number;
+  /** A docker config.json with registry credentials for every scan (default: none). */
+  dockerConfig: string | undefined;
+  /** Registry hosts reached over plain HTTP besides localhost/127.0.0.1 (default: none). */
+  insecureRegistries: string[];
+}
+
+/** Raw option values as a CLI parser hands them over (strings and booleans). */
+export type RawOptions = Record<string, string | boolean | undefined>;
+
+/** A configuration error a user can fix; the CLI prints the message and exits 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+/** Builds the config from CLI options and the environment; throws ConfigError on bad values. */
+export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): ControllerConfig {
+  const text = (flag: string, envName: string): string | undefined => {
+    const value = options[flag];
+    if (typeof value === 'string' && value !== '') return value;
+    const fromEnv = env[envName];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+  const bool = (flag: string, envName: string, fallback: boolean): boolean => {
+    const value = options[flag];
+    if (typeof value === 'boolean') return value;
+    const raw = typeof value === 'string' ? value : env[envName];
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    throw new ConfigError(`--${flag}: expected true or false, got "${raw}"`);
+  };
+  const int = (flag: string, envName: string, fallback: number): number => {
+    const raw = text(flag, envName);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigError(`--${flag}: expected a positive integer, got "${raw}"`);
+    return value;
+  };
+  const logLevel = text('log-level', 'TAGPILOT_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const podName = env.POD_NAME ?? hostname();
+  return {
+    kubeconfig: text('kubeconfig', 'KUBECONFIG'),
+    namespace: text('namespace', 'TAGPILOT_NAMESPACE'),
+    leaderElect: bool('leader-elect', 'TAGPILOT_LEADER_ELECT', true),
+    leaderElectionNamespace: text('leader-election-namespace', 'POD_NAMESPACE') ?? 'tagpilot-system',
+    leaderElectionId: text('leader-election-id', 'TAGPILOT_LEADER_ELECTION_ID') ?? 'tagpilot-leader',
+    identity: text('identity', 'TAGPILOT_IDENTITY') ?? `${podName}_${randomBytes(4).toString('hex')}`,
+    cacheDir: text('cache-dir', 'TAGPILOT_CACHE_DIR') ?? join(homedir(), '.cache', 'tagpilot', 'controller'),
+    httpAddr: parseAddress(text('http-addr', 'TAGPILOT_HTTP_ADDR') ?? ':8080'),
+    logLevel: logLevel as ControllerConfig['logLevel'],
+    gitSyncConcurrency: int('gitsync-concurrency', 'TAGPILOT_GITSYNC_CONCURRENCY', 4),
+    imagePolicyConcurrency: int('imagepolicy-concurrency', 'TAGPILOT_IMAGEPOLICY_CONCURRENCY', 8),
+    dockerConfig: text('docker-config', 'TAGPILOT_DOCKER_CONFIG'),
+    insecureRegistries: (text('insecure-registries', 'TAGPILOT_INSECURE_REGISTRIES') ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
+  };
+}
+
+/** Parses `host:port`, `:port` or `port`; port 0 means any free port. */
+export function parseAddress(value: string): { host: string; port: number } {
+  const colon = value.lastIndexOf(':');
+  const host = colon >= 0 ? value.slice(0, colon) : '';
+  const portText = colon >= 0 ? value.slice(colon + 1) : value;
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--http-addr: "${value}" is not host:port`);
+  }
+  return { host: host === '' ? '0.0.0.0' : host.replace(/^\[|\]$/g, ''), port };
+}
+
+/** Parses a Go-style duration such as `5m`, `1m30s`, `500ms` into milliseconds. */
+export function parseDuration(value: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  const consumed = parts.map((part) => part[0]).join('');
+  if (parts.length === 0 || consumed !== value)
+    throw new ConfigError(`"${value}" is not a duration like 30s, 5m or 1h`);
+  return parts.reduce((total, part) => total + Number(part[1]) * (units[part[2] ?? 's'] ?? 1000), 0);
+}
