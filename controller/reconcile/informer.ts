@@ -1,0 +1,83 @@
+// A cache of one custom resource kind kept current by list + watch (client-node's informer), with
+// restart-after-error, so reconcilers read objects from memory and are woken on every change.
+import { type KubeConfig, type KubernetesListObject, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.ts';
+import type { Logger } from '../logger.ts';
+
+/** Which resource to watch. */
+export interface ResourceSelector {
+  group: string;
+  version: string;
+  plural: string;
+  /** Default: all namespaces. */
+  namespace?: string | undefined;
+}
+
+/** A running informer. */
+export interface ResourceCache<T> {
+  get(namespace: string, name: string): T | undefined;
+  list(): readonly T[];
+  /** Resolves once the first list has been loaded. */
+  synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts an informer; `onChange` gets the `<namespace>/<name>` key of every added, changed or deleted object. */
+export function startInformer<T extends KubernetesObject>(options: {
+  kubeConfig: KubeConfig;
+  client: KubeClient;
+  resource: ResourceSelector;
+  logger: Logger;
+  onChange: (key: string, object: T, event: 'add' | 'update' | 'delete') => void;
+  /** Delay before restarting a failed watch (default 2 s). */
+  restartDelayMs?: number;
+}): ResourceCache<T> {
+  const { group, version, plural, namespace } = options.resource;
+  const path = namespace
+    ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
+    : `/apis/${group}/${version}/${plural}`;
+  const list = async () =>
+    (await options.client.request({ method: 'GET', path, what: `list ${plural}` })) as KubernetesListObject<T>;
+  const informer = makeInformer<T>(options.kubeConfig, path, list);
+  const keyOf = (object: T) => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+  for (const event of ['add', 'update', 'delete'] as const) {
+    informer.on(event, (object) => options.onChange(keyOf(object), object, event));
+  }
+  let stopped = false;
+  informer.on('error', (error) => {
+    if (stopped) return;
+    options.logger.warn({ err: error, resource: plural }, 'watch failed; restarting');
+    setTimeout(() => {
+      if (!stopped) informer.start().catch(() => {});
+    }, options.restartDelayMs ?? 2000).unref();
+  });
+  const synced = startWithRetry(informer, options.logger, plural, () => stopped, options.restartDelayMs ?? 2000);
+  return {
+    get: (ns, name) => informer.get(name, ns),
+    list: () => informer.list(),
+    synced,
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+}
+
+async function startWithRetry(
+  informer: { start(): Promise<void> },
+  logger: Logger,
+  plural: string,
+  stopped: () => boolean,
+  delayMs: number,
+): Promise<void> {
+  for (;;) {
+    try {
+      await informer.start();
+      return;
+    } catch (error) {
+      if (stopped()) return;
+      logger.warn({ err: error, resource: plural }, 'initial list failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
