@@ -1,0 +1,68 @@
+// The controller's HTTP endpoints: /healthz (the process is alive), /readyz (caches synced; the
+// controller can do its work), /metrics (Prometheus text format). Webhook routes plug in here.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/** An extra route, e.g. a webhook: return true when it handled the request. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** Options for startHttpServer. */
+export interface HttpServerOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  metrics: Registry;
+  /** True once the controller is ready to work (caches synced). */
+  ready: () => boolean;
+  routes?: Route[];
+}
+
+/** A listening server and its bound port. */
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP server. */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const server: Server = createServer((req, res) => {
+    void handle(req, res, options).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && path === '/healthz') return text(res, 200, 'ok\n');
+  if (req.method === 'GET' && path === '/readyz') {
+    return options.ready() ? text(res, 200, 'ok\n') : text(res, 503, 'caches not synced\n');
+  }
+  if (req.method === 'GET' && path === '/metrics') {
+    const body = await options.metrics.metrics();
+    res.writeHead(200, { 'content-type': options.metrics.contentType });
+    res.end(body);
+    return;
+  }
+  for (const route of options.routes ?? []) if (await route(req, res)) return;
+  text(res, 404, 'not found\n');
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}
