@@ -1,0 +1,399 @@
+/**
+ * The OCI distribution client: tags, digests and build times of images, over one keep-alive undici
+ * dispatcher, with per-host limits, retries, timeouts, the auth flow and the metadata cache.
+ * Credentials are handed in (a `CredentialProvider`, per client or per call); this module knows
+ * nothing about Kubernetes.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, type Dispatcher } from 'undici';
+import { Authenticator, type AuthTarget } from './auth.ts';
+import type { CredentialProvider } from './credentials.ts';
+import { isRegistryError, RegistryError } from './errors.ts';
+import { fetchImage, type ImageFetcher } from './image-metadata.ts';
+import { HostLimiter, type LimitOptions, type RetryOptions } from './limits.ts';
+import { formatPlatform, MANIFEST_ACCEPT, parsePlatform } from './manifest.ts';
+import { MetadataCache, tagKey } from './metadata-cache.ts';
+import { type ImageReference, parseReference, registryOrigin, withTag } from './reference.ts';
+import { type Asked, checkStatus, nextLink, sha256Digest } from './responses.ts';
+import { parseJson, tagListSchema } from './schemas.ts';
+import { TokenCache } from './token-cache.ts';
+import { type HttpResponse, headerValue, Transport } from './transport.ts';
+
+/** Options of a RegistryClient; every one has a default. */
+export interface RegistryClientOptions {
+  /** The undici dispatcher for every request. Default: an Agent owned by the client (keep-alive, HTTP/2 where offered). */
+  readonly dispatcher?: Dispatcher;
+  /** Credentials by registry host. Default: anonymous everywhere. */
+  readonly credentials?: CredentialProvider;
+  /** Registry hosts spoken to over plain HTTP besides loopback (`host` or `host:port`). Default none. */
+  readonly insecureHosts?: readonly string[];
+  /** Per-host concurrency and rate (see LimitOptions for defaults). */
+  readonly limits?: LimitOptions;
+  /** Retries of 429 / 5xx / network failures (see RetryOptions for defaults). */
+  readonly retry?: RetryOptions;
+  /** Timeout of each request attempt, headers and body. Default 30,000 ms. */
+  readonly timeoutMs?: number;
+  /** Largest response body read. Default 8 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Image metadata cache, e.g. from `loadMetadataCache`. Default: a new in-memory MetadataCache. */
+  readonly cache?: MetadataCache;
+  /** How long a cached tag → digest mapping is trusted before one HEAD revalidates it. Default 1 hour. */
+  readonly tagMaxAgeMs?: number;
+  /** Bearer tokens are dropped this long before they expire. Default 10,000 ms. */
+  readonly tokenMarginMs?: number;
+  /** Clock, ms since the epoch. Default Date.now. */
+  readonly now?: () => number;
+  /** Waits between retries and for the rate limit. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). Default Math.random. */
+  readonly random?: () => number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Credentials for this call (e.g. an ImagePolicy's secretRef). Default: the client's. */
+  readonly credentials?: CredentialProvider | undefined;
+}
+
+/** Options of `listTags`. */
+export interface ListTagsOptions extends CallOptions {
+  /** Tags asked for per page (`n`); registries may return fewer. Default 1,000. */
+  readonly pageSize?: number;
+  /** Pages followed at most; more fails with TOO_MANY_TAGS. Default 500. */
+  readonly maxPages?: number;
+  /** Tags accepted at most; more fails with TOO_MANY_TAGS. Default 100,000. */
+  readonly maxTags?: number;
+}
+
+/** Options of `getImageCreated` and `getCreatedTimes`. */
+export interface ImageCreatedOptions extends CallOptions {
+  /** Platform picked from a multi-arch index. Default `linux/amd64`. */
+  readonly platform?: string;
+  /** HEAD the tag even when its cached digest is still fresh. Default false. */
+  readonly revalidate?: boolean;
+}
+
+/** The build time of an image and where it came from. */
+export interface ImageMetadata {
+  /** Digest of the manifest the tag points to (an index for multi-arch images). */
+  readonly digest: string;
+  /** The config's `created`; undefined when the image has none. */
+  readonly created: Date | undefined;
+  /** Digest of the platform's manifest when `digest` is an index. */
+  readonly platformDigest: string | undefined;
+}
+
+/** Build times of many tags: those found, and the tags that vanished in the meantime (NOT_FOUND). */
+export interface CreatedTimes {
+  readonly created: Map<string, Date>;
+  readonly notFound: Map<string, RegistryError>;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+const DIGEST_HEADER = 'docker-content-digest';
+
+function toReference(image: string | ImageReference): ImageReference {
+  return typeof image === 'string' ? parseReference(image) : image;
+}
+
+function repositoryName(ref: ImageReference): string {
+  return `${ref.registry}/${ref.repository}`;
+}
+
+/** Talks to OCI registries; see the module comment. One instance per process is the intended use. */
+export class RegistryClient {
+  /** The metadata cache, for `saveMetadataCache` and webhook invalidation. */
+  readonly cache: MetadataCache;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #transport: Transport;
+  readonly #auth: Authenticator;
+  readonly #credentials: CredentialProvider | undefined;
+  readonly #insecureHosts: readonly string[];
+  readonly #now: () => number;
+  readonly #tagMaxAgeMs: number;
+  readonly #concurrency: number;
+  readonly #inflight = new Map<string, Promise<ImageMetadata>>();
+
+  constructor(options: RegistryClientOptions = {}) {
+    const now = options.now ?? Date.now;
+    const sleep = options.sleep ?? ((ms: number) => delay(ms));
+    this.#concurrency = options.limits?.concurrency ?? 16;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: this.#concurrency, allowH2: true });
+    this.#transport = new Transport({
+      dispatcher: this.#dispatcher,
+      limiter: new HostLimiter(options.limits ?? {}, { now, sleep }),
+      retry: options.retry ?? {},
+      timeoutMs: options.timeoutMs ?? 30_000,
+      maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+      now,
+      sleep,
+      random: options.random ?? Math.random,
+    });
+    this.#insecureHosts = options.insecureHosts ?? [];
+    this.#auth = new Authenticator({
+      transport: this.#transport,
+      tokens: new TokenCache({ now, marginMs: options.tokenMarginMs ?? 10_000 }),
+      now,
+      insecureHosts: this.#insecureHosts,
+    });
+    this.#credentials = options.credentials;
+    this.#now = now;
+    this.#tagMaxAgeMs = options.tagMaxAgeMs ?? 3_600_000;
+    this.cache = options.cache ?? new MetadataCache();
+  }
+
+  /** Every tag of the repository, in registry order, following `Link rel="next"` on the registry's origin only. */
+  async listTags(image: string | ImageReference, options: ListTagsOptions = {}): Promise<string[]> {
+    const ref = toReference(image);
+    const maxPages = options.maxPages ?? 500;
+    const maxTags = options.maxTags ?? 100_000;
+    const target = this.#target(ref, options);
+    const asked: Asked = {
+      registry: ref.registry,
+      repository: ref.repository,
+      what: `tags of ${repositoryName(ref)}`,
+    };
+    const tags: string[] = [];
+    let path = `/v2/${ref.repository}/tags/list?n=${options.pageSize ?? 1000}`;
+    for (let page = 1; ; page++) {
+      const response = await this.#request(target, 'GET', path, 'application/json', asked);
+      const body = parseJson(tagListSchema, response.body, {
+        ...asked,
+        what: `${asked.what} (page ${page})`,
+      });
+      for (const tag of body.tags ?? []) tags.push(tag);
+      if (tags.length > maxTags) throw tooMany(asked, `more than ${maxTags} tags`);
+      const link = nextLink(response.headers.link);
+      if (link === undefined) return tags;
+      if (page >= maxPages) throw tooMany(asked, `more than ${maxPages} pages`);
+      path = this.#samePath(target, path, link, asked);
+    }
+  }
+
+  /** The digest a tag points to now (one HEAD, never cached); a reference with a digest returns it as is. */
+  async getDigest(image: string | ImageReference, options: CallOptions = {}): Promise<string> {
+    const ref = toReference(image);
+    if (ref.digest !== undefined) return ref.digest;
+    const tag = ref.tag ?? 'latest';
+    const target = this.#target(ref, options);
+    const asked: Asked = {
+      registry: ref.registry,
+      repository: ref.repository,
+      what: `manifest ${repositoryName(ref)}:${tag}`,
+    };
+    const path = `/v2/${ref.repository}/manifests/${tag}`;
+    const key = tagKey(ref.registry, ref.repository, tag);
+    let head: HttpResponse;
+    try {
+      head = await this.#request(target, 'HEAD', path, MANIFEST_ACCEPT, asked);
+    } catch (error) {
+      if (isRegistryError(error, 'NOT_FOUND')) this.cache.deleteTag(key);
+      throw error;
+    }
+    let digest = headerValue(head.headers, DIGEST_HEADER);
+    if (digest === undefined) {
+      // Some registries leave the header out of HEAD answers: hash the manifest instead.
+      digest = sha256Digest((await this.#request(target, 'GET', path, MANIFEST_ACCEPT, asked)).body);
+    }
+    this.cache.setTag(key, { digest, checkedAt: this.#now() });
+    return digest;
+  }
+
+  /**
+   * The build time (`created`) of an image, for `platform` when the tag is a multi-arch index.
+   * Served from the cache without any request while the tag's digest is fresh (`tagMaxAgeMs`);
+   * a stale tag costs one HEAD; manifests and configs are fetched only for digests not seen before.
+   */
+  async getImageCreated(
+    image: string | ImageReference,
+    options: ImageCreatedOptions = {},
+  ): Promise<ImageMetadata> {
+    const ref = toReference(image);
+    const platform = formatPlatform(parsePlatform(options.platform ?? 'linux/amd64'));
+    const key = `${ref.digest ?? tagKey(ref.registry, ref.repository, ref.tag ?? 'latest')} ${platform}`;
+    const running = this.#inflight.get(key);
+    if (running !== undefined) return running;
+    const work = this.#imageCreated(ref, platform, options).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, work);
+    return work;
+  }
+
+  /** Build times of many tags of one repository, `concurrency` at a time; fails on the first error but NOT_FOUND. */
+  async getCreatedTimes(
+    image: string | ImageReference,
+    tags: readonly string[],
+    options: ImageCreatedOptions = {},
+  ): Promise<CreatedTimes> {
+    const ref = toReference(image);
+    const result: CreatedTimes = { created: new Map(), notFound: new Map() };
+    let next = 0;
+    let failure: unknown;
+    const worker = async () => {
+      while (failure === undefined && next < tags.length) {
+        const tag = tags[next++];
+        if (tag === undefined) continue;
+        try {
+          const meta = await this.getImageCreated(withTag(ref, tag), options);
+          if (meta.created !== undefined) result.created.set(tag, meta.created);
+        } catch (error) {
+          if (isRegistryError(error, 'NOT_FOUND')) result.notFound.set(tag, error);
+          else failure ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, tags.length) }, worker));
+    if (failure !== undefined) throw failure;
+    return result;
+  }
+
+  /** Forgets where a tag points (e.g. a registry webhook announced a push), so the next lookup revalidates. */
+  forgetTag(image: string | ImageReference): void {
+    const ref = toReference(image);
+    this.cache.deleteTag(tagKey(ref.registry, ref.repository, ref.tag ?? 'latest'));
+  }
+
+  /** Closes the dispatcher if the client created it; a passed-in dispatcher is left to its owner. */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #imageCreated(
+    ref: ImageReference,
+    platform: string,
+    options: ImageCreatedOptions,
+  ): Promise<ImageMetadata> {
+    const fetcher = this.#fetcher(ref, options);
+    if (ref.digest !== undefined) return fetchImage(fetcher, ref.digest, platform, undefined);
+    const tag = ref.tag ?? 'latest';
+    const key = tagKey(ref.registry, ref.repository, tag);
+    const known = this.cache.getTag(key);
+    if (known !== undefined) {
+      const fresh = !options.revalidate && this.#now() - known.checkedAt < this.#tagMaxAgeMs;
+      const digest = fresh ? known.digest : await this.getDigest(withTag(ref, tag), options);
+      return fetchImage(fetcher, digest, platform, undefined);
+    }
+    // First sight of the tag: one GET gives both the digest and the manifest.
+    const asked: Asked = {
+      registry: ref.registry,
+      repository: ref.repository,
+      what: `manifest ${repositoryName(ref)}:${tag}`,
+    };
+    const response = await this.#request(
+      this.#target(ref, options),
+      'GET',
+      `/v2/${ref.repository}/manifests/${tag}`,
+      MANIFEST_ACCEPT,
+      asked,
+    );
+    const digest = headerValue(response.headers, DIGEST_HEADER) ?? sha256Digest(response.body);
+    const meta = await fetchImage(fetcher, digest, platform, response);
+    this.cache.setTag(key, { digest, checkedAt: this.#now() });
+    return meta;
+  }
+
+  #fetcher(ref: ImageReference, options: CallOptions): ImageFetcher {
+    const target = this.#target(ref, options);
+    return {
+      ref,
+      cache: this.cache,
+      get: (path, accept, asked) => this.#request(target, 'GET', path, accept, asked),
+    };
+  }
+
+  #target(ref: ImageReference, options: CallOptions): AuthTarget {
+    return {
+      registry: ref.registry,
+      origin: registryOrigin(ref.registry, this.#insecureHosts),
+      repository: ref.repository,
+      scope: `repository:${ref.repository}:pull`,
+      credentials: options.credentials ?? this.#credentials,
+    };
+  }
+
+  /** The next page's path; a link to another origin is refused before anything is sent there. */
+  #samePath(target: AuthTarget, current: string, link: string, asked: Asked): string {
+    let url: URL;
+    try {
+      url = new URL(link, target.origin + current);
+    } catch (cause) {
+      throw new RegistryError('INVALID_RESPONSE', `${asked.what}: malformed Link header`, {
+        ...asked,
+        cause,
+      });
+    }
+    if (url.origin !== target.origin) {
+      throw new RegistryError(
+        'FOREIGN_LINK',
+        `${asked.what}: the next-page link points to ${url.origin}; not followed`,
+        {
+          registry: asked.registry,
+          repository: asked.repository,
+        },
+      );
+    }
+    return url.pathname + url.search;
+  }
+
+  /** One authenticated request: the known auth first, one answer to a 401 challenge, then the status check. */
+  async #request(
+    target: AuthTarget,
+    method: 'GET' | 'HEAD',
+    path: string,
+    accept: string,
+    asked: Asked,
+  ): Promise<HttpResponse> {
+    const authorization = await this.#auth.authorization(target);
+    let response = await this.#sendFollowing(target, method, path, accept, authorization);
+    if (response.status === 401) {
+      const retry = await this.#auth.answerChallenge(target, response, authorization);
+      if (retry !== undefined) response = await this.#sendFollowing(target, method, path, accept, retry);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    const hadCredentials =
+      response.status !== 401 || (await target.credentials?.(target.registry)) !== undefined;
+    checkStatus(response, asked, hadCredentials);
+    return response;
+  }
+
+  /** Sends and follows redirects; the Authorization header is dropped as soon as the origin changes. */
+  async #sendFollowing(
+    target: AuthTarget,
+    method: 'GET' | 'HEAD',
+    path: string,
+    accept: string,
+    authorization: string | undefined,
+  ): Promise<HttpResponse> {
+    const context = { registry: target.registry, repository: target.repository };
+    let origin = target.origin;
+    let current = path;
+    let auth = authorization;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> =
+        auth === undefined ? { accept } : { accept, authorization: auth };
+      const response = await this.#transport.send({ method, origin, path: current, headers }, context);
+      const location = REDIRECTS.has(response.status) ? headerValue(response.headers, 'location') : undefined;
+      if (location === undefined || hop >= MAX_REDIRECTS) return response;
+      const next = new URL(location, origin + current);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') return response;
+      if (next.origin !== target.origin) auth = undefined;
+      origin = next.origin;
+      current = next.pathname + next.search;
+    }
+  }
+}
+
+function tooMany(asked: Asked, what: string): RegistryError {
+  return new RegistryError(
+    'TOO_MANY_TAGS',
+    `${asked.what}: ${what}; raise the limit or narrow the repository`,
+    {
+      registry: asked.registry,
+      repository: asked.repository,
+    },
+  );
+}
