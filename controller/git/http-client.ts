@@ -1,0 +1,95 @@
+// isomorphic-git's HTTP transport, built on undici so that every Git request shares the caller's
+// keep-alive Dispatcher (one connection pool per Git host) and has timeouts. isomorphic-git's own
+// `isomorphic-git/http/node` is not used: it opens a new connection per request and has no timeouts.
+import { STATUS_CODES } from 'node:http';
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import type { Dispatcher } from 'undici';
+
+/** Options of `createGitHttpClient`. */
+export interface GitHttpClientOptions {
+  /** The shared undici Dispatcher (an `Agent` with keep-alive); never closed by this client. */
+  dispatcher: Dispatcher;
+  /** Time to wait for the response headers. Default 30 s. */
+  headersTimeoutMs?: number;
+  /** Longest pause between two chunks of the response body. Default 60 s. */
+  bodyTimeoutMs?: number;
+  /** `User-Agent` header. Default `tagpilot`. */
+  userAgent?: string;
+  /** Called once per request when its headers arrived (for metrics); never sees request headers. */
+  onResponse?: (info: GitHttpExchange) => void;
+}
+
+/** What `onResponse` learns about one request: no headers, so no credentials. */
+export interface GitHttpExchange {
+  method: string;
+  /** The request URL (isomorphic-git never puts credentials into it; see repository.ts). */
+  url: string;
+  statusCode: number;
+  durationMs: number;
+}
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+/**
+ * An isomorphic-git `http` client on undici. Redirects are not followed (a 3xx reaches isomorphic-git
+ * as an HTTP error), so the Authorization header never travels to another origin.
+ */
+export function createGitHttpClient(options: GitHttpClientOptions): HttpClient {
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const bodyTimeout = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const userAgent = options.userAgent ?? 'tagpilot';
+  return {
+    async request(request: GitHttpRequest): Promise<GitHttpResponse> {
+      const started = performance.now();
+      const method = request.method ?? 'GET';
+      const url = new URL(request.url);
+      const body = request.body === undefined ? undefined : await collectBody(request.body);
+      const headers: Record<string, string> = { 'user-agent': userAgent, ...request.headers };
+      if (body !== undefined) headers['content-length'] = String(body.byteLength);
+      const response = await options.dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        headersTimeout,
+        bodyTimeout,
+        signal: request.signal,
+      });
+      options.onResponse?.({
+        method,
+        url: request.url,
+        statusCode: response.statusCode,
+        durationMs: performance.now() - started,
+      });
+      return {
+        url: request.url,
+        method,
+        statusCode: response.statusCode,
+        statusMessage: STATUS_CODES[response.statusCode] ?? '',
+        headers: flattenHeaders(response.headers),
+        body: response.body[Symbol.asyncIterator](),
+      };
+    },
+  };
+}
+
+/**
+ * Request bodies are small (want/have lines, or a push pack of a few objects) and some servers need a
+ * Content-Length, so the body is sent in one piece.
+ */
+async function collectBody(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}

@@ -1,0 +1,33 @@
+/** Public API of controller/git: working copies in a cache directory, commits of image updates, pushes. */
+export { type GitAuth, type GitBasicAuth, type GitTokenAuth, TOKEN_USERNAME } from './auth.ts';
+export { type BackoffOptions, retryDelayMs } from './backoff.ts';
+export {
+  type CommitAndPushOptions,
+  type CommitAndPushResult,
+  commitAndPush,
+  DEFAULT_AUTHOR,
+  DEFAULT_MAX_RETRIES,
+  type UpdatesSource,
+} from './commit-and-push.ts';
+export {
+  type CommitChange,
+  formatCommitMessage,
+  MESSAGE_PLACEHOLDERS,
+  type MessageTemplate,
+  toCommitChanges,
+  unknownPlaceholders,
+} from './commit-message.ts';
+export type { FileSystem } from './context.ts';
+export { GitError, type GitErrorCode, type GitOperation } from './errors.ts';
+export { createGitHttpClient, type GitHttpClientOptions, type GitHttpExchange } from './http-client.ts';
+export {
+  type CommitAuthor,
+  type HeadCommit,
+  isManifestPath,
+  type OpenRepositoryOptions,
+  openRepository,
+  type PreparedCommit,
+  type PushOutcome,
+  type ReadFilesResult,
+  Repository,
+} from './repository.ts';
