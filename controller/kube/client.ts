@@ -1,0 +1,216 @@
+import type { RequestOptions } from 'node:https';
+import { bufferFromFileOrString, type KubeConfig } from '@kubernetes/client-node';
+import { Agent, type Dispatcher } from 'undici';
+import { KubeError, kubeErrorFromResponse } from './errors.ts';
+
+/** How the client reaches the API server. */
+export interface KubeClientOptions {
+  /** Server, TLS material and credentials (its current context). */
+  kubeConfig: KubeConfig;
+  /** Transport; default: one keep-alive undici Agent built from the KubeConfig's TLS settings. */
+  dispatcher?: Dispatcher;
+  /** Requests in flight at once (watches not counted). Default 32. */
+  maxInFlight?: number;
+  /** Time to wait for response headers. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** How long computed auth headers (tokens, exec plugins) are reused. Default 60 s. */
+  authRefreshMs?: number;
+  /** Clock for the auth header cache. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** One API request. Paths start with `/api` or `/apis`. */
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Default `application/json` when there is a body. */
+  contentType?: string;
+  /** Default `application/json`. */
+  accept?: string;
+  signal?: AbortSignal;
+  /** Names the request in error messages, e.g. `apply Deployment my-demo/fluxdemo`. */
+  what?: string;
+}
+
+/** A streaming response (a watch); the caller must consume or destroy `body`. */
+export interface KubeStream {
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): void };
+}
+
+/** The number of requests the client sent, by method (benchmarks and no-op checks read it). */
+export interface RequestCounts {
+  GET: number;
+  POST: number;
+  PUT: number;
+  PATCH: number;
+  DELETE: number;
+}
+
+/**
+ * A small Kubernetes API client on undici: the KubeConfig's server, TLS and credentials, one
+ * keep-alive Agent, bounded requests in flight, and API errors as `KubeError`.
+ */
+export class KubeClient {
+  readonly server: string;
+  readonly counts: RequestCounts = { GET: 0, POST: 0, PUT: 0, PATCH: 0, DELETE: 0 };
+  readonly #kubeConfig: KubeConfig;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #requestTimeoutMs: number;
+  readonly #authRefreshMs: number;
+  readonly #now: () => number;
+  readonly #limit: Semaphore;
+  #auth: { headers: Record<string, string>; at: number } | undefined;
+
+  constructor(options: KubeClientOptions) {
+    const cluster = options.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new KubeError('BadRequest', 'the kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.#kubeConfig = options.kubeConfig;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#authRefreshMs = options.authRefreshMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+    this.#limit = new Semaphore(options.maxInFlight ?? 32);
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? makeAgent(options.kubeConfig);
+  }
+
+  /** Sends a request and parses the JSON answer; non-2xx answers throw `KubeError`. */
+  async request(req: KubeRequest): Promise<unknown> {
+    const release = await this.#limit.acquire();
+    try {
+      const response = await this.#send(req, this.#requestTimeoutMs, this.#requestTimeoutMs);
+      const text = await response.body.text();
+      if (response.statusCode >= 300) throw kubeErrorFromResponse(response.statusCode, text, describe(req));
+      return parseJson(text, req);
+    } finally {
+      release();
+    }
+  }
+
+  /** Opens a streaming GET (a watch). `idleTimeoutMs` bounds the silence between chunks. */
+  async stream(req: KubeRequest, idleTimeoutMs: number): Promise<KubeStream> {
+    const response = await this.#send(req, this.#requestTimeoutMs, idleTimeoutMs);
+    if (response.statusCode >= 300) {
+      const text = await response.body.text();
+      throw kubeErrorFromResponse(response.statusCode, text, describe(req));
+    }
+    return { body: response.body };
+  }
+
+  /** Closes the Agent this client created (not a dispatcher that was passed in). */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #send(req: KubeRequest, headersTimeout: number, bodyTimeout: number) {
+    const headers: Record<string, string> = { ...(await this.#authHeaders()) };
+    headers.accept = req.accept ?? 'application/json';
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] = req.contentType ?? 'application/json';
+    }
+    this.counts[req.method]++;
+    try {
+      return await this.#dispatcher.request({
+        origin: this.server,
+        path: withQuery(req.path, req.query),
+        method: req.method,
+        headers,
+        body,
+        signal: req.signal,
+        headersTimeout,
+        bodyTimeout,
+      });
+    } catch (error) {
+      if (req.signal?.aborted) throw error;
+      throw new KubeError('NetworkError', `${describe(req)}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  async #authHeaders(): Promise<Record<string, string>> {
+    const now = this.#now();
+    if (this.#auth && now - this.#auth.at < this.#authRefreshMs) return this.#auth.headers;
+    const opts: RequestOptions = {};
+    await this.#kubeConfig.applyToHTTPSOptions(opts);
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(opts.headers ?? {})) {
+      if (typeof value === 'string' || typeof value === 'number') headers[key.toLowerCase()] = String(value);
+    }
+    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    this.#auth = { headers, at: now };
+    return headers;
+  }
+}
+
+function makeAgent(kubeConfig: KubeConfig): Agent {
+  const cluster = kubeConfig.getCurrentCluster();
+  const user = kubeConfig.getCurrentUser();
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connect: {
+      ca: bufferFromFileOrString(cluster?.caFile, cluster?.caData) ?? undefined,
+      cert: bufferFromFileOrString(user?.certFile, user?.certData) ?? undefined,
+      key: bufferFromFileOrString(user?.keyFile, user?.keyData) ?? undefined,
+      servername: cluster?.tlsServerName,
+      rejectUnauthorized: cluster?.skipTLSVerify !== true,
+    },
+  });
+}
+
+function withQuery(path: string, query: KubeRequest['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+function parseJson(text: string, req: KubeRequest): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new KubeError('InvalidResponse', `${describe(req)}: the answer is not JSON`, { cause: error });
+  }
+}
+
+function describe(req: KubeRequest): string {
+  return req.what ?? `${req.method} ${req.path}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Counts permits; `acquire` resolves with a release function. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(permits: number) {
+    this.#free = permits;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.#free > 0) {
+      this.#free--;
+    } else {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+  }
+}

@@ -1,0 +1,207 @@
+import type { ResourceInfo } from '../kube/types.ts';
+import { isRecord, type KubeObject, splitApiVersion } from '../kube/types.ts';
+import {
+  type ManifestFile,
+  type Problem,
+  readManifests,
+  resolveAnnotations,
+  toKubeObjects,
+} from '../manifests/index.ts';
+import { ignoreMode, OWNER_LABEL, RECREATE_ANNOTATION, stringAnnotations } from './ownership.ts';
+import type { DesiredObject, InventoryEntry } from './types.ts';
+
+/** Looks up a kind: discovery, or a CRD rendered in the same sync. */
+export type KindResolver = (apiVersion: string, kind: string) => Promise<ResourceInfo | undefined>;
+
+/** Options of `renderObjects`. */
+export interface RenderOptions {
+  /** Namespace for namespaced objects without one; without it such objects fail to render. */
+  targetNamespace?: string | undefined;
+  /** Value of the `tagpilot.io/managed-by` label set on every object. */
+  ownerLabelValue: string;
+  resolveKind: KindResolver;
+}
+
+/** An object that was found but cannot be applied (unknown kind, no name, no namespace). */
+export interface RenderFailure {
+  /** Best-effort inventory entry, so a previously applied object is not pruned over a typo. */
+  entry: InventoryEntry | undefined;
+  object: string;
+  reason: string;
+  message: string;
+}
+
+/** Everything a sync applies, plus what could not be used. */
+export interface RenderResult {
+  objects: DesiredObject[];
+  failures: RenderFailure[];
+  /** Objects annotated `ignore: "true"`: neither applied nor pruned. */
+  ignored: InventoryEntry[];
+  /** Files and documents that do not parse. */
+  problems: Problem[];
+}
+
+/** Metadata that describes a stored object, not a desired state; exported manifests carry it. */
+const SERVER_METADATA = [
+  'resourceVersion',
+  'uid',
+  'creationTimestamp',
+  'generation',
+  'managedFields',
+  'selfLink',
+];
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Renders manifest files into the objects to apply: documents without apiVersion/kind and
+ * objects annotated `ignore: "true"` are left out, namespaced objects without a namespace get
+ * `targetNamespace`, and every object gets the ownership label.
+ */
+export async function renderObjects(
+  files: readonly ManifestFile[],
+  options: RenderOptions,
+): Promise<RenderResult> {
+  const set = readManifests(files);
+  const rendered = toKubeObjects(set);
+  const result: RenderResult = {
+    objects: [],
+    failures: [],
+    ignored: [],
+    problems: [...set.problems, ...rendered.problems],
+  };
+  const crdKinds = kindsOfCrds(rendered.objects.map((o) => o.object));
+  const resolve: KindResolver = async (apiVersion, kind) =>
+    crdKinds.get(`${apiVersion}/${kind}`) ?? (await options.resolveKind(apiVersion, kind));
+  const seen = new Set<string>();
+  for (const source of rendered.objects) {
+    const outcome = await renderOne(source.object, resolve, options);
+    const where = { path: source.path, index: source.index };
+    if (outcome.type === 'failure') {
+      result.failures.push(outcome.failure);
+      result.problems.push({
+        path: source.path,
+        line: 1,
+        message: `${outcome.failure.object}: ${outcome.failure.message}`,
+      });
+      continue;
+    }
+    if (outcome.type === 'ignored') {
+      result.ignored.push(outcome.entry);
+      continue;
+    }
+    const desired: DesiredObject = { ...outcome.desired, source: where };
+    if (seen.has(desired.id)) {
+      result.problems.push({
+        path: source.path,
+        line: 1,
+        message: `${desired.id} is defined twice; the first definition is used`,
+      });
+      continue;
+    }
+    seen.add(desired.id);
+    result.objects.push(desired);
+  }
+  return result;
+}
+
+type RenderOutcome =
+  | { type: 'object'; desired: Omit<DesiredObject, 'source'> }
+  | { type: 'ignored'; entry: InventoryEntry }
+  | { type: 'failure'; failure: RenderFailure };
+
+async function renderOne(
+  raw: Record<string, unknown>,
+  resolve: KindResolver,
+  options: RenderOptions,
+): Promise<RenderOutcome> {
+  const object = structuredClone(raw) as KubeObject;
+  const { apiVersion, kind } = object;
+  if (!isRecord(object.metadata)) object.metadata = {};
+  const metadata = object.metadata;
+  const name = metadata.name;
+  const label = `${kind} ${typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : ''}${String(name ?? '<unnamed>')}`;
+  if (typeof name !== 'string' || name === '') {
+    return {
+      type: 'failure',
+      failure: { entry: undefined, object: label, reason: 'Invalid', message: 'metadata.name is missing' },
+    };
+  }
+  const info = await resolve(apiVersion, kind);
+  const explicitNamespace =
+    typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
+  if (!info) {
+    const entry = inventoryEntry(apiVersion, kind, name, explicitNamespace ?? options.targetNamespace ?? '');
+    const message = `the API server does not serve kind ${kind} in ${apiVersion}`;
+    return { type: 'failure', failure: { entry, object: label, reason: 'UnknownKind', message } };
+  }
+  const namespace = info.namespaced ? (explicitNamespace ?? options.targetNamespace) : undefined;
+  if (info.namespaced && namespace === undefined) {
+    const message = 'namespaced object without a namespace, and the GitSync has no targetNamespace';
+    return { type: 'failure', failure: { entry: undefined, object: label, reason: 'NoNamespace', message } };
+  }
+  const entry = inventoryEntry(apiVersion, kind, name, namespace ?? '');
+  const mode = ignoreMode(object);
+  if (mode === 'true') return { type: 'ignored', entry };
+  if (namespace === undefined) delete metadata.namespace;
+  else metadata.namespace = namespace;
+  for (const field of SERVER_METADATA) delete metadata[field];
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
+  metadata.labels = {
+    ...(isRecord(metadata.labels) ? metadata.labels : {}),
+    [OWNER_LABEL]: options.ownerLabelValue,
+  };
+  const recreate = resolveAnnotations(stringAnnotations(object)).get(
+    RECREATE_ANNOTATION.slice('tagpilot.io/'.length),
+  );
+  return {
+    type: 'object',
+    desired: {
+      id: entry.id,
+      entry,
+      info,
+      object,
+      syncOnly: mode === 'sync_only',
+      recreate: recreate?.trim() === 'true',
+    },
+  };
+}
+
+/** Builds an inventory entry; its id is `<namespace>_<name>_<group>_<kind>`. */
+export function inventoryEntry(
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string,
+): InventoryEntry {
+  const { group, version } = splitApiVersion(apiVersion);
+  return { id: `${namespace}_${name}_${group}_${kind}`, namespace, name, group, kind, version };
+}
+
+/** Kinds defined by CRDs in the render, so their custom resources resolve before the CRD exists. */
+function kindsOfCrds(objects: readonly Record<string, unknown>[]): Map<string, ResourceInfo> {
+  const kinds = new Map<string, ResourceInfo>();
+  for (const object of objects) {
+    if (
+      object.kind !== 'CustomResourceDefinition' ||
+      !String(object.apiVersion).startsWith('apiextensions.k8s.io/')
+    )
+      continue;
+    const spec = isRecord(object.spec) ? object.spec : {};
+    const names = isRecord(spec.names) ? spec.names : {};
+    const { group } = spec;
+    const { kind, plural } = names;
+    if (typeof group !== 'string' || typeof kind !== 'string' || typeof plural !== 'string') continue;
+    const versions = Array.isArray(spec.versions) ? spec.versions.filter(isRecord) : [];
+    for (const version of versions) {
+      if (typeof version.name !== 'string' || version.served === false) continue;
+      kinds.set(`${group}/${version.name}/${kind}`, {
+        group,
+        version: version.name,
+        kind,
+        resource: plural,
+        namespaced: spec.scope !== 'Cluster',
+      });
+    }
+  }
+  return kinds;
+}

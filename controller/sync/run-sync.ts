@@ -1,0 +1,309 @@
+/**
+ * One sync: render, apply stage by stage (dry run first, write only on a difference), wait for
+ * CRDs, then prune what left Git. The Syncer wraps this with drift watching and events.
+ */
+import type { Logger } from 'pino';
+import type { KubeApi } from '../kube/api.ts';
+import type { Discovery } from '../kube/discovery.ts';
+import { isKubeError } from '../kube/errors.ts';
+import { describeRef, isRecord, type KubeObject, type ResourceInfo } from '../kube/types.ts';
+import { applyObject } from './apply-object.ts';
+import { type KeyedMutex, mapLimit } from './concurrency.ts';
+import { diffObjects } from './diff.ts';
+import { describeFailure } from './errors.ts';
+import { computeHealth } from './health.ts';
+import { type ApplyPlan, hpaTargetsOf, planApply } from './ignore-rules.ts';
+import { groupByStage } from './order.ts';
+import { OWNER_LABEL } from './ownership.ts';
+import { pruneObjects } from './prune.ts';
+import { renderObjects } from './render.ts';
+import type {
+  DesiredObject,
+  HealthVerdict,
+  IgnoreRule,
+  InventoryEntry,
+  ObjectAction,
+  ObjectResult,
+  SyncErrorCode,
+  SyncRequest,
+  SyncResult,
+} from './types.ts';
+
+/** A rendered object with the body and releases it is applied with. */
+export interface ManagedObject {
+  desired: DesiredObject;
+  plan: ApplyPlan;
+}
+
+/** What a sync run needs. */
+export interface SyncContext {
+  api: KubeApi;
+  discovery: Discovery;
+  logger: Logger;
+  fieldManager: string;
+  ownerLabelValue: string;
+  concurrency: number;
+  ignore: readonly IgnoreRule[];
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** How long to wait for a CRD to become Established. */
+  crdTimeoutMs: number;
+  mutex: KeyedMutex;
+  /** Called with every object tagpilot wrote (to recognise its own watch events). */
+  recordWrite: (id: string, object: KubeObject) => void;
+  /** Called with the new desired state after applying, before pruning. */
+  publishDesired: (managed: Map<string, ManagedObject>) => Promise<void>;
+}
+
+const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
+/** Runs one sync. */
+export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<SyncResult> {
+  const started = ctx.now();
+  const previous = request.previousInventory ?? [];
+  if (request.files === undefined) {
+    return refused(ctx, started, previous, 'PathMissing', 'the sync path does not exist in the repository');
+  }
+  const rendered = await renderObjects(request.files, {
+    targetNamespace: request.targetNamespace,
+    ownerLabelValue: ctx.ownerLabelValue,
+    resolveKind: (apiVersion, kind) => ctx.discovery.find(apiVersion, kind),
+  });
+  if (rendered.objects.length === 0 && previous.length > 0) {
+    const message = 'the render is empty; refusing to prune every object of the previous sync';
+    const result = refused(ctx, started, previous, 'EmptyRender', message);
+    result.problems = rendered.problems;
+    return result;
+  }
+  const hpaTargets = await findHpaTargets(ctx, rendered.objects);
+  const managed = new Map<string, ManagedObject>(
+    rendered.objects.map((desired) => [
+      desired.id,
+      { desired, plan: planApply(desired, ctx.ignore, hpaTargets) },
+    ]),
+  );
+  const live = await listLive(ctx, rendered.objects);
+  const state: RunState = { results: [], health: [], writes: 0 };
+  for (const stage of groupByStage(rendered.objects, (d) => d.entry)) {
+    const outcomes = await mapLimit(stage, ctx.concurrency, (d) => syncOne(ctx, managed, d, live.get(d.id)));
+    for (const outcome of outcomes) {
+      state.results.push(outcome.result);
+      if (outcome.health) state.health.push(outcome.health);
+      state.writes += outcome.writes;
+    }
+    const crds = stage.filter((d, i) => d.entry.kind === 'CustomResourceDefinition' && outcomes[i]?.after);
+    await waitEstablished(
+      ctx,
+      crds,
+      outcomes.map((o) => o.after).filter((a) => a !== undefined),
+    );
+  }
+  for (const failure of rendered.failures) {
+    state.results.push({
+      id: failure.entry?.id ?? '',
+      object: failure.object,
+      action: 'failed',
+      reason: failure.reason,
+      message: failure.message,
+    });
+  }
+  await ctx.publishDesired(managed);
+  const inventory = inventoryOf(
+    rendered.objects,
+    rendered.failures.map((f) => f.entry),
+  );
+  if (request.prune !== false) {
+    const current = new Set([...inventory.map((e) => e.id), ...rendered.ignored.map((e) => e.id)]);
+    const gone = previous.filter(
+      (entry) => !current.has(entry.id) && !failedToRender(entry, rendered.failures),
+    );
+    const pruned = await pruneObjects(
+      {
+        api: ctx.api,
+        discovery: ctx.discovery,
+        ownerLabelValue: ctx.ownerLabelValue,
+        concurrency: ctx.concurrency,
+      },
+      gone,
+    );
+    state.results.push(...pruned.results);
+    state.writes += pruned.writes;
+    inventory.push(...pruned.kept);
+  }
+  return {
+    inventory,
+    objects: state.results,
+    problems: rendered.problems,
+    health: state.health,
+    counts: countActions(state.results),
+    writes: state.writes,
+    durationMs: ctx.now() - started,
+  };
+}
+
+interface RunState {
+  results: ObjectResult[];
+  health: HealthVerdict[];
+  writes: number;
+}
+
+interface OneOutcome {
+  result: ObjectResult;
+  health?: HealthVerdict;
+  after?: KubeObject;
+  writes: number;
+}
+
+async function syncOne(
+  ctx: SyncContext,
+  managed: Map<string, ManagedObject>,
+  desired: DesiredObject,
+  live: KubeObject | undefined,
+): Promise<OneOutcome> {
+  const plan = managed.get(desired.id)?.plan ?? { body: desired.object, release: [] };
+  const object = describeRef(desired.entry);
+  try {
+    const outcome = await ctx.mutex.run(desired.id, () =>
+      applyObject(
+        { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
+        { desired, body: plan.body, release: plan.release, live },
+      ),
+    );
+    if (outcome.writes > 0) ctx.recordWrite(desired.id, outcome.after);
+    const result: ObjectResult = { id: desired.id, object, action: outcome.action };
+    if (outcome.action === 'configured' && outcome.before)
+      result.changes = diffObjects(outcome.before, outcome.after).map(stripAt);
+    if (outcome.tookOverFrom.length > 0) result.tookOverFrom = outcome.tookOverFrom;
+    const health = { id: desired.id, object, ...computeHealth(outcome.after) };
+    return { result, health, after: outcome.after, writes: outcome.writes };
+  } catch (error) {
+    const failure = describeFailure(error, desired.entry.kind === 'Secret');
+    ctx.logger.warn({ object, reason: failure.reason, err: failure.message }, 'apply failed');
+    return { result: { id: desired.id, object, action: 'failed', ...failure }, writes: 0 };
+  }
+}
+
+function stripAt<T extends { at?: unknown }>(change: T): Omit<T, 'at'> {
+  const { at: _at, ...rest } = change;
+  return rest;
+}
+
+/** Every labelled object of the rendered kinds, by inventory id (one list per kind). */
+async function listLive(
+  ctx: SyncContext,
+  objects: readonly DesiredObject[],
+): Promise<Map<string, KubeObject>> {
+  const kinds = new Map<string, ResourceInfo>();
+  for (const { info } of objects) kinds.set(`${info.group}/${info.version}/${info.resource}`, info);
+  const live = new Map<string, KubeObject>();
+  const lists = await mapLimit([...kinds.values()], ctx.concurrency, async (info) => {
+    try {
+      return {
+        info,
+        items: (await ctx.api.list(info, { labelSelector: `${OWNER_LABEL}=${ctx.ownerLabelValue}` })).items,
+      };
+    } catch (error) {
+      // A kind whose CRD is applied in this very sync is not served yet: nothing of it exists.
+      if (isKubeError(error, 'NotFound')) return { info, items: [] };
+      throw error;
+    }
+  });
+  for (const { info, items } of lists) {
+    for (const item of items) {
+      live.set(`${item.metadata.namespace ?? ''}_${item.metadata.name}_${info.group}_${info.kind}`, item);
+    }
+  }
+  return live;
+}
+
+async function findHpaTargets(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<Set<string>> {
+  if (!objects.some((d) => SCALABLE.has(d.entry.kind))) return new Set();
+  const rendered = objects.filter((d) => d.entry.kind === 'HorizontalPodAutoscaler').map((d) => d.object);
+  const info =
+    (await ctx.discovery.find('autoscaling/v2', 'HorizontalPodAutoscaler')) ??
+    (await ctx.discovery.find('autoscaling/v1', 'HorizontalPodAutoscaler'));
+  const live = info ? (await ctx.api.list(info)).items : [];
+  return hpaTargetsOf([...live, ...rendered]);
+}
+
+/** Waits until the CRDs just applied are Established, then forgets their group/versions. */
+async function waitEstablished(
+  ctx: SyncContext,
+  crds: readonly DesiredObject[],
+  afters: readonly KubeObject[],
+): Promise<void> {
+  await mapLimit(crds, ctx.concurrency, async (crd) => {
+    const deadline = ctx.now() + ctx.crdTimeoutMs;
+    let current = afters.find((a) => a.metadata.name === crd.entry.name);
+    while (!current || computeHealth(current).status !== 'Current') {
+      if (ctx.now() > deadline) {
+        ctx.logger.warn({ crd: crd.entry.name }, 'CRD not established in time');
+        break;
+      }
+      await ctx.sleep(50);
+      current = await ctx.api.get(crd.info, undefined, crd.entry.name);
+    }
+    const spec = isRecord(crd.object.spec) ? crd.object.spec : {};
+    const versions = Array.isArray(spec.versions) ? spec.versions.filter(isRecord) : [];
+    for (const version of versions) ctx.discovery.forget(`${String(spec.group)}/${String(version.name)}`);
+  });
+}
+
+function inventoryOf(
+  objects: readonly DesiredObject[],
+  failed: readonly (InventoryEntry | undefined)[],
+): InventoryEntry[] {
+  const entries = objects.map((d) => d.entry);
+  const ids = new Set(entries.map((e) => e.id));
+  for (const entry of failed) {
+    if (entry && !ids.has(entry.id)) {
+      ids.add(entry.id);
+      entries.push(entry);
+    }
+  }
+  return entries;
+}
+
+/** A previous object whose manifest is still in Git but failed to render (same group/kind/name) is kept. */
+function failedToRender(
+  entry: InventoryEntry,
+  failures: readonly { entry: InventoryEntry | undefined }[],
+): boolean {
+  return failures.some(
+    (f) =>
+      f.entry && f.entry.group === entry.group && f.entry.kind === entry.kind && f.entry.name === entry.name,
+  );
+}
+
+function refused(
+  ctx: SyncContext,
+  started: number,
+  previous: readonly InventoryEntry[],
+  code: SyncErrorCode,
+  message: string,
+): SyncResult {
+  return {
+    error: { code, message },
+    inventory: [...previous],
+    objects: [],
+    problems: [],
+    health: [],
+    counts: countActions([]),
+    writes: 0,
+    durationMs: ctx.now() - started,
+  };
+}
+
+function countActions(results: readonly ObjectResult[]): Record<ObjectAction, number> {
+  const counts: Record<ObjectAction, number> = {
+    created: 0,
+    configured: 0,
+    recreated: 0,
+    unchanged: 0,
+    pruned: 0,
+    skipped: 0,
+    failed: 0,
+  };
+  for (const result of results) counts[result.action]++;
+  return counts;
+}

@@ -1,0 +1,408 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { KubeApi } from '../kube/api.ts';
+import { KubeClient } from '../kube/client.ts';
+import { Discovery } from '../kube/discovery.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { describeRef, type KubeObject, type ObjectRef, type ResourceInfo } from '../kube/types.ts';
+import { applyObject } from './apply-object.ts';
+import { KeyedMutex } from './concurrency.ts';
+import { driftMessage, type RevertDetails, revertDetails } from './drift-report.ts';
+import { type DriftTask, DriftWatcher } from './drift-watcher.ts';
+import { describeFailure } from './errors.ts';
+import { jsonEqual } from './json-values.ts';
+import { OWNER_LABEL, ownerLabelValue } from './ownership.ts';
+import { type Backoff, RevertHistory, type RevertVerdict } from './revert-history.ts';
+import { type ManagedObject, runSync } from './run-sync.ts';
+import type {
+  DriftFailure,
+  DriftFight,
+  DriftReport,
+  IgnoreRule,
+  InventoryEntry,
+  OwnerRef,
+  SyncRequest,
+  SyncResult,
+} from './types.ts';
+
+/** Options of a Syncer; one Syncer serves one GitSync. */
+export interface SyncerOptions {
+  /** Cluster, TLS and credentials. */
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** The GitSync the objects belong to: the ownership label value and the `related` object of events. */
+  owner: OwnerRef;
+  /** Server-side apply field manager. Default `tagpilot` (never rename it: ownership is keyed on it). */
+  fieldManager?: string;
+  /** Fields never set or reverted (GitSync `spec.sync.ignore`). Default none. */
+  ignore?: readonly IgnoreRule[];
+  /** Applies / dry runs in flight at once. Default 16. */
+  concurrency?: number;
+  /** Clock. Default `Date.now`. */
+  now?: () => number;
+  /** Abortable sleep. Default `timers/promises` setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Delay before the n-th consecutive revert of one object. Default 0, 2 s, 6 s, 18 s … 5 m. */
+  backoff?: Backoff;
+  /** Reverts of one object within this window count towards a fight. Default 60 s. */
+  fightWindowMs?: number;
+  /** Reverts within the window that make a fight. Default 3. */
+  fightThreshold?: number;
+  /** Wait for a CRD to become Established. Default 30 s. */
+  crdTimeoutMs?: number;
+  /** Write Kubernetes Events. Default true. */
+  recordEvents?: boolean;
+  /** `reportingInstance` of events (e.g. the pod name). Default `tagpilot`. */
+  reportingInstance?: string;
+  /** Transport for the API client. Default: a keep-alive undici Agent from the KubeConfig. */
+  dispatcher?: Dispatcher;
+  /** Delay before watch reconnect attempt n. Default 100 ms doubling, capped at 2 s. */
+  reconnectDelay?: (failures: number) => number;
+}
+
+/** Events a Syncer emits. */
+export interface SyncerEvents {
+  /** A sync finished (also the periodic ones). */
+  sync: [SyncResult];
+  /** A drifted object was put back. */
+  drift: [DriftReport];
+  /** Someone keeps changing an object back. */
+  fight: [DriftFight];
+  /** A fight (or revert streak) is over: the object stayed as in Git for the quiet period. */
+  'fight-ended': [{ id: string; object: string }];
+  /** A revert failed; it is retried with backoff. */
+  'drift-error': [DriftFailure];
+}
+
+/**
+ * Applies a rendered Git path to the cluster and keeps it there: server-side apply with dry-run
+ * no-op detection, prune, drift watches with backoff and fight detection, Events.
+ */
+export class Syncer extends EventEmitter<SyncerEvents> {
+  /** The value of the `tagpilot.io/managed-by` label on every object this Syncer applies. */
+  readonly ownerLabelValue: string;
+  /** The API client (its `counts` tell how many requests were sent). */
+  readonly client: KubeClient;
+  readonly #api: KubeApi;
+  readonly #discovery: Discovery;
+  readonly #events: EventRecorder | undefined;
+  readonly #options: SyncerOptions;
+  readonly #fieldManager: string;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #mutex = new KeyedMutex();
+  readonly #syncLock = new KeyedMutex();
+  readonly #history: RevertHistory;
+  readonly #ownWrites = new Map<string, string[]>();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #abort = new AbortController();
+  #managed = new Map<string, ManagedObject>();
+  #drift: DriftWatcher<RevertDetails> | undefined;
+  #lastRequest: SyncRequest | undefined;
+  #lastInventory: InventoryEntry[] = [];
+  readonly #fights = new Map<string, DriftFight>();
+
+  constructor(options: SyncerOptions) {
+    super();
+    this.#options = options;
+    this.#fieldManager = options.fieldManager ?? 'tagpilot';
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.ownerLabelValue = ownerLabelValue(options.owner.namespace, options.owner.name);
+    this.client = new KubeClient({
+      kubeConfig: options.kubeConfig,
+      dispatcher: options.dispatcher,
+      now: this.#now,
+    });
+    this.#api = new KubeApi(this.client);
+    this.#discovery = new Discovery(this.client, { now: this.#now });
+    this.#history = new RevertHistory({
+      backoff: options.backoff,
+      fightWindowMs: options.fightWindowMs,
+      fightThreshold: options.fightThreshold,
+    });
+    if (options.recordEvents !== false) {
+      this.#events = new EventRecorder({
+        api: this.#api,
+        logger: options.logger,
+        reportingInstance: options.reportingInstance,
+        now: this.#now,
+      });
+    }
+  }
+
+  /** Applies the manifests, prunes what left Git, and (when watching) watches every applied kind. */
+  async sync(request: SyncRequest): Promise<SyncResult> {
+    const result = await this.#syncLock.run('sync', () => this.#sync(request));
+    this.emit('sync', result);
+    return result;
+  }
+
+  /** Starts drift watches on every kind of the last sync (and of every later one). */
+  async startDriftWatch(): Promise<void> {
+    if (this.#drift) return;
+    this.#drift = new DriftWatcher<RevertDetails>({
+      client: this.client,
+      logger: this.#options.logger,
+      labelSelector: `${OWNER_LABEL}=${this.ownerLabelValue}`,
+      now: this.#now,
+      sleep: (ms, signal) => this.#sleep(ms, signal),
+      history: this.#history,
+      isManaged: (id) => this.#managed.has(id),
+      isOwnWrite: (id, rv) => rv !== undefined && (this.#ownWrites.get(id)?.includes(rv) ?? false),
+      revert: (task) => this.#revert(task),
+      onReverted: (task, verdict, details) => this.#onReverted(task, verdict, details),
+      onFailed: (task, error) => this.#onRevertFailed(task, error),
+      onSettled: (id, wasFighting) => this.#onSettled(id, wasFighting),
+      reconnectDelay: this.#options.reconnectDelay,
+    });
+    await this.#drift.watch(this.#resources());
+  }
+
+  /**
+   * Re-runs the last sync every `intervalMs` (the safety net behind the watches), with the
+   * inventory it produced as the previous inventory. Results are emitted as `sync` events.
+   */
+  startPeriodicResync(intervalMs: number): void {
+    const signal = this.#abort.signal;
+    const loop = async (): Promise<void> => {
+      while (!signal.aborted) {
+        await this.#sleep(intervalMs, signal);
+        const last = this.#lastRequest;
+        if (!last || signal.aborted) continue;
+        await this.sync({ ...last, previousInventory: this.#lastInventory }).catch((error: unknown) => {
+          this.#options.logger.error({ err: error }, 'periodic re-sync failed');
+        });
+      }
+    };
+    this.#track(loop().catch(() => undefined));
+  }
+
+  /** Objects currently in a fight. */
+  fights(): DriftFight[] {
+    return [...this.#fights.values()];
+  }
+
+  /** Watch counters per resource (relists after 410, reconnects, events). */
+  watchStats(): Record<string, { relists: number; reconnects: number; events: number }> {
+    return this.#drift?.stats() ?? {};
+  }
+
+  /** Stops watches, timers and the periodic re-sync, waits for them, and closes the client. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#drift?.stop();
+    this.#drift = undefined;
+    await Promise.allSettled(this.#background);
+    await this.client.close();
+  }
+
+  async #sync(request: SyncRequest): Promise<SyncResult> {
+    const logger = this.#options.logger;
+    const result = await runSync(
+      {
+        api: this.#api,
+        discovery: this.#discovery,
+        logger,
+        fieldManager: this.#fieldManager,
+        ownerLabelValue: this.ownerLabelValue,
+        concurrency: this.#options.concurrency ?? 16,
+        ignore: this.#options.ignore ?? [],
+        now: this.#now,
+        sleep: (ms) => this.#sleep(ms),
+        crdTimeoutMs: this.#options.crdTimeoutMs ?? 30_000,
+        mutex: this.#mutex,
+        recordWrite: (id, object) => this.#recordWrite(id, object),
+        publishDesired: (managed) => this.#publish(managed),
+      },
+      request,
+    );
+    if (!result.error) {
+      this.#lastRequest = request;
+      this.#lastInventory = result.inventory;
+    }
+    logger.info(
+      {
+        counts: result.counts,
+        writes: result.writes,
+        durationMs: result.durationMs,
+        error: result.error?.code,
+      },
+      'sync finished',
+    );
+    await this.#recordSyncEvents(result);
+    return result;
+  }
+
+  /** Installs the new desired state; resets backoff of objects whose desired state changed. */
+  async #publish(managed: Map<string, ManagedObject>): Promise<void> {
+    for (const [id, old] of this.#managed) {
+      const next = managed.get(id);
+      if (next && jsonEqual(next.plan.body, old.plan.body)) continue;
+      if (this.#history.reset(id)) this.#endFight(id);
+    }
+    this.#managed = managed;
+    for (const id of this.#ownWrites.keys()) if (!managed.has(id)) this.#ownWrites.delete(id);
+    await this.#drift?.watch(this.#resources());
+  }
+
+  #resources(): ResourceInfo[] {
+    const infos = new Map<string, ResourceInfo>();
+    for (const { desired } of this.#managed.values())
+      infos.set(`${desired.info.group}/${desired.info.resource}`, desired.info);
+    return [...infos.values()];
+  }
+
+  #recordWrite(id: string, object: KubeObject): void {
+    const rv = object.metadata.resourceVersion;
+    if (!rv) return;
+    const list = this.#ownWrites.get(id) ?? [];
+    list.push(rv);
+    this.#ownWrites.set(id, list.slice(-4));
+  }
+
+  async #revert(task: DriftTask): Promise<RevertDetails | undefined> {
+    const managed = this.#managed.get(task.id);
+    if (!managed) return undefined;
+    const { desired, plan } = managed;
+    return this.#mutex.run(task.id, async () => {
+      // A DELETED watch event also means "left our label selector": look before recreating.
+      const live = task.live ?? (await this.#api.get(desired.info, task.namespace, task.name)) ?? null;
+      const outcome = await applyObject(
+        { api: this.#api, fieldManager: this.#fieldManager, now: this.#now, sleep: (ms) => this.#sleep(ms) },
+        { desired, body: plan.body, release: plan.release, live },
+      );
+      if (outcome.writes === 0) return undefined;
+      this.#recordWrite(task.id, outcome.after);
+      if (live && outcome.after.metadata.resourceVersion === live.metadata.resourceVersion) return undefined;
+      return revertDetails(live ?? undefined, outcome.after, this.#fieldManager);
+    });
+  }
+
+  #onReverted(task: DriftTask, verdict: RevertVerdict, details: RevertDetails): void {
+    const object = describeRef({ kind: task.info.kind, namespace: task.namespace, name: task.name });
+    const report: DriftReport = {
+      id: task.id,
+      object,
+      kind: details.kind,
+      changes: details.changes,
+      managers: details.managers,
+      message: driftMessage(object, details),
+      detectedAt: task.detectedAt,
+      revertedAt: this.#now(),
+      attempt: verdict.attempt,
+    };
+    this.#options.logger.info(
+      {
+        object,
+        managers: report.managers,
+        attempt: report.attempt,
+        latencyMs: report.revertedAt - report.detectedAt,
+      },
+      report.message,
+    );
+    this.emit('drift', report);
+    const ref = this.#refOf(task);
+    this.#event(ref, 'Normal', 'DriftReverted', 'RevertDrift', report.message);
+    if (!verdict.fightStarted) return;
+    const managers = details.managers.length > 0 ? details.managers.join(', ') : 'an unknown field manager';
+    const fight: DriftFight = {
+      id: task.id,
+      object,
+      managers: details.managers,
+      reverts: verdict.recent,
+      nextDelayMs: verdict.nextDelayMs,
+      message:
+        `${object} is being changed back repeatedly by ${managers} (${verdict.recent} reverts within the fight window); ` +
+        `next revert after ${Math.round(verdict.nextDelayMs / 1000)}s. Change it in Git, or add an ignore rule.`,
+    };
+    this.#fights.set(task.id, fight);
+    this.#options.logger.warn({ object, managers: fight.managers, reverts: fight.reverts }, 'drift fight');
+    this.emit('fight', fight);
+    this.#event(ref, 'Warning', 'DriftFight', 'RevertDrift', fight.message);
+  }
+
+  #onRevertFailed(task: DriftTask, error: unknown): void {
+    const object = describeRef({ kind: task.info.kind, namespace: task.namespace, name: task.name });
+    const { reason, message } = describeFailure(error, task.info.kind === 'Secret');
+    this.#options.logger.warn({ object, reason, err: message }, 'drift revert failed');
+    this.emit('drift-error', { id: task.id, object, message });
+  }
+
+  #onSettled(id: string, wasFighting: boolean): void {
+    if (wasFighting) this.#endFight(id);
+  }
+
+  #endFight(id: string): void {
+    const fight = this.#fights.get(id);
+    if (!fight) return;
+    this.#fights.delete(id);
+    this.#options.logger.info({ object: fight.object }, 'drift fight over');
+    this.emit('fight-ended', { id, object: fight.object });
+  }
+
+  async #recordSyncEvents(result: SyncResult): Promise<void> {
+    if (!this.#events) return;
+    const { created, configured, recreated, pruned, failed } = result.counts;
+    if (result.error) {
+      this.#event(undefined, 'Warning', result.error.code, 'Sync', result.error.message);
+    } else if (created + configured + recreated + pruned + failed > 0) {
+      const note = `created ${created}, configured ${configured}, recreated ${recreated}, pruned ${pruned}, failed ${failed}`;
+      this.#event(
+        undefined,
+        failed > 0 ? 'Warning' : 'Normal',
+        failed > 0 ? 'SyncFailed' : 'Synced',
+        'Sync',
+        note,
+      );
+    }
+    for (const object of result.objects) {
+      if (object.action !== 'failed') continue;
+      const managed = this.#managed.get(object.id);
+      if (!managed) continue;
+      const { entry } = managed.desired;
+      const ref: ObjectRef = {
+        apiVersion: managed.desired.object.apiVersion,
+        kind: entry.kind,
+        name: entry.name,
+        namespace: entry.namespace || undefined,
+      };
+      this.#event(
+        ref,
+        'Warning',
+        'ApplyFailed',
+        'Apply',
+        `${object.object}: ${object.message ?? object.reason ?? 'failed'}`,
+      );
+    }
+  }
+
+  #refOf(task: DriftTask): ObjectRef {
+    const apiVersion = task.info.group === '' ? task.info.version : `${task.info.group}/${task.info.version}`;
+    return { apiVersion, kind: task.info.kind, name: task.name, namespace: task.namespace };
+  }
+
+  /** Records an event on the object (related: the owner) and on the owner (related: the object). */
+  #event(
+    regarding: ObjectRef | undefined,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    action: string,
+    note: string,
+  ): void {
+    const events = this.#events;
+    if (!events) return;
+    const owner: ObjectRef = { ...this.#options.owner };
+    const writes = [events.record({ regarding: owner, related: regarding, type, reason, action, note })];
+    if (regarding) writes.push(events.record({ regarding, related: owner, type, reason, action, note }));
+    this.#track(Promise.all(writes));
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#background.add(promise);
+    promise.finally(() => this.#background.delete(promise)).catch(() => undefined);
+  }
+}
