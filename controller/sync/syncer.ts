@@ -152,7 +152,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       sleep: (ms, signal) => this.#sleep(ms, signal),
       history: this.#history,
       isManaged: (id) => this.#managed.has(id),
-      isOwnWrite: (id, rv) => rv !== undefined && (this.#ownWrites.get(id)?.includes(rv) ?? false),
+      isOwnWrite: (id, rv) => this.#isOwnWrite(id, rv),
       revert: (task) => this.#revert(task),
       onReverted: (task, verdict, details) => this.#onReverted(task, verdict, details),
       onFailed: (task, error) => this.#onRevertFailed(task, error),
@@ -256,6 +256,10 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     return [...infos.values()];
   }
 
+  #isOwnWrite(id: string, resourceVersion: string | undefined): boolean {
+    return resourceVersion !== undefined && (this.#ownWrites.get(id)?.includes(resourceVersion) ?? false);
+  }
+
   #recordWrite(id: string, object: KubeObject): void {
     const rv = object.metadata.resourceVersion;
     if (!rv) return;
@@ -269,8 +273,12 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     if (!managed) return undefined;
     const { desired, plan } = managed;
     return this.#mutex.run(task.id, async () => {
+      // Read the watch's copy only now: a sync or an earlier revert may have just written it.
+      const seen = this.#drift?.live(desired.info, task.namespace, task.name) ?? task.live;
+      // The watch can deliver tagpilot's own write before the write's answer is processed.
+      if (seen && this.#isOwnWrite(task.id, seen.metadata.resourceVersion)) return undefined;
       // A DELETED watch event also means "left our label selector": look before recreating.
-      const live = task.live ?? (await this.#api.get(desired.info, task.namespace, task.name)) ?? null;
+      const live = seen ?? (await this.#api.get(desired.info, task.namespace, task.name)) ?? null;
       const outcome = await applyObject(
         { api: this.#api, fieldManager: this.#fieldManager, now: this.#now, sleep: (ms) => this.#sleep(ms) },
         { desired, body: plan.body, release: plan.release, live },
