@@ -2,6 +2,7 @@
 // within a second, and the report says what changed and who changed it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { type DriftReport, Syncer } from '../../controller/sync/index.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
@@ -160,7 +161,7 @@ describe('sync: drift revert', () => {
       { timeoutMs: 3000 },
     );
     const live = await getJson(kube, ['deployment', 'fluxdemo', '-n', 'my-demo', '--show-managed-fields']);
-    const managers = (live?.metadata.managedFields as { manager: string }[]).map((e) => e.manager);
+    const managers = ((live?.metadata.managedFields ?? []) as { manager: string }[]).map((e) => e.manager);
     assert.deepEqual(managers, ['tagpilot']);
     assert.ok(reports.some((r) => r.managers.includes('kubectl-client-side-apply')));
   });
@@ -189,8 +190,8 @@ describe('sync: drift revert', () => {
     const patches = syncer.client.counts.PATCH;
     await kube.kubectl(['create', 'configmap', 'unrelated', '-n', 'my-demo', '--from-literal=a=b']);
     await kube.kubectl(['label', 'configmap', 'unrelated', '-n', 'my-demo', 'x=y']);
-    // Nothing of ours changed: no revert, not even a dry run.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Nothing of ours changed: no revert, not even a dry run. Absence needs a fixed wait.
+    await sleep(300);
     assert.equal(syncer.client.counts.PATCH, patches);
     assert.deepEqual(reports, []);
   });
