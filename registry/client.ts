@@ -14,7 +14,8 @@ import { HostLimiter, type LimitOptions, type RetryOptions } from './limits.ts';
 import { formatPlatform, MANIFEST_ACCEPT, parsePlatform } from './manifest.ts';
 import { MetadataCache, tagKey } from './metadata-cache.ts';
 import { type ImageReference, parseReference, registryOrigin, withTag } from './reference.ts';
-import { type Asked, checkStatus, nextLink, sha256Digest } from './responses.ts';
+import { RegistryRequester } from './requester.ts';
+import { type Asked, nextLink, nextPagePath, sha256Digest } from './responses.ts';
 import { parseJson, tagListSchema } from './schemas.ts';
 import { TokenCache } from './token-cache.ts';
 import { type HttpResponse, headerValue, Transport } from './transport.ts';
@@ -89,8 +90,6 @@ export interface CreatedTimes {
   readonly notFound: Map<string, RegistryError>;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
 const DIGEST_HEADER = 'docker-content-digest';
 
 function toReference(image: string | ImageReference): ImageReference {
@@ -107,8 +106,7 @@ export class RegistryClient {
   readonly cache: MetadataCache;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #transport: Transport;
-  readonly #auth: Authenticator;
+  readonly #requester: RegistryRequester;
   readonly #credentials: CredentialProvider | undefined;
   readonly #insecureHosts: readonly string[];
   readonly #now: () => number;
@@ -124,7 +122,7 @@ export class RegistryClient {
     this.#dispatcher =
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, connections: this.#concurrency, allowH2: true });
-    this.#transport = new Transport({
+    const transport = new Transport({
       dispatcher: this.#dispatcher,
       limiter: new HostLimiter(options.limits ?? {}, { now, sleep }),
       retry: options.retry ?? {},
@@ -135,12 +133,13 @@ export class RegistryClient {
       random: options.random ?? Math.random,
     });
     this.#insecureHosts = options.insecureHosts ?? [];
-    this.#auth = new Authenticator({
-      transport: this.#transport,
+    const auth = new Authenticator({
+      transport,
       tokens: new TokenCache({ now, marginMs: options.tokenMarginMs ?? 10_000 }),
       now,
       insecureHosts: this.#insecureHosts,
     });
+    this.#requester = new RegistryRequester(transport, auth);
     this.#credentials = options.credentials;
     this.#now = now;
     this.#tagMaxAgeMs = options.tagMaxAgeMs ?? 3_600_000;
@@ -161,7 +160,7 @@ export class RegistryClient {
     const tags: string[] = [];
     let path = `/v2/${ref.repository}/tags/list?n=${options.pageSize ?? 1000}`;
     for (let page = 1; ; page++) {
-      const response = await this.#request(target, 'GET', path, 'application/json', asked);
+      const response = await this.#requester.request(target, 'GET', path, 'application/json', asked);
       const body = parseJson(tagListSchema, response.body, {
         ...asked,
         what: `${asked.what} (page ${page})`,
@@ -171,11 +170,11 @@ export class RegistryClient {
       const link = nextLink(response.headers.link);
       if (link === undefined) return tags;
       if (page >= maxPages) throw tooMany(asked, `more than ${maxPages} pages`);
-      path = this.#samePath(target, path, link, asked);
+      path = nextPagePath(target.origin, path, link, asked);
     }
   }
 
-  /** The digest a tag points to now (one HEAD, never cached); a reference with a digest returns it as is. */
+  /** The digest a tag (default `latest`) points to now: one HEAD, never served from the cache; a reference with a digest returns it as is. */
   async getDigest(image: string | ImageReference, options: CallOptions = {}): Promise<string> {
     const ref = toReference(image);
     if (ref.digest !== undefined) return ref.digest;
@@ -190,7 +189,7 @@ export class RegistryClient {
     const key = tagKey(ref.registry, ref.repository, tag);
     let head: HttpResponse;
     try {
-      head = await this.#request(target, 'HEAD', path, MANIFEST_ACCEPT, asked);
+      head = await this.#requester.request(target, 'HEAD', path, MANIFEST_ACCEPT, asked);
     } catch (error) {
       if (isRegistryError(error, 'NOT_FOUND')) this.cache.deleteTag(key);
       throw error;
@@ -198,14 +197,16 @@ export class RegistryClient {
     let digest = headerValue(head.headers, DIGEST_HEADER);
     if (digest === undefined) {
       // Some registries leave the header out of HEAD answers: hash the manifest instead.
-      digest = sha256Digest((await this.#request(target, 'GET', path, MANIFEST_ACCEPT, asked)).body);
+      digest = sha256Digest(
+        (await this.#requester.request(target, 'GET', path, MANIFEST_ACCEPT, asked)).body,
+      );
     }
     this.cache.setTag(key, { digest, checkedAt: this.#now() });
     return digest;
   }
 
   /**
-   * The build time (`created`) of an image, for `platform` when the tag is a multi-arch index.
+   * The build time (`created`) of an image (tag default `latest`), for `platform` when the tag is a multi-arch index.
    * Served from the cache without any request while the tag's digest is fresh (`tagMaxAgeMs`);
    * a stale tag costs one HEAD; manifests and configs are fetched only for digests not seen before.
    */
@@ -283,7 +284,7 @@ export class RegistryClient {
       repository: ref.repository,
       what: `manifest ${repositoryName(ref)}:${tag}`,
     };
-    const response = await this.#request(
+    const response = await this.#requester.request(
       this.#target(ref, options),
       'GET',
       `/v2/${ref.repository}/manifests/${tag}`,
@@ -301,7 +302,7 @@ export class RegistryClient {
     return {
       ref,
       cache: this.cache,
-      get: (path, accept, asked) => this.#request(target, 'GET', path, accept, asked),
+      get: (path, accept, asked) => this.#requester.request(target, 'GET', path, accept, asked),
     };
   }
 
@@ -313,77 +314,6 @@ export class RegistryClient {
       scope: `repository:${ref.repository}:pull`,
       credentials: options.credentials ?? this.#credentials,
     };
-  }
-
-  /** The next page's path; a link to another origin is refused before anything is sent there. */
-  #samePath(target: AuthTarget, current: string, link: string, asked: Asked): string {
-    let url: URL;
-    try {
-      url = new URL(link, target.origin + current);
-    } catch (cause) {
-      throw new RegistryError('INVALID_RESPONSE', `${asked.what}: malformed Link header`, {
-        ...asked,
-        cause,
-      });
-    }
-    if (url.origin !== target.origin) {
-      throw new RegistryError(
-        'FOREIGN_LINK',
-        `${asked.what}: the next-page link points to ${url.origin}; not followed`,
-        {
-          registry: asked.registry,
-          repository: asked.repository,
-        },
-      );
-    }
-    return url.pathname + url.search;
-  }
-
-  /** One authenticated request: the known auth first, one answer to a 401 challenge, then the status check. */
-  async #request(
-    target: AuthTarget,
-    method: 'GET' | 'HEAD',
-    path: string,
-    accept: string,
-    asked: Asked,
-  ): Promise<HttpResponse> {
-    const authorization = await this.#auth.authorization(target);
-    let response = await this.#sendFollowing(target, method, path, accept, authorization);
-    if (response.status === 401) {
-      const retry = await this.#auth.answerChallenge(target, response, authorization);
-      if (retry !== undefined) response = await this.#sendFollowing(target, method, path, accept, retry);
-    }
-    if (response.status >= 200 && response.status < 300) return response;
-    const hadCredentials =
-      response.status !== 401 || (await target.credentials?.(target.registry)) !== undefined;
-    checkStatus(response, asked, hadCredentials);
-    return response;
-  }
-
-  /** Sends and follows redirects; the Authorization header is dropped as soon as the origin changes. */
-  async #sendFollowing(
-    target: AuthTarget,
-    method: 'GET' | 'HEAD',
-    path: string,
-    accept: string,
-    authorization: string | undefined,
-  ): Promise<HttpResponse> {
-    const context = { registry: target.registry, repository: target.repository };
-    let origin = target.origin;
-    let current = path;
-    let auth = authorization;
-    for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> =
-        auth === undefined ? { accept } : { accept, authorization: auth };
-      const response = await this.#transport.send({ method, origin, path: current, headers }, context);
-      const location = REDIRECTS.has(response.status) ? headerValue(response.headers, 'location') : undefined;
-      if (location === undefined || hop >= MAX_REDIRECTS) return response;
-      const next = new URL(location, origin + current);
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') return response;
-      if (next.origin !== target.origin) auth = undefined;
-      origin = next.origin;
-      current = next.pathname + next.search;
-    }
   }
 }
 

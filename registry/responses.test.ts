@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isRegistryError } from './errors.ts';
-import { checkStatus, nextLink, sha256Digest, verifyDigest } from './responses.ts';
+import { checkStatus, nextLink, nextPagePath, sha256Digest, verifyDigest } from './responses.ts';
 
 const asked = { registry: 'r.example', repository: 'app', what: 'tags of r.example/app' };
 
@@ -64,4 +64,36 @@ describe('verifyDigest', () => {
     verifyDigest(body, sha256Digest(body), asked);
     assert.throws(() => verifyDigest(Buffer.from('{"a":2}'), sha256Digest(body), asked), /does not match/);
   });
+});
+
+describe('nextPagePath', () => {
+  const origin = 'https://r.example';
+  const current = '/v2/app/tags/list?n=2';
+  test('a relative link resolves against the current page', () => {
+    assert.equal(
+      nextPagePath(origin, current, '/v2/app/tags/list?last=b&n=2', asked),
+      '/v2/app/tags/list?last=b&n=2',
+    );
+    assert.equal(nextPagePath(origin, current, 'list?last=b', asked), '/v2/app/tags/list?last=b');
+  });
+  test('an absolute link on the same origin is followed', () => {
+    assert.equal(
+      nextPagePath(origin, current, 'https://r.example/v2/app/tags/list?last=c', asked),
+      '/v2/app/tags/list?last=c',
+    );
+  });
+  const foreign = [
+    'https://evil.example/v2/app/tags/list',
+    'http://r.example/v2/x',
+    'https://r.example:8443/v2/x',
+    '//evil.example/x',
+  ];
+  for (const link of foreign) {
+    test(`refuses ${link}`, () => {
+      assert.throws(
+        () => nextPagePath(origin, current, link, asked),
+        (error: unknown) => isRegistryError(error, 'FOREIGN_LINK') && !error.retryable,
+      );
+    });
+  }
 });

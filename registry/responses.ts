@@ -70,3 +70,25 @@ export function verifyDigest(body: Buffer, digest: string, asked: Asked): void {
 export function sha256Digest(body: Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
+
+/** The path of the next page; a link to another origin is refused (FOREIGN_LINK) before anything is sent there. */
+export function nextPagePath(origin: string, currentPath: string, link: string, asked: Asked): string {
+  const details = { registry: asked.registry, repository: asked.repository };
+  let url: URL;
+  try {
+    url = new URL(link, origin + currentPath);
+  } catch (cause) {
+    throw new RegistryError('INVALID_RESPONSE', `${asked.what}: malformed Link header`, {
+      ...details,
+      cause,
+    });
+  }
+  if (url.origin !== origin) {
+    throw new RegistryError(
+      'FOREIGN_LINK',
+      `${asked.what}: the next-page link points to ${url.origin}; not followed`,
+      details,
+    );
+  }
+  return url.pathname + url.search;
+}
