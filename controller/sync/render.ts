@@ -121,10 +121,11 @@ async function renderOne(
   const name = metadata.name;
   const label = `${kind} ${typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : ''}${String(name ?? '<unnamed>')}`;
   if (typeof name !== 'string' || name === '') {
-    return {
-      type: 'failure',
-      failure: { entry: undefined, object: label, reason: 'Invalid', message: 'metadata.name is missing' },
-    };
+    const message =
+      name === undefined || name === ''
+        ? 'metadata.name is missing'
+        : `metadata.name is the ${typeof name} ${JSON.stringify(name)}, not a string (quote it: YAML 1.1 reads y/yes/on as booleans)`;
+    return { type: 'failure', failure: { entry: undefined, object: label, reason: 'Invalid', message } };
   }
   const info = await resolve(apiVersion, kind);
   const explicitNamespace =

@@ -92,11 +92,17 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
       state.writes += outcome.writes;
     }
     const crds = stage.filter((d, i) => d.entry.kind === 'CustomResourceDefinition' && outcomes[i]?.after);
-    await waitEstablished(
+    const established = await waitEstablished(
       ctx,
       crds,
       outcomes.map((o) => o.after).filter((a) => a !== undefined),
     );
+    for (const object of established) {
+      const verdict = state.health.find(
+        (h) => h.object === `CustomResourceDefinition ${object.metadata.name}`,
+      );
+      if (verdict) Object.assign(verdict, computeHealth(object));
+    }
   }
   for (const failure of rendered.failures) {
     state.results.push({
@@ -231,8 +237,8 @@ async function waitEstablished(
   ctx: SyncContext,
   crds: readonly DesiredObject[],
   afters: readonly KubeObject[],
-): Promise<void> {
-  await mapLimit(crds, ctx.concurrency, async (crd) => {
+): Promise<KubeObject[]> {
+  const established = await mapLimit(crds, ctx.concurrency, async (crd) => {
     const deadline = ctx.now() + ctx.crdTimeoutMs;
     let current = afters.find((a) => a.metadata.name === crd.entry.name);
     while (!current || computeHealth(current).status !== 'Current') {
@@ -246,7 +252,9 @@ async function waitEstablished(
     const spec = isRecord(crd.object.spec) ? crd.object.spec : {};
     const versions = Array.isArray(spec.versions) ? spec.versions.filter(isRecord) : [];
     for (const version of versions) ctx.discovery.forget(`${String(spec.group)}/${String(version.name)}`);
+    return current;
   });
+  return established.filter((o) => o !== undefined);
 }
 
 function inventoryOf(
