@@ -7,7 +7,7 @@ import { parseDuration } from '../config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../logger.ts';
 import { chooseLatestTag, filterTags, needsBuildTime, policyFromSpec } from '../policy/index.ts';
-import type { EventRecorder, ScannerFactory } from './ports.ts';
+import type { EventSink, ScannerFactory } from './ports.ts';
 import { readPullSecrets } from './pull-secrets.ts';
 import type { ReconcileOutcome } from './work-queue.ts';
 
@@ -15,7 +15,7 @@ import type { ReconcileOutcome } from './work-queue.ts';
 export interface ImagePolicyReconcilerOptions {
   client: KubeClient;
   scanners: ScannerFactory;
-  events: EventRecorder;
+  events: EventSink;
   logger: Logger;
   /** Reads the object (from the informer cache). */
   get: (namespace: string, name: string) => ImagePolicy | undefined;
@@ -55,10 +55,17 @@ export class ImagePolicyReconciler {
     }
     const outcome = await this.#scan(policy);
     await this.#writeStatus(policy, outcome);
-    if (outcome.event)
-      await this.#options.events
-        .record(policy, outcome.event)
-        .catch((error: unknown) => log.warn({ err: error }, 'could not record event'));
+    if (outcome.event) {
+      const { type, reason, message } = outcome.event;
+      const regarding = {
+        apiVersion: policy.apiVersion,
+        kind: policy.kind,
+        name,
+        namespace,
+        uid: policy.metadata.uid,
+      };
+      await this.#options.events.record({ regarding, type, reason, action: 'Scan', note: message });
+    }
     if (outcome.status.latestTag && outcome.status.latestTag !== policy.status?.latestTag) {
       log.info({ tag: outcome.status.latestTag, previous: policy.status?.latestTag }, 'new latest tag');
       this.#options.onLatestChanged?.(policy);
@@ -164,10 +171,14 @@ export class ImagePolicyReconciler {
 
   async #writeStatus(policy: ImagePolicy, outcome: Outcome): Promise<void> {
     const generation = policy.metadata.generation;
-    const conditions = setCondition(policy.status?.conditions, { type: 'Ready', ...outcome.ready }, {
-      now: this.#now(),
-      ...(generation !== undefined ? { generation } : {}),
-    });
+    const conditions = setCondition(
+      policy.status?.conditions,
+      { type: 'Ready', ...outcome.ready },
+      {
+        now: this.#now(),
+        ...(generation !== undefined ? { generation } : {}),
+      },
+    );
     const status: ImagePolicyStatus = {
       ...outcome.status,
       conditions,

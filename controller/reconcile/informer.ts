@@ -1,8 +1,22 @@
 // A cache of one custom resource kind kept current by list + watch (client-node's informer), with
 // restart-after-error, so reconcilers read objects from memory and are woken on every change.
-import { type KubeConfig, type KubernetesListObject, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
+import {
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  makeInformer,
+} from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../logger.ts';
+
+interface ObjectInformer<T> {
+  on(verb: 'add' | 'update' | 'delete', cb: (object: T) => void): void;
+  on(verb: 'error', cb: (error: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): T[];
+}
 
 /** Which resource to watch. */
 export interface ResourceSelector {
@@ -23,7 +37,7 @@ export interface ResourceCache<T> {
 }
 
 /** Starts an informer; `onChange` gets the `<namespace>/<name>` key of every added, changed or deleted object. */
-export function startInformer<T extends KubernetesObject>(options: {
+export function startInformer<T extends { metadata?: { name?: string; namespace?: string } }>(options: {
   kubeConfig: KubeConfig;
   client: KubeClient;
   resource: ResourceSelector;
@@ -36,9 +50,18 @@ export function startInformer<T extends KubernetesObject>(options: {
   const path = namespace
     ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
     : `/apis/${group}/${version}/${plural}`;
+  // Our CR types keep timestamps as strings; client-node's ObjectMeta says Date. Only names are read here.
   const list = async () =>
-    (await options.client.request({ method: 'GET', path, what: `list ${plural}` })) as KubernetesListObject<T>;
-  const informer = makeInformer<T>(options.kubeConfig, path, list);
+    (await options.client.request({
+      method: 'GET',
+      path,
+      what: `list ${plural}`,
+    })) as KubernetesListObject<KubernetesObject>;
+  const informer = makeInformer<KubernetesObject>(
+    options.kubeConfig,
+    path,
+    list,
+  ) as unknown as ObjectInformer<T>;
   const keyOf = (object: T) => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
   for (const event of ['add', 'update', 'delete'] as const) {
     informer.on(event, (object) => options.onChange(keyOf(object), object, event));
@@ -51,7 +74,13 @@ export function startInformer<T extends KubernetesObject>(options: {
       if (!stopped) informer.start().catch(() => {});
     }, options.restartDelayMs ?? 2000).unref();
   });
-  const synced = startWithRetry(informer, options.logger, plural, () => stopped, options.restartDelayMs ?? 2000);
+  const synced = startWithRetry(
+    informer,
+    options.logger,
+    plural,
+    () => stopped,
+    options.restartDelayMs ?? 2000,
+  );
   return {
     get: (ns, name) => informer.get(name, ns),
     list: () => informer.list(),

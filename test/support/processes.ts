@@ -184,6 +184,8 @@ export async function run(
       if (code === 0 || options.allowFailure) return resolve(result);
       reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr}${stdout}`));
     });
+    // A child that exits without reading stdin must not fail the caller with EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

@@ -1,0 +1,84 @@
+// `tagpilot controller`: run the controller until SIGTERM/SIGINT.
+import { Command, Option } from 'commander';
+import { ConfigError, parseConfig, type RawOptions } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { runController } from '../main.ts';
+
+/** The `controller` command. */
+export function controllerCommand(): Command {
+  return new Command('controller')
+    .description('Run the tagpilot controller (sync GitSyncs, scan ImagePolicies, automate image updates)')
+    .addOption(
+      new Option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, $KUBECONFIG, ~/.kube/config)'),
+    )
+    .addOption(
+      new Option('--namespace <ns>', 'watch only this namespace (default: all) [$TAGPILOT_NAMESPACE]'),
+    )
+    .addOption(
+      new Option(
+        '--no-leader-elect',
+        'do not elect a leader (run a single replica only) [$TAGPILOT_LEADER_ELECT]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--leader-election-namespace <ns>',
+        'namespace of the Lease (default: $POD_NAMESPACE or tagpilot-system)',
+      ),
+    )
+    .addOption(new Option('--leader-election-id <name>', 'name of the Lease (default: tagpilot-leader)'))
+    .addOption(
+      new Option(
+        '--identity <id>',
+        'this replica in the Lease (default: $POD_NAME or hostname + random suffix)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--cache-dir <dir>',
+        'Git working copies and registry metadata (default: ~/.cache/tagpilot/controller)',
+      ),
+    )
+    .addOption(
+      new Option('--http-addr <addr>', 'listen address for /metrics /healthz /readyz (default: :8080)'),
+    )
+    .addOption(new Option('--log-level <level>', 'trace|debug|info|warn|error (default: info)'))
+    .addOption(new Option('--gitsync-concurrency <n>', 'GitSyncs reconciled at once (default: 4)'))
+    .addOption(new Option('--imagepolicy-concurrency <n>', 'ImagePolicies scanned at once (default: 8)'))
+    .addOption(
+      new Option(
+        '--insecure-registries <hosts>',
+        'comma-separated registry hosts reached over HTTP (loopback always is)',
+      ),
+    )
+    .action(async (options: RawOptions & { leaderElect?: boolean }) => {
+      const raw: RawOptions = {};
+      for (const [key, value] of Object.entries(options))
+        raw[key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = value;
+      // commander sets leaderElect=true by default for --no-leader-elect; only pass an explicit false.
+      if (options.leaderElect !== false) delete raw['leader-elect'];
+      let config: ReturnType<typeof parseConfig>;
+      try {
+        config = parseConfig(raw, process.env);
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          process.stderr.write(`tagpilot controller: ${error.message}\n`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      const logger = createLogger(config.logLevel);
+      const controller = await runController(config, logger);
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        void controller.stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      const reason = await controller.done;
+      if (reason !== 'stopped') {
+        await controller.stop();
+        process.exit(1);
+      }
+    });
+}

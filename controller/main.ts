@@ -1,0 +1,227 @@
+// The controller process: one KubeConfig, one registry client, one Git HTTP agent; informers and
+// work queues for GitSyncs and ImagePolicies; leader election (only the leader reconciles); the
+// HTTP server; graceful shutdown.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Agent } from 'undici';
+import { loadMetadataCache, RegistryClient, saveMetadataCache } from '../registry/index.ts';
+import { API_VERSION, type GitSync, type ImagePolicy, RECONCILE_AT_ANNOTATION } from './api/types.ts';
+import { registryScanners } from './automation/registry-scanner.ts';
+import type { ControllerConfig } from './config.ts';
+import { createGitHttpClient } from './git/index.ts';
+import { KubeApi } from './kube/api.ts';
+import { KubeClient } from './kube/client.ts';
+import { EventRecorder } from './kube/events.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { GitSyncReconciler } from './reconcile/gitsync-reconciler.ts';
+import { ImagePolicyReconciler } from './reconcile/imagepolicy-reconciler.ts';
+import { type ResourceCache, startInformer } from './reconcile/informer.ts';
+import { LeaderElector } from './reconcile/leader-election.ts';
+import { syncEngines } from './reconcile/sync-engine.ts';
+import { WorkQueue } from './reconcile/work-queue.ts';
+import { type RunningServer, startHttpServer } from './server/http-server.ts';
+
+/** A running controller. */
+export interface RunningController {
+  /** Port of the HTTP server (useful with port 0). */
+  port: number;
+  metrics: Metrics;
+  /** Stops reconciling, releases leadership, closes everything; resolves when done. */
+  stop(): Promise<void>;
+  /** Resolves when the controller stopped on its own (lost leadership); the process should exit. */
+  done: Promise<string>;
+}
+
+/** Loads the KubeConfig the way kubectl does, unless a path was given. */
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+/** Starts the controller. */
+export async function runController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const client = new KubeClient({ kubeConfig });
+  const metrics = createMetrics();
+  mkdirSync(config.cacheDir, { recursive: true });
+  const metadataPath = join(config.cacheDir, 'registry-metadata.json');
+  const registry = new RegistryClient({
+    insecureHosts: config.insecureRegistries,
+    cache: await loadMetadataCache(metadataPath).catch(() => undefined),
+  });
+  const scanners = registryScanners(registry);
+  const gitAgent = new Agent({ keepAliveTimeout: 30_000 });
+  const events = new EventRecorder({ api: new KubeApi(client), logger, reportingInstance: config.identity });
+
+  let informersSynced = false;
+  let policies: ResourceCache<ImagePolicy> | undefined;
+  let gitsyncs: ResourceCache<GitSync> | undefined;
+  const gitSyncReconciler = new GitSyncReconciler({
+    client,
+    http: createGitHttpClient({ dispatcher: gitAgent }),
+    scanners,
+    engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity }),
+    events,
+    logger,
+    metrics,
+    cacheDir: config.cacheDir,
+    get: (namespace, name) => gitsyncs?.get(namespace, name),
+    policies: () => policies?.list() ?? [],
+  });
+  const gitSyncQueue = new WorkQueue({
+    concurrency: config.gitSyncConcurrency,
+    process: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
+    onError: (key, error, retryInMs) =>
+      logger.error({ gitsync: key, err: error, retryInMs }, 'reconcile failed'),
+  });
+  const imagePolicyReconciler = new ImagePolicyReconciler({
+    client,
+    scanners,
+    events,
+    logger,
+    get: (namespace, name) => policies?.get(namespace, name),
+    onLatestChanged: () => {
+      // A marker or policy annotation in any GitSync may name this policy.
+      for (const gitsync of gitsyncs?.list() ?? []) {
+        const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
+        gitSyncReconciler.requestAutomation(key);
+        gitSyncQueue.add(key);
+      }
+    },
+  });
+  const imagePolicyQueue = new WorkQueue({
+    concurrency: config.imagePolicyConcurrency,
+    process: (key) => timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key)),
+    onError: (key, error, retryInMs) =>
+      logger.error({ imagepolicy: key, err: error, retryInMs }, 'reconcile failed'),
+  });
+
+  const onChange =
+    (queue: WorkQueue, onReconcileAt?: (key: string) => void) =>
+    (
+      key: string,
+      object: { metadata?: { annotations?: Record<string, string> } },
+      event: 'add' | 'update' | 'delete',
+    ) => {
+      if (!elector || elector.isLeader) {
+        if (event !== 'delete' && object.metadata?.annotations?.[RECONCILE_AT_ANNOTATION])
+          onReconcileAt?.(key);
+        queue.add(key);
+      }
+    };
+  const startInformers = () => {
+    policies = startInformer<ImagePolicy>({
+      kubeConfig,
+      client,
+      logger,
+      resource: {
+        group: 'tagpilot.io',
+        version: 'v1alpha1',
+        plural: 'imagepolicies',
+        namespace: config.namespace,
+      },
+      onChange: onChange(imagePolicyQueue),
+    });
+    gitsyncs = startInformer<GitSync>({
+      kubeConfig,
+      client,
+      logger,
+      resource: {
+        group: 'tagpilot.io',
+        version: 'v1alpha1',
+        plural: 'gitsyncs',
+        namespace: config.namespace,
+      },
+      onChange: onChange(gitSyncQueue, (key) => gitSyncReconciler.requestAutomation(key)),
+    });
+    void Promise.all([policies.synced, gitsyncs.synced]).then(() => {
+      informersSynced = true;
+      logger.info({ apiVersion: API_VERSION }, 'caches synced');
+      // The first reconcile of everything: informer adds may have arrived before leading.
+      for (const policy of policies?.list() ?? [])
+        imagePolicyQueue.add(`${policy.metadata.namespace}/${policy.metadata.name}`);
+      for (const gitsync of gitsyncs?.list() ?? [])
+        gitSyncQueue.add(`${gitsync.metadata.namespace}/${gitsync.metadata.name}`);
+    });
+  };
+
+  let resolveDone: (reason: string) => void = () => {};
+  const done = new Promise<string>((resolve) => {
+    resolveDone = resolve;
+  });
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    elector = new LeaderElector({
+      kubeConfig,
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity: config.identity,
+      onStartedLeading: () => {
+        logger.info({ identity: config.identity }, 'started leading');
+        metrics.leader.set(1);
+        startInformers();
+      },
+      onStoppedLeading: () => {
+        logger.error({ identity: config.identity }, 'lost leadership; stopping');
+        metrics.leader.set(0);
+        resolveDone('lost leadership');
+      },
+      onError: (error) => logger.warn({ err: (error as Error).message }, 'leader election request failed'),
+    });
+    elector.start();
+  } else {
+    metrics.leader.set(1);
+    startInformers();
+  }
+
+  const server: RunningServer = await startHttpServer({
+    host: config.httpAddr.host,
+    port: config.httpAddr.port,
+    metrics: metrics.registry,
+    // A replica waiting for the lease is ready: it serves health and metrics and can take over.
+    ready: () => (elector && !elector.isLeader ? true : informersSynced),
+  });
+  logger.info(
+    { port: server.port, identity: config.identity, namespace: config.namespace ?? '(all)' },
+    'controller started',
+  );
+  const queueGauge = setInterval(() => {
+    metrics.queueDepth.set({ queue: 'gitsync' }, gitSyncQueue.length);
+    metrics.queueDepth.set({ queue: 'imagepolicy' }, imagePolicyQueue.length);
+  }, 5000);
+  queueGauge.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(queueGauge);
+      await Promise.allSettled([policies?.stop(), gitsyncs?.stop()]);
+      await Promise.allSettled([gitSyncQueue.shutdown(), imagePolicyQueue.shutdown()]);
+      await gitSyncReconciler.stop();
+      await elector?.stop();
+      await saveMetadataCache(registry.cache, metadataPath).catch(() => undefined);
+      await Promise.allSettled([server.close(), registry.close(), gitAgent.close(), client.close()]);
+      resolveDone('stopped');
+    })();
+    return stopping;
+  };
+  return { port: server.port, metrics, stop, done };
+}
+
+async function timed<T>(metrics: Metrics, kind: string, run: () => Promise<T>): Promise<T> {
+  const end = metrics.reconcileSeconds.startTimer({ kind });
+  try {
+    const result = await run();
+    metrics.reconciles.inc({ kind, result: 'success' });
+    return result;
+  } catch (error) {
+    metrics.reconciles.inc({ kind, result: 'error' });
+    throw error;
+  } finally {
+    end();
+  }
+}

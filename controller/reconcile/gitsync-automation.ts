@@ -1,0 +1,133 @@
+// The automation step of a GitSync: decide image updates for the manifests of the synced commit,
+// commit them once, push. Credentials for registry scans come from the pull secrets that the
+// automated workloads name (pod spec imagePullSecrets and ServiceAccount) in their namespaces.
+
+import { type CredentialProvider, chainCredentials } from '../../registry/index.ts';
+import type { GitSync, ImagePolicy } from '../api/types.ts';
+import { type PolicyState, planImageUpdates, type UpdatePlan } from '../automation/plan-updates.ts';
+import { type CommitAndPushResult, commitAndPush, type Repository } from '../git/index.ts';
+import type { KubeClient } from '../kube/client.ts';
+import {
+  findMarkers,
+  findWorkloads,
+  type ManifestFile,
+  readManifests,
+  toKubeObjects,
+} from '../manifests/index.ts';
+import type { ScannerFactory } from './ports.ts';
+import { readPullSecrets } from './pull-secrets.ts';
+
+/** The outcome of one automation run. */
+export interface AutomationRun {
+  plan: UpdatePlan;
+  push: CommitAndPushResult | undefined;
+  /** Pull secrets that could not be read (the scan went on without them). */
+  credentialProblems: string[];
+}
+
+/** Runs image automation for one GitSync on the files of its current commit. */
+export async function runAutomation(options: {
+  gitsync: GitSync;
+  repo: Repository;
+  files: readonly ManifestFile[];
+  policies: readonly ImagePolicy[];
+  client: KubeClient;
+  scanners: ScannerFactory;
+}): Promise<AutomationRun> {
+  const { gitsync, repo, files } = options;
+  const set = readManifests(files);
+  const workloads = findWorkloads(set);
+  const markers = findMarkers(set).markers;
+  const { credentials, problems } = await workloadCredentials(
+    options.client,
+    files,
+    gitsync.spec.targetNamespace ?? gitsync.metadata.namespace ?? 'default',
+  );
+  const scanner = options.scanners(credentials ? { credentials } : {});
+  const plan = await planImageUpdates({
+    workloads,
+    markers,
+    policies: policyStates(options.policies),
+    scanner,
+  });
+  if (plan.updates.length === 0) return { plan, push: undefined, credentialProblems: problems };
+  const commit = gitsync.spec.automation?.commit;
+  const push = await commitAndPush({
+    repo,
+    updates: plan.updates,
+    path: gitsync.spec.path ?? '.',
+    author: {
+      name: commit?.authorName ?? 'tagpilot',
+      email: commit?.authorEmail ?? 'tagpilot@users.noreply.local',
+    },
+    ...(commit?.messageTemplate ? { messageTemplate: commit.messageTemplate } : {}),
+    ...(gitsync.spec.automation?.push?.branch ? { pushBranch: gitsync.spec.automation.push.branch } : {}),
+  });
+  return { plan, push, credentialProblems: problems };
+}
+
+/** ImagePolicies by `<namespace>/<name>`, as the planner reads them. */
+export function policyStates(policies: readonly ImagePolicy[]): Map<string, PolicyState> {
+  const states = new Map<string, PolicyState>();
+  for (const policy of policies) {
+    const key = `${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}`;
+    states.set(key, {
+      image: policy.spec.image,
+      latestTag: policy.status?.latestTag,
+      latestDigest: policy.status?.latestDigest,
+      pinDigest: policy.spec.digest === 'Always',
+    });
+  }
+  return states;
+}
+
+interface PodSpecLike {
+  imagePullSecrets?: { name?: string }[];
+  serviceAccountName?: string;
+}
+
+/** The pull secrets named by every workload in the files, read from their namespaces. */
+async function workloadCredentials(
+  client: KubeClient,
+  files: readonly ManifestFile[],
+  defaultNamespace: string,
+): Promise<{ credentials: CredentialProvider | undefined; problems: string[] }> {
+  const wanted = new Map<string, { secrets: Set<string>; accounts: Set<string> }>();
+  for (const { object } of toKubeObjects(readManifests(files)).objects) {
+    const spec = podSpecOf(object);
+    if (!spec) continue;
+    const metadata = (object.metadata ?? {}) as { namespace?: string };
+    const namespace = metadata.namespace ?? defaultNamespace;
+    const entry = wanted.get(namespace) ?? { secrets: new Set(), accounts: new Set() };
+    wanted.set(namespace, entry);
+    for (const ref of spec.imagePullSecrets ?? []) if (ref.name) entry.secrets.add(ref.name);
+    if (spec.serviceAccountName) entry.accounts.add(spec.serviceAccountName);
+  }
+  const providers: CredentialProvider[] = [];
+  const problems: string[] = [];
+  for (const [namespace, { secrets, accounts }] of wanted) {
+    const requests = [
+      { secretNames: [...secrets] },
+      ...[...accounts].map((name) => ({ serviceAccountName: name })),
+    ];
+    for (const request of requests) {
+      if ('secretNames' in request && request.secretNames.length === 0) continue;
+      const result = await readPullSecrets(client, namespace, request);
+      if (!result.ok) problems.push(result.message);
+      else if (result.credentials) providers.push(result.credentials);
+    }
+  }
+  return { credentials: providers.length > 0 ? chainCredentials(...providers) : undefined, problems };
+}
+
+function podSpecOf(object: Record<string, unknown>): PodSpecLike | undefined {
+  const kind = object.kind;
+  const spec = object.spec as Record<string, unknown> | undefined;
+  if (!spec) return undefined;
+  if (kind === 'Pod') return spec as PodSpecLike;
+  if (kind === 'CronJob') {
+    const job = (spec.jobTemplate as { spec?: { template?: { spec?: PodSpecLike } } } | undefined)?.spec;
+    return job?.template?.spec;
+  }
+  return (spec.template as { spec?: PodSpecLike } | undefined)?.spec;
+}

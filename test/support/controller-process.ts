@@ -1,0 +1,66 @@
+// Runs the tagpilot controller as a separate process, the way a user would (`tagpilot controller`),
+// against the test stack; its JSON log goes to a file that tests can read.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'controller', 'cli', 'main.ts');
+
+/** A running controller process. */
+export interface ControllerProcess {
+  process: ManagedProcess;
+  /** Parsed JSON log lines so far. */
+  logs(): Record<string, unknown>[];
+  /** Port of /metrics, /healthz, /readyz. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `tagpilot controller` with the given kubeconfig and extra flags; waits until /readyz is ok. */
+export async function startController(options: {
+  kubeconfig: string;
+  args?: string[];
+  name?: string;
+  /** Wait for /readyz (default true; a standby replica is ready too). */
+  waitReady?: boolean;
+}): Promise<ControllerProcess> {
+  const dir = makeTempDir(options.name ?? 'controller');
+  const logFile = join(dir, 'controller.log');
+  const process_ = startProcess({
+    name: options.name ?? 'tagpilot-controller',
+    command: process.execPath,
+    args: [
+      cli,
+      'controller',
+      `--kubeconfig=${options.kubeconfig}`,
+      '--http-addr=127.0.0.1:0',
+      `--cache-dir=${join(dir, 'cache')}`,
+      '--leader-election-namespace=tagpilot-system',
+      '--log-level=debug',
+      ...(options.args ?? []),
+    ],
+    logFile,
+  });
+  const logs = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  let port = 0;
+  await waitFor(
+    'controller to start',
+    () => {
+      const started = logs().find((line) => line.msg === 'controller started');
+      port = typeof started?.port === 'number' ? started.port : 0;
+      return port > 0;
+    },
+    { timeoutMs: 30_000, onTimeout: () => process_.logTail() },
+  );
+  if (options.waitReady ?? true) {
+    await waitFor('controller /readyz', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+      timeoutMs: 30_000,
+      onTimeout: () => process_.logTail(),
+    });
+  }
+  return { process: process_, logs, port, stop: () => process_.stop() };
+}
