@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { Syncer } from '../../controller/sync/index.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
-import { getJson, testLogger, testOwner, yamlFile } from './helpers.ts';
+import { getJson, mustGetJson, testLogger, testOwner, yamlFile } from './helpers.ts';
 
 const deployment = (
   options: { selector?: string; env?: string; annotations?: string } = {},
@@ -61,8 +61,8 @@ describe('sync: changes from Git', () => {
         to: '(absent)',
       },
     ]);
-    const live = await getJson(kube, ['deployment', 'web', '-n', 'changes']);
-    const container = (live?.spec as { template: { spec: { containers: Record<string, unknown>[] } } })
+    const live = await mustGetJson(kube, ['deployment', 'web', '-n', 'changes']);
+    const container = (live.spec as { template: { spec: { containers: Record<string, unknown>[] } } })
       .template.spec.containers[0];
     assert.equal(container?.env, undefined);
   });
@@ -95,12 +95,12 @@ describe('sync: changes from Git', () => {
     const inGit =
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: csa, namespace: changes}\ndata: {a: "1"}\n';
     await syncer.sync({ files: [yamlFile('cm.yaml', inGit)] });
-    const live = await getJson(kube, ['configmap', 'csa', '-n', 'changes', '--show-managed-fields']);
+    const live = await mustGetJson(kube, ['configmap', 'csa', '-n', 'changes', '--show-managed-fields']);
     assert.deepEqual(live?.data, { a: '1' });
     assert.deepEqual(live?.metadata.labels, { 'tagpilot.io/managed-by': 'tagpilot-system.changes' });
     assert.equal(live?.metadata.annotations, undefined);
     assert.deepEqual(
-      (live?.metadata.managedFields as { manager: string }[]).map((e) => e.manager),
+      (live.metadata.managedFields as { manager: string }[]).map((e) => e.manager),
       ['tagpilot'],
     );
   });
@@ -120,9 +120,9 @@ describe('sync: changes from Git', () => {
     });
     const recreated = await syncer.sync({ files: [yamlFile('web.yaml', annotated)] });
     assert.equal(recreated.objects.find((o) => o.object === 'Deployment changes/web')?.action, 'recreated');
-    const after = await getJson(kube, ['deployment', 'web', '-n', 'changes']);
+    const after = await mustGetJson(kube, ['deployment', 'web', '-n', 'changes']);
     assert.notEqual(after?.metadata.uid, before?.metadata.uid);
-    assert.deepEqual((after?.spec as { selector: unknown }).selector, { matchLabels: { app: 'web2' } });
+    assert.deepEqual((after.spec as { selector: unknown }).selector, { matchLabels: { app: 'web2' } });
   });
 
   it('applies a CRD and a custom resource of it in one sync, with fields no typed model knows', async () => {
@@ -173,8 +173,8 @@ spec:
       result.health.find((h) => h.object.startsWith('CustomResourceDefinition'))?.status,
       'Current',
     );
-    const live = await getJson(kube, ['services.serving.example.com', 'hello', '-n', 'changes']);
-    assert.deepEqual((live?.spec as { template: unknown }).template, {
+    const live = await mustGetJson(kube, ['services.serving.example.com', 'hello', '-n', 'changes']);
+    assert.deepEqual((live.spec as { template: unknown }).template, {
       spec: { containers: [{ image: 'hello:1', futureField: { enabled: true } }] },
     });
     // The same object through client-node's typed serializer loses spec.template: the reason

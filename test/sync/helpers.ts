@@ -65,3 +65,13 @@ export async function getJson(
 export function yamlFile(path: string, ...documents: string[]): ManifestFile {
   return { path, content: documents.join('\n---\n') };
 }
+
+/** Like getJson, but the object must exist. */
+export async function mustGetJson(
+  kube: KubeStack,
+  args: string[],
+): Promise<Record<string, unknown> & { metadata: Record<string, unknown> }> {
+  const object = await getJson(kube, args);
+  if (!object) throw new Error(`kubectl get ${args.join(' ')}: not found`);
+  return object;
+}
