@@ -32,6 +32,11 @@ export interface KubeStack {
     args: string[],
     options?: { input?: string; allowFailure?: boolean },
   ): Promise<{ stdout: string; stderr: string; code: number }>;
+  /**
+   * Writes a kubeconfig that authenticates as ServiceAccount `namespace/name` (a bound token from
+   * the TokenRequest API), to run a process with exactly that account's RBAC.
+   */
+  serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   /** Stops and starts kube-apiserver on the same port and etcd data (to test reconnection). */
   restartApiServer(): Promise<void>;
   /** Stops both processes and removes their data. */
@@ -84,6 +89,20 @@ export async function startKube(): Promise<KubeStack> {
     kubeConfig,
     kubectl: (kubectlArgs, options = {}) =>
       run('kubectl', [`--kubeconfig=${kubeconfigPath}`, ...kubectlArgs], options),
+    async serviceAccountKubeconfig(namespace, name) {
+      const { stdout } = await run('kubectl', [
+        `--kubeconfig=${kubeconfigPath}`,
+        'create',
+        'token',
+        name,
+        '-n',
+        namespace,
+        '--duration=2h',
+      ]);
+      const path = join(dir, `kubeconfig-${namespace}-${name}`);
+      writeFileSync(path, tokenKubeconfigYaml(server, pki.ca.cert, stdout.trim()));
+      return path;
+    },
     async restartApiServer() {
       await apiserver.stop();
       apiserver = await startApiServer(dir, args, server, tls);
@@ -182,6 +201,27 @@ contexts:
   context:
     cluster: test
     user: admin
+current-context: test
+`;
+}
+
+function tokenKubeconfigYaml(server: string, ca: string, token: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: ${server}
+    certificate-authority: ${ca}
+users:
+- name: service-account
+  user:
+    token: ${token}
+contexts:
+- name: test
+  context:
+    cluster: test
+    user: service-account
 current-context: test
 `;
 }

@@ -1,0 +1,84 @@
+// `kubectl apply -k deploy/` installs tagpilot on a real API server, and its ServiceAccount can do
+// what the controller needs and no more.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type KubeStack, startKube } from '../support/kube.ts';
+
+const deploy = join(import.meta.dirname, '..', '..', 'deploy');
+const sa = '--as=system:serviceaccount:tagpilot-system:tagpilot';
+
+describe('install with kubectl apply -k deploy/', () => {
+  let kube: KubeStack;
+  before(async () => {
+    kube = await startKube();
+  });
+  after(async () => {
+    await kube?.stop();
+  });
+
+  it('creates the namespace, CRDs, RBAC and the controller Deployment', async () => {
+    const { stdout } = await kube.kubectl(['apply', '-k', deploy]);
+    for (const created of [
+      'namespace/tagpilot-system',
+      'customresourcedefinition.apiextensions.k8s.io/gitsyncs.tagpilot.io',
+      'customresourcedefinition.apiextensions.k8s.io/imagepolicies.tagpilot.io',
+      'serviceaccount/tagpilot',
+      'clusterrole.rbac.authorization.k8s.io/tagpilot-controller',
+      'deployment.apps/tagpilot',
+    ]) {
+      assert.match(stdout, new RegExp(`${created.replaceAll('.', '\\.')} created`));
+    }
+    const deployment = JSON.parse(
+      (await kube.kubectl(['get', 'deployment', 'tagpilot', '-n', 'tagpilot-system', '-o', 'json'])).stdout,
+    ) as {
+      spec: {
+        template: {
+          spec: {
+            securityContext: { runAsNonRoot: boolean };
+            containers: { securityContext: { readOnlyRootFilesystem: boolean } }[];
+          };
+        };
+      };
+    };
+    assert.equal(deployment.spec.template.spec.securityContext.runAsNonRoot, true);
+    assert.equal(deployment.spec.template.spec.containers[0]?.securityContext.readOnlyRootFilesystem, true);
+  });
+
+  it('lets the ServiceAccount do what the controller needs', async () => {
+    await kube.kubectl(['apply', '-k', deploy]);
+    const allowed = [
+      ['watch', 'gitsyncs.tagpilot.io', '-A'],
+      ['patch', 'gitsyncs.tagpilot.io', '--subresource=status', '-n', 'apps'],
+      ['patch', 'imagepolicies.tagpilot.io', '--subresource=status', '-n', 'apps'],
+      ['get', 'secrets', '-n', 'apps'],
+      ['create', 'events.events.k8s.io', '-n', 'apps'],
+      ['update', 'leases.coordination.k8s.io', '-n', 'tagpilot-system'],
+      ['create', 'deployments.apps', '-n', 'apps'],
+      ['delete', 'configmaps', '-n', 'apps'],
+      ['watch', 'deployments.apps', '-A'],
+      ['create', 'namespaces'],
+    ];
+    for (const args of allowed) {
+      const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
+      assert.equal(result.stdout.trim(), 'yes', `can ${args.join(' ')}`);
+    }
+  });
+
+  it('denies the ServiceAccount what the controller does not need', async () => {
+    const denied = [
+      ['list', 'secrets', '-A'],
+      ['watch', 'secrets', '-n', 'apps'],
+      ['delete', 'gitsyncs.tagpilot.io', '-n', 'apps'],
+      ['update', 'leases.coordination.k8s.io', '-n', 'kube-system'],
+      ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
+      ['escalate', 'clusterroles.rbac.authorization.k8s.io'],
+      ['create', 'pods/exec', '-n', 'apps'],
+      ['delete', 'nodes'],
+    ];
+    for (const args of denied) {
+      const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
+      assert.equal(result.stdout.trim(), 'no', `cannot ${args.join(' ')}`);
+    }
+  });
+});
