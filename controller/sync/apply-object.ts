@@ -49,14 +49,26 @@ export interface ApplyOutcome {
 
 /** Makes one object match Git; throws KubeError or ImmutableFieldError. */
 export async function applyObject(ctx: ApplyContext, input: ApplyInput): Promise<ApplyOutcome> {
-  if (input.live === undefined) return applyUnknown(ctx, input);
-  if (input.live === null) {
-    const after = await apply(ctx, input, false);
-    return { action: 'created', before: undefined, after, writes: 1, tookOverFrom: [] };
-  }
+  // With fields to leave alone, know whether the object exists: a new object gets them from Git.
+  const live =
+    input.live === undefined && input.release.length > 0 ? ((await getLive(ctx, input)) ?? null) : input.live;
+  if (live === undefined) return applyUnknown(ctx, input);
+  if (live === null) return create(ctx, input);
   const state: ApplyState = { writes: 0, tookOverFrom: [] };
-  const current = await takeOver(ctx, input, input.live, state);
-  return finish(ctx, input, input.live, current, state);
+  const current = await takeOver(ctx, input, live, state);
+  return finish(ctx, input, live, current, state);
+}
+
+/**
+ * Creates the object with every field from Git, ignored ones included (an HPA target starts at
+ * Git's replica count), then lets go of the ignored fields so later applies leave them alone.
+ */
+async function create(ctx: ApplyContext, input: ApplyInput): Promise<ApplyOutcome> {
+  const full = { ...input, body: input.desired.object };
+  const created = await apply(ctx, full, false);
+  const state: ApplyState = { writes: 1, tookOverFrom: [] };
+  const after = input.release.length > 0 ? await takeOver(ctx, input, created, state) : created;
+  return { action: 'created', before: undefined, after, writes: state.writes, tookOverFrom: [] };
 }
 
 interface ApplyState {
