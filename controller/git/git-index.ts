@@ -22,20 +22,37 @@ const ENTRY_FIXED_SIZE = 62;
 const MAX_NAME_LENGTH = 0xfff;
 const U32 = 0xffffffffn;
 
+/** One entry in its index encoding, with its path bytes for sorting. */
+export interface EncodedIndexEntry {
+  name: Buffer;
+  bytes: Buffer;
+}
+
 /** Serialises index entries (sorted by path bytes, as git requires) into the version 2 index format. */
 export function encodeIndex(entries: readonly IndexEntry[]): Buffer {
-  const sorted = entries
-    .map((entry) => ({ entry, name: Buffer.from(entry.path, 'utf8') }))
-    .sort((a, b) => Buffer.compare(a.name, b.name));
-  const size = sorted.reduce((sum, { name }) => sum + entrySize(name.length), HEADER_SIZE);
+  return assembleIndex(entries.map(encodeIndexEntry));
+}
+
+/** Encodes one entry; working-tree.ts keeps these per file so that an index rewrite only concatenates. */
+export function encodeIndexEntry(entry: IndexEntry): EncodedIndexEntry {
+  const name = Buffer.from(entry.path, 'utf8');
+  const bytes = Buffer.alloc(entrySize(name.length));
+  writeEntry(bytes, 0, entry, name);
+  return { name, bytes };
+}
+
+/** Header + entries in path order + SHA-1 trailer. */
+export function assembleIndex(entries: readonly EncodedIndexEntry[]): Buffer {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(a.name, b.name));
+  const size = sorted.reduce((sum, entry) => sum + entry.bytes.length, HEADER_SIZE);
   const out = Buffer.alloc(size + 20);
   out.write('DIRC', 0, 'latin1');
   out.writeUInt32BE(2, 4);
   out.writeUInt32BE(sorted.length, 8);
   let offset = HEADER_SIZE;
-  for (const { entry, name } of sorted) {
-    writeEntry(out, offset, entry, name);
-    offset += entrySize(name.length);
+  for (const entry of sorted) {
+    entry.bytes.copy(out, offset);
+    offset += entry.bytes.length;
   }
   createHash('sha1').update(out.subarray(0, offset)).digest().copy(out, offset);
   return out;

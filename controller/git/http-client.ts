@@ -63,13 +63,14 @@ export function createGitHttpClient(options: GitHttpClientOptions): HttpClient {
         statusCode: response.statusCode,
         durationMs: performance.now() - started,
       });
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
       return {
         url: request.url,
         method,
         statusCode: response.statusCode,
         statusMessage: STATUS_CODES[response.statusCode] ?? '',
         headers: flattenHeaders(response.headers),
-        body: response.body[Symbol.asyncIterator](),
+        body: ok ? response.body[Symbol.asyncIterator]() : await errorBody(response.body),
       };
     },
   };
@@ -83,6 +84,27 @@ async function collectBody(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array
   const chunks: Uint8Array[] = [];
   for await (const chunk of body) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/**
+ * isomorphic-git does not always read an error body, which would leave the connection busy; it is read
+ * here (up to a limit; a longer one is cut off, which closes the connection) and handed over whole.
+ */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+async function errorBody(body: Dispatcher.ResponseData['body']): Promise<AsyncIterableIterator<Uint8Array>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).byteLength;
+    // Leaving the loop destroys the stream.
+    if (size >= ERROR_BODY_LIMIT) break;
+  }
+  const text = Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT);
+  return (async function* () {
+    yield text;
+  })();
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -6,11 +6,20 @@
 import type { PromiseFsClient } from 'isomorphic-git';
 import type { FileSystem } from './context.ts';
 
+/**
+ * isomorphic-git wraps the client anew on every API call and probes it with `readFile()` (no
+ * arguments) to see whether it returns a promise; answering that probe with one shared rejection
+ * instead of a fresh TypeError (and its stack trace) matters when thousands of blobs are read.
+ */
+const PROBE_ERROR = Object.assign(new Error('readFile needs a path'), { code: 'EINVAL' });
+
 /** A promise-style fs client for isomorphic-git whose calls run synchronously on `fs`. */
 export function syncBackedFs(fs: FileSystem): PromiseFsClient {
   const promises = {
-    readFile: async (path: string, options?: { encoding?: BufferEncoding | null } | BufferEncoding) =>
-      fs.readFileSync(path, typeof options === 'string' ? { encoding: options } : (options ?? {})),
+    readFile: async (path?: string, options?: { encoding?: BufferEncoding | null } | BufferEncoding) => {
+      if (path === undefined) throw PROBE_ERROR;
+      return fs.readFileSync(path, typeof options === 'string' ? { encoding: options } : (options ?? {}));
+    },
     writeFile: async (
       path: string,
       data: Uint8Array | string,

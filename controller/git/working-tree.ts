@@ -11,7 +11,7 @@ import type { BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import type { GitContext } from './context.ts';
-import { encodeIndex, type IndexEntry } from './git-index.ts';
+import { assembleIndex, type EncodedIndexEntry, encodeIndexEntry } from './git-index.ts';
 import type { Snapshot, TreeFile } from './tree.ts';
 
 const SYMLINK = '120000';
@@ -22,8 +22,9 @@ const BLOB_READ_CONCURRENCY = 8;
 interface Trusted {
   oid: string;
   mode: string;
-  size: number;
   stat: BigIntStats;
+  /** The file's index entry, encoded once. */
+  entry: EncodedIndexEntry;
 }
 
 /** A decoded file, or `undefined` when its bytes are not valid UTF-8. */
@@ -38,6 +39,10 @@ export class WorkingTree {
   readonly #trusted = new Map<string, Trusted>();
   /** blob oid -> text, for the manifests of the current commit. */
   readonly #texts = new Map<string, Text>();
+  /** The commit the index was last written for, and the index file's lstat after writing it. */
+  #indexed: { commit: string; stat: BigIntStats } | undefined;
+  /** Something on disk changed since the index was written. */
+  #changed = true;
 
   constructor(ctx: GitContext) {
     this.#ctx = ctx;
@@ -56,7 +61,7 @@ export class WorkingTree {
       this.write(file, bytes, isText(file.path));
     });
     this.#forgetOthers(snapshot);
-    this.writeIndex(snapshot);
+    if (this.#changed || !this.#indexMatches(snapshot.commit)) this.writeIndex(snapshot);
   }
 
   /** The text of a file of the current commit (cached by blob id; verified against it when read from disk). */
@@ -79,10 +84,19 @@ export class WorkingTree {
   write(file: TreeFile, bytes: Uint8Array, keepText: boolean): void {
     const { fs } = this.#ctx;
     const path = this.#abs(file.path);
-    fs.rmSync(path, { recursive: true, force: true });
-    fs.mkdirSync(dirname(path), { recursive: true });
-    if (file.mode === SYMLINK) fs.symlinkSync(Buffer.from(bytes).toString('utf8'), path);
-    else fs.writeFileSync(path, bytes, { mode: file.mode === EXECUTABLE ? 0o755 : 0o644 });
+    const existing = lstat(this.#ctx, path);
+    const mode = file.mode === EXECUTABLE ? 0o755 : 0o644;
+    if (existing !== undefined && (file.mode === SYMLINK || !existing.isFile())) {
+      fs.rmSync(path, { recursive: true, force: true });
+    }
+    if (file.mode === SYMLINK) {
+      fs.mkdirSync(dirname(path), { recursive: true });
+      fs.symlinkSync(Buffer.from(bytes).toString('utf8'), path);
+    } else {
+      writeFileCreatingParents(this.#ctx, path, bytes, mode);
+      // writeFileSync applies `mode` only to a new file.
+      if (existing?.isFile() && (Number(existing.mode) & 0o777) !== mode) fs.chmodSync(path, mode);
+    }
     this.#trust(file, bytes.byteLength, fs.lstatSync(path, { bigint: true }));
     if (keepText) this.#texts.set(file.oid, decode(bytes));
   }
@@ -90,20 +104,25 @@ export class WorkingTree {
   /** Rewrites `.git/index` for `snapshot` from the recorded lstat of each file. */
   writeIndex(snapshot: Snapshot): void {
     const { fs } = this.#ctx;
-    const entries: IndexEntry[] = snapshot.files.map((file) => {
+    const entries = snapshot.files.map((file) => {
       const trusted = this.#trusted.get(file.path);
-      return {
-        path: file.path,
-        mode: file.mode,
-        oid: file.oid,
-        stat: trusted?.stat,
-        size: trusted?.size ?? 0,
-      };
+      if (trusted !== undefined && trusted.oid === file.oid) return trusted.entry;
+      return encodeIndexEntry({ path: file.path, mode: file.mode, oid: file.oid, stat: undefined, size: 0 });
     });
     const gitdir = join(this.#ctx.dir, '.git');
     const temp = join(gitdir, 'index.tagpilot.tmp');
-    fs.writeFileSync(temp, encodeIndex(entries));
-    fs.renameSync(temp, join(gitdir, 'index'));
+    const index = join(gitdir, 'index');
+    fs.writeFileSync(temp, assembleIndex(entries));
+    fs.renameSync(temp, index);
+    this.#indexed = { commit: snapshot.commit, stat: fs.lstatSync(index, { bigint: true }) };
+    this.#changed = false;
+  }
+
+  /** True when the index on disk is the one we wrote for `commit`. */
+  #indexMatches(commit: string): boolean {
+    if (this.#indexed?.commit !== commit) return false;
+    const stat = lstat(this.#ctx, join(this.#ctx.dir, '.git', 'index'));
+    return stat !== undefined && sameStat(stat, this.#indexed.stat);
   }
 
   /** True when the file on disk is the blob (trusting a recorded lstat); records it when it is. */
@@ -125,7 +144,9 @@ export class WorkingTree {
   }
 
   #trust(file: TreeFile, size: number, stat: BigIntStats): void {
-    this.#trusted.set(file.path, { oid: file.oid, mode: file.mode, size, stat });
+    const entry = encodeIndexEntry({ path: file.path, mode: file.mode, oid: file.oid, stat, size });
+    this.#trusted.set(file.path, { oid: file.oid, mode: file.mode, stat, entry });
+    this.#changed = true;
   }
 
   /** Deletes everything on disk (outside `.git`) that is not a file of the snapshot or a directory holding one. */
@@ -145,6 +166,7 @@ export class WorkingTree {
         if (file !== undefined && !entry.isDirectory()) continue;
         fs.rmSync(this.#abs(path), { recursive: true, force: true });
         this.#trusted.delete(path);
+        this.#changed = true;
       }
     };
     visit('');
@@ -182,6 +204,17 @@ function decode(bytes: Uint8Array): Text {
     return decoder.decode(bytes);
   } catch {
     return undefined;
+  }
+}
+
+/** Writes a file; creates its directories only when the first attempt finds them missing. */
+function writeFileCreatingParents(ctx: GitContext, path: string, bytes: Uint8Array, mode: number): void {
+  try {
+    ctx.fs.writeFileSync(path, bytes, { mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    ctx.fs.mkdirSync(dirname(path), { recursive: true });
+    ctx.fs.writeFileSync(path, bytes, { mode });
   }
 }
 

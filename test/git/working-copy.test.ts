@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { commitAndPush } from '../../controller/git/index.ts';
+import { commitAndPush, openRepository } from '../../controller/git/index.ts';
 import { FLUX_DEMO, flaskUpdate, type Harness, REGISTRY, startHarness } from './harness.ts';
 
 function packs(dir: string): string[] {
@@ -97,6 +97,22 @@ describe('working copy', () => {
     await assert.rejects(repo.readFiles('../etc'), { code: 'UNSAFE_PATH' });
     await assert.rejects(repo.readFiles('apps'), { code: 'PATH_NOT_FOUND' });
     assert.equal((await repo.readFiles('./')).files.length, 3);
+  });
+
+  it('re-clones (shallow) once fetches have left more packs than maxPacks', async () => {
+    const small = h.cacheDir('packs');
+    const open = () =>
+      openRepository({ dir: small, url: h.server.repoUrl('demo'), auth: h.auth, http: h.http, maxPacks: 1 });
+    const repo = await open();
+    await h.cliPush(clone, 'configmap.yaml', (text) => `${text}# one\n`, 'One');
+    await repo.refresh();
+    assert.equal(packs(small).length, 2);
+    await h.cliPush(clone, 'configmap.yaml', (text) => `${text}# two\n`, 'Two');
+    const head = await repo.refresh();
+    assert.equal(head.message, 'Two');
+    assert.equal(packs(small).length, 1);
+    assert.equal((await h.git(['rev-list', '--count', 'HEAD'], small)).trim(), '1');
+    assert.equal(await h.git(['status', '--porcelain', '--untracked-files=all'], small), '');
   });
 
   it('re-clones a cache that belongs to another URL', async () => {
