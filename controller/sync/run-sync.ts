@@ -53,6 +53,11 @@ export interface SyncContext {
   recordWrite: (id: string, object: KubeObject) => void;
   /** Called with the new desired state after applying, before pruning. */
   publishDesired: (managed: Map<string, ManagedObject>) => Promise<void>;
+  /**
+   * Installs one object's new desired state the moment it is applied (under its mutex), so a drift
+   * revert that runs before the whole sync ends never writes the previous commit's state back.
+   */
+  publishOne: (id: string, managed: ManagedObject) => void;
 }
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
@@ -169,13 +174,18 @@ async function syncOne(
   const plan = managed.get(desired.id)?.plan ?? { body: desired.object, release: [] };
   const object = describeRef(desired.entry);
   try {
-    const outcome = await ctx.mutex.run(desired.id, () =>
-      applyObject(
+    const outcome = await ctx.mutex.run(desired.id, async () => {
+      const applied = await applyObject(
         { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
         { desired, body: plan.body, release: plan.release, live },
-      ),
-    );
-    if (outcome.writes > 0) ctx.recordWrite(desired.id, outcome.after);
+      );
+      // Both before the mutex is released: a revert waiting on it must see this write as ours
+      // and this commit's desired state.
+      if (applied.writes > 0) ctx.recordWrite(desired.id, applied.after);
+      const next = managed.get(desired.id);
+      if (next) ctx.publishOne(desired.id, next);
+      return applied;
+    });
     const result: ObjectResult = { id: desired.id, object, action: outcome.action };
     if (outcome.action === 'configured' && outcome.before)
       result.changes = diffObjects(outcome.before, outcome.after).map(stripAt);

@@ -217,6 +217,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
         mutex: this.#mutex,
         recordWrite: (id, object) => this.#recordWrite(id, object),
         publishDesired: (managed) => this.#publish(managed),
+        publishOne: (id, managed) => this.#publishOne(id, managed),
       },
       request,
     );
@@ -249,6 +250,13 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     await this.#drift?.watch(this.#resources());
   }
 
+  /** One object's new desired state, installed as soon as the sync applied it. */
+  #publishOne(id: string, managed: ManagedObject): void {
+    const old = this.#managed.get(id);
+    if (old && !jsonEqual(managed.plan.body, old.plan.body) && this.#history.reset(id)) this.#endFight(id);
+    this.#managed.set(id, managed);
+  }
+
   #resources(): ResourceInfo[] {
     const infos = new Map<string, ResourceInfo>();
     for (const { desired } of this.#managed.values())
@@ -269,10 +277,12 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   }
 
   async #revert(task: DriftTask): Promise<RevertDetails | undefined> {
-    const managed = this.#managed.get(task.id);
-    if (!managed) return undefined;
-    const { desired, plan } = managed;
+    if (!this.#managed.has(task.id)) return undefined;
     return this.#mutex.run(task.id, async () => {
+      // Read the desired state only under the mutex: a sync may have just applied a newer one.
+      const managed = this.#managed.get(task.id);
+      if (!managed) return undefined;
+      const { desired, plan } = managed;
       // Read the watch's copy only now: a sync or an earlier revert may have just written it.
       const seen = this.#drift?.live(desired.info, task.namespace, task.name) ?? task.live;
       // The watch can deliver tagpilot's own write before the write's answer is processed.
