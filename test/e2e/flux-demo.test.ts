@@ -1,0 +1,191 @@
+// The mission, end to end, with every component real and the controller running as its own
+// process: a new develop-v1.9.0 tag is committed into Git (one-line diff), applied, and a manual
+// `kubectl scale` is reverted with an Event.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { type GitServer, startGitServer } from '../support/git-server.ts';
+import { type KubeStack, startKube } from '../support/kube.ts';
+import { waitFor } from '../support/processes.ts';
+import { type RegistryStack, startRegistry } from '../support/registry.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('flux demo end to end', () => {
+  let kube: KubeStack;
+  let registry: RegistryStack;
+  let git: GitServer;
+  let controller: ControllerProcess | undefined;
+
+  before(async () => {
+    [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
+    await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
+    await git.createRepo('flux-demo', {
+      fromDir: join(root, 'test', 'fixtures', 'flux-demo'),
+      replace: { REGISTRY_HOST: registry.host },
+    });
+    // Installed as a user would; the controller then runs with the ServiceAccount's RBAC only.
+    await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
+    await kube.kubectl(['wait', '--for=condition=Established', 'crd/gitsyncs.tagpilot.io', '--timeout=60s']);
+    await kube.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'git-auth',
+      '-n',
+      'tagpilot-system',
+      `--from-literal=username=${git.username}`,
+      `--from-literal=password=${git.password}`,
+    ]);
+    const gitsync = `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: flux-demo, namespace: tagpilot-system}
+spec:
+  url: ${git.repoUrl('flux-demo')}
+  secretRef: {name: git-auth}
+  interval: 2s
+  automation: {interval: 2s}
+`;
+    await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
+    const kubeconfig = await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot');
+    controller = await startController({ kubeconfig });
+  });
+
+  after(async () => {
+    if (process.env.TAGPILOT_KEEP_LOGS)
+      (await import('node:fs')).copyFileSync(
+        controller?.process.logFile ?? '',
+        process.env.TAGPILOT_KEEP_LOGS,
+      );
+    await controller?.stop();
+    await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
+  });
+
+  async function flaskImage(): Promise<string> {
+    const { stdout } = await kube.kubectl(
+      [
+        'get',
+        'deployment',
+        'fluxdemo',
+        '-n',
+        'my-demo',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[?(@.name=="flask")].image}',
+      ],
+      { allowFailure: true },
+    );
+    return stdout;
+  }
+
+  it('applies the repository: the Deployment runs develop-v1.8.0 and the GitSync is Ready', async () => {
+    await waitFor(
+      'fluxdemo to be applied',
+      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.8.0`,
+      {
+        timeoutMs: 60_000,
+        onTimeout: () => controller?.process.logTail(40) ?? '',
+      },
+    );
+    await waitFor(
+      'GitSync Ready',
+      async () => {
+        const { stdout } = await kube.kubectl([
+          'get',
+          'gitsync',
+          'flux-demo',
+          '-n',
+          'tagpilot-system',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]);
+        return stdout === 'True';
+      },
+      { timeoutMs: 30_000 },
+    );
+    const { stdout } = await kube.kubectl([
+      'get',
+      'configmap',
+      'nginx-conf',
+      '-n',
+      'my-demo',
+      '-o',
+      'jsonpath={.data.default\\.conf}',
+    ]);
+    assert.match(stdout, /proxy_pass http:\/\/127\.0\.0\.1:5000/);
+  });
+
+  it('commits develop-v1.9.0 with a one-line diff and the cluster runs it', async () => {
+    const pushed = Date.now();
+    await registry.push.pushImage('flaskapp', 'develop-v1.9.0', { created: '2026-02-01T00:00:00Z' });
+    const subject = `Auto-release ${registry.host}/flaskapp:develop-v1.9.0`;
+    await waitFor(
+      'the automated commit',
+      async () => (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim() === subject,
+      {
+        timeoutMs: 60_000,
+        onTimeout: () => controller?.process.logTail(40) ?? '',
+      },
+    );
+    const committed = Date.now();
+    const diff = await git.gitIn('flux-demo', ['show', '--format=%an <%ae>', '--unified=0', 'main']);
+    const changed = diff.split('\n').filter((line) => /^[-+](?![-+])/.test(line));
+    assert.deepEqual(changed, [
+      `-        image: ${registry.host}/flaskapp:develop-v1.8.0`,
+      `+        image: ${registry.host}/flaskapp:develop-v1.9.0`,
+    ]);
+    assert.match(diff, /^tagpilot <tagpilot@users\.noreply\.local>/);
+    await waitFor(
+      'the Deployment to run develop-v1.9.0',
+      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.9.0`,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const applied = Date.now();
+    process.stdout.write(
+      `# tag push -> commit ${committed - pushed} ms, -> cluster ${applied - pushed} ms (2s intervals, no webhook)\n`,
+    );
+  });
+
+  it('reverts kubectl scale at once and records an Event', async () => {
+    await kube.kubectl(['scale', 'deployment/fluxdemo', '--replicas=4', '-n', 'my-demo']);
+    const scaled = Date.now();
+    await waitFor(
+      'replicas back to 1',
+      async () => {
+        const { stdout } = await kube.kubectl([
+          'get',
+          'deployment',
+          'fluxdemo',
+          '-n',
+          'my-demo',
+          '-o',
+          'jsonpath={.spec.replicas}',
+        ]);
+        return stdout === '1';
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    process.stdout.write(
+      `# kubectl scale reverted in ${Date.now() - scaled} ms (including kubectl start-up)\n`,
+    );
+    await waitFor(
+      'a drift event',
+      async () => {
+        const { stdout } = await kube.kubectl([
+          'get',
+          'events',
+          '-n',
+          'my-demo',
+          '-o',
+          'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}',
+        ]);
+        return stdout.includes(
+          'DriftReverted: Deployment my-demo/fluxdemo: spec.replicas 4 -> 1 (changed by kubectl)',
+        );
+      },
+      { timeoutMs: 10_000 },
+    );
+  });
+});
