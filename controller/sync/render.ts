@@ -120,11 +120,9 @@ async function renderOne(
   const metadata = object.metadata;
   const name = metadata.name;
   const label = `${kind} ${typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : ''}${String(name ?? '<unnamed>')}`;
-  if (typeof name !== 'string' || name === '') {
-    const message =
-      name === undefined || name === ''
-        ? 'metadata.name is missing'
-        : `metadata.name is the ${typeof name} ${JSON.stringify(name)}, not a string (quote it: YAML 1.1 reads y/yes/on as booleans)`;
+  const invalid = invalidName('name', name) ?? invalidName('namespace', metadata.namespace);
+  if (invalid || typeof name !== 'string') {
+    const message = invalid ?? 'metadata.name is missing';
     return { type: 'failure', failure: { entry: undefined, object: label, reason: 'Invalid', message } };
   }
   const info = await resolve(apiVersion, kind);
@@ -165,6 +163,15 @@ async function renderOne(
       recreate: recreate?.trim() === 'true',
     },
   };
+}
+
+/** Why a name or namespace cannot be used, or undefined when it can (an absent namespace can). */
+function invalidName(field: 'name' | 'namespace', value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return undefined;
+  if (value === undefined || value === null || value === '') {
+    return field === 'name' ? 'metadata.name is missing' : undefined;
+  }
+  return `metadata.${field} is the ${typeof value} ${JSON.stringify(value)}, not a string (quote it: YAML 1.1 reads y/n/yes/no/on/off as booleans)`;
 }
 
 /** Builds an inventory entry; its id is `<namespace>_<name>_<group>_<kind>`. */
