@@ -12,7 +12,8 @@ import {
 import { type BackoffOptions, retryDelayMs } from './backoff.ts';
 import { formatCommitMessage, type MessageTemplate, toCommitChanges } from './commit-message.ts';
 import { GitError } from './errors.ts';
-import type { CommitAuthor, Repository } from './repository.ts';
+import type { Repository } from './repository.ts';
+import type { CommitAuthor } from './types.ts';
 
 /** The author and committer of automated commits unless configured. */
 export const DEFAULT_AUTHOR: CommitAuthor = { name: 'tagpilot', email: 'tagpilot@users.noreply.local' };

@@ -20,14 +20,13 @@ export {
 export type { FileSystem } from './context.ts';
 export { GitError, type GitErrorCode, type GitOperation } from './errors.ts';
 export { createGitHttpClient, type GitHttpClientOptions, type GitHttpExchange } from './http-client.ts';
-export {
-  type CommitAuthor,
-  type HeadCommit,
-  isManifestPath,
-  type OpenRepositoryOptions,
-  openRepository,
-  type PreparedCommit,
-  type PushOutcome,
-  type ReadFilesResult,
-  Repository,
-} from './repository.ts';
+export { isManifestPath } from './paths.ts';
+export type { PushOutcome } from './remote.ts';
+export { openRepository, Repository } from './repository.ts';
+export type {
+  CommitAuthor,
+  HeadCommit,
+  OpenRepositoryOptions,
+  PreparedCommit,
+  ReadFilesResult,
+} from './types.ts';

@@ -1,95 +1,38 @@
 // A working copy of one branch of one repository in a cache directory: cloned once (shallow), then
 // fetched incrementally, and reset to the remote head of the branch on every refresh. The directory
 // belongs to tagpilot: whatever else is found in it (leftovers of a crashed run) is deleted.
-import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
-import git, { type HttpClient } from 'isomorphic-git';
-import type { ManifestFile, Problem } from '../manifests/index.ts';
-import { authorizationHeader, type GitAuth, sanitizeUrl, secretsOf } from './auth.ts';
-import type { FileSystem, GitContext } from './context.ts';
-import { type ErrorContext, errorCode, GitError, type GitOperation, toGitError } from './errors.ts';
-import { syncBackedFs } from './sync-fs.ts';
+import git from 'isomorphic-git';
+import type { ManifestFile } from '../manifests/index.ts';
+import { authorizationHeader, sanitizeUrl, secretsOf } from './auth.ts';
+import type { GitContext } from './context.ts';
+import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
+import { isManifestPath, normalizeDir } from './paths.ts';
 import {
-  pruneTreeCache,
-  readSnapshot,
-  type Snapshot,
-  type TreeCache,
-  type TreeFile,
-  writeChangedTree,
-} from './tree.ts';
+  cloneBranch,
+  fetchBranch,
+  type PushOutcome,
+  pushCommit,
+  REMOTE,
+  type Remote,
+  remoteHead,
+} from './remote.ts';
+import { syncBackedFs } from './sync-fs.ts';
+import { pruneTreeCache, readSnapshot, type Snapshot, type TreeCache, writeChangedTree } from './tree.ts';
+import type {
+  CommitAuthor,
+  HeadCommit,
+  OpenRepositoryOptions,
+  PreparedCommit,
+  ReadFilesResult,
+} from './types.ts';
 import { WorkingTree } from './working-tree.ts';
-
-/** Options of `openRepository`. */
-export interface OpenRepositoryOptions {
-  /** Cache directory for this repository's working copy; created when missing. Everything in it is tagpilot's. */
-  dir: string;
-  /** `http(s)://host/path.git`. Credentials in the URL are used as Basic auth when `auth` is unset, and never shown. */
-  url: string;
-  /** The branch to sync and, by default, to push to. Default `main`. */
-  branch?: string;
-  /** Credentials; default none (or those in the URL). */
-  auth?: GitAuth;
-  /** The HTTP client, from `createGitHttpClient`. */
-  http: HttpClient;
-  /** File system. Default `node:fs`. */
-  fs?: FileSystem;
-  /** Re-clone when a fetch has left more than this many packs (every fetch with news adds one). Default 50. */
-  maxPacks?: number;
-}
-
-/** A commit id and its message. */
-export interface HeadCommit {
-  oid: string;
-  message: string;
-}
-
-/** The manifests of a path, and the files that could not be read as text. */
-export interface ReadFilesResult {
-  files: ManifestFile[];
-  problems: Problem[];
-}
-
-/** Author (and committer) of a commit. */
-export interface CommitAuthor {
-  name: string;
-  email: string;
-}
-
-/** A commit written locally by `createCommit`, not yet pushed. */
-export interface PreparedCommit {
-  oid: string;
-  parent: string;
-  tree: string;
-  message: string;
-  /** The replaced files with their new bytes. */
-  files: { file: TreeFile; bytes: Uint8Array }[];
-  dirs: Map<string, string>;
-}
-
-/** How a push ended, when it did not throw. */
-export type PushOutcome =
-  | { status: 'pushed' }
-  /** The remote branch already holds the same change on the same parent (only for a force-updated push branch). */
-  | { status: 'up-to-date'; commit: string }
-  /** The remote branch moved since our last fetch: not a fast-forward. */
-  | { status: 'conflict'; reason: string };
 
 const DEFAULT_BRANCH = 'main';
 const DEFAULT_MAX_PACKS = 50;
-const REMOTE = 'origin';
-const PUSH_REF = 'refs/tagpilot/push';
 const ZERO_OID = '0000000000000000000000000000000000000000';
-const MANIFEST_PATH = /\.ya?ml$/;
 const REGULAR_FILE = new Set(['100644', '100755']);
-/** Server answers to a push whose old value no longer matches: someone else pushed first. */
-const CONFLICT_REASON =
-  /non-fast-forward|fetch first|failed to update ref|cannot lock ref|stale info|failed to lock/i;
-
-/** True for the files the manifest reader gets: `*.yaml` and `*.yml`. */
-export function isManifestPath(path: string): boolean {
-  return MANIFEST_PATH.test(path);
-}
 
 /**
  * Opens the working copy in `dir`: clones the branch (depth 1) when the directory holds no clone of
@@ -125,8 +68,7 @@ export class Repository {
   readonly branch: string;
   readonly dir: string;
   readonly #ctx: GitContext;
-  readonly #http: HttpClient;
-  readonly #authorization: string | undefined;
+  readonly #remote: Remote;
   readonly #secrets: string[];
   readonly #maxPacks: number;
   readonly #trees: TreeCache = new Map();
@@ -141,9 +83,16 @@ export class Repository {
     this.dir = options.dir;
     const fs = options.fs ?? nodeFs;
     this.#ctx = { fs, gitFs: syncBackedFs(fs), dir: options.dir, cache: {}, url: options.url };
-    this.#http = options.http;
-    this.#authorization = options.auth === undefined ? undefined : authorizationHeader(options.auth);
+    const authorization = options.auth === undefined ? undefined : authorizationHeader(options.auth);
     this.#secrets = secretsOf(options.auth);
+    this.#remote = {
+      ctx: this.#ctx,
+      http: options.http,
+      url: this.url,
+      branch: this.branch,
+      headers: (): Record<string, string> => (authorization === undefined ? {} : { authorization }),
+      errorContext: (operation) => this.#errorContext(operation),
+    };
     this.#maxPacks = options.maxPacks ?? DEFAULT_MAX_PACKS;
     this.#workingTree = new WorkingTree(this.#ctx);
   }
@@ -230,36 +179,12 @@ export class Repository {
    * holds the same tree on the same parent (`up-to-date`: nothing is pushed).
    */
   async push(commit: PreparedCommit, options: { branch: string; force: boolean }): Promise<PushOutcome> {
-    return this.#exclusive('push', async () => {
-      const { gitFs: fs, dir, cache } = this.#ctx;
-      await git.writeRef({ fs, dir, ref: PUSH_REF, value: commit.oid, force: true });
-      let existing: string | undefined;
-      const onPrePush = async ({ remoteRef }: { remoteRef: { oid: string } }) => {
-        if (!(await this.#holdsSameChange(remoteRef.oid, commit))) return true;
-        existing = remoteRef.oid;
-        return false;
-      };
-      try {
-        await git.push({
-          fs,
-          http: this.#http,
-          dir,
-          cache,
-          ref: PUSH_REF,
-          remote: REMOTE,
-          remoteRef: `refs/heads/${options.branch}`,
-          force: options.force,
-          headers: this.#headers(),
-          ...(options.force ? { onPrePush } : {}),
-        });
-        return { status: 'pushed' };
-      } catch (error) {
-        if (existing !== undefined) return { status: 'up-to-date', commit: existing };
-        const conflict = conflictReason(error);
-        if (conflict !== undefined) return { status: 'conflict', reason: conflict };
-        throw this.#pushError(error, options.branch);
-      }
-    });
+    return this.#exclusive('push', () =>
+      pushCommit(this.#remote, commit.oid, {
+        ...options,
+        isSameChange: (remoteOid) => this.#holdsSameChange(remoteOid, commit),
+      }),
+    );
   }
 
   /** Moves the working copy to a commit that was just pushed to its own branch. */
@@ -304,15 +229,21 @@ export class Repository {
     if (!(await this.#hasClone())) return this.#clone();
     if (this.#packCount() > this.#maxPacks) return this.#clone();
     try {
-      const remote = await this.#remoteHead();
+      const remote = await remoteHead(this.#remote);
       if (await this.#hasCommit(remote)) return remote;
-      return await this.#fetch();
+      return await fetchBranch(this.#remote, { dir: this.dir, cache: this.#ctx.cache });
     } catch (error) {
       const gitError = toGitError(error, this.#errorContext('fetch'));
       if (gitError.code !== 'LOCAL') throw gitError;
       // The object store is damaged (e.g. a pack cut short by a crash): start again from a clone.
       return this.#clone();
     }
+  }
+
+  async #clone(): Promise<string> {
+    const { oid, cache } = await cloneBranch(this.#remote);
+    this.#ctx.cache = cache;
+    return oid;
   }
 
   async #hasClone(): Promise<boolean> {
@@ -330,80 +261,6 @@ export class Repository {
     const packDir = join(this.dir, '.git', 'objects', 'pack');
     const names = this.#ctx.fs.readdirSync(packDir, { encoding: 'utf8' });
     return names.filter((name) => name.endsWith('.pack')).length;
-  }
-
-  /**
-   * Clones the branch into a temporary directory, then moves its `.git` into place: an interrupted
-   * or refused clone leaves nothing behind. The files already in `dir` stay and are verified by the
-   * checkout, so a re-clone does not rewrite files that are already right.
-   */
-  async #clone(): Promise<string> {
-    const { fs, gitFs } = this.#ctx;
-    const temp = `${this.dir}.clone-${randomBytes(6).toString('hex')}`;
-    const cache = {};
-    try {
-      await git.init({ fs: gitFs, dir: temp, defaultBranch: this.branch });
-      await git.setConfig({ fs: gitFs, dir: temp, path: `remote.${REMOTE}.url`, value: this.url });
-      const refspec = `+refs/heads/${this.branch}:refs/remotes/${REMOTE}/${this.branch}`;
-      await git.setConfig({ fs: gitFs, dir: temp, path: `remote.${REMOTE}.fetch`, value: refspec });
-      const oid = await this.#fetchInto(temp, cache, 1);
-      fs.mkdirSync(this.dir, { recursive: true });
-      fs.rmSync(join(this.dir, '.git'), { recursive: true, force: true });
-      fs.renameSync(join(temp, '.git'), join(this.dir, '.git'));
-      this.#ctx.cache = cache;
-      return oid;
-    } catch (error) {
-      throw toGitError(error, this.#errorContext('clone'));
-    } finally {
-      fs.rmSync(temp, { recursive: true, force: true });
-    }
-  }
-
-  async #fetch(): Promise<string> {
-    return this.#fetchInto(this.dir, this.#ctx.cache, undefined);
-  }
-
-  /** Fetches the branch into the clone at `dir`; `depth` 1 for a shallow clone, unset for an incremental fetch. */
-  async #fetchInto(dir: string, cache: object, depth: number | undefined): Promise<string> {
-    const fetch = (withDepth: number | undefined) =>
-      git.fetch({
-        fs: this.#ctx.gitFs,
-        http: this.#http,
-        dir,
-        cache,
-        ref: this.branch,
-        remote: REMOTE,
-        remoteRef: this.branch,
-        singleBranch: true,
-        tags: false,
-        headers: this.#headers(),
-        ...(withDepth === undefined ? {} : { depth: withDepth }),
-      });
-    let result: Awaited<ReturnType<typeof fetch>>;
-    try {
-      result = await fetch(depth);
-    } catch (error) {
-      // A server without shallow support gets a full clone.
-      if (depth === undefined || errorCode(error) !== 'RemoteCapabilityError') throw error;
-      result = await fetch(undefined);
-    }
-    if (result.fetchHead === null) throw this.#branchMissing('fetch');
-    return result.fetchHead;
-  }
-
-  /** The remote head of the branch, from one ref advertisement request. */
-  async #remoteHead(): Promise<string> {
-    const ref = `refs/heads/${this.branch}`;
-    const refs = await git.listServerRefs({
-      http: this.#http,
-      url: this.url,
-      headers: this.#headers(),
-      protocolVersion: 1,
-      prefix: ref,
-    });
-    const head = refs.find((entry) => entry.ref === ref);
-    if (head === undefined) throw this.#branchMissing('fetch');
-    return head.oid;
   }
 
   async #hasCommit(oid: string): Promise<boolean> {
@@ -466,80 +323,7 @@ export class Repository {
     return this.#snapshot;
   }
 
-  /** A fresh object per call: isomorphic-git adds its own headers to the object it is given. */
-  #headers(): Record<string, string> {
-    return this.#authorization === undefined ? {} : { authorization: this.#authorization };
-  }
-
   #errorContext(operation: GitOperation): ErrorContext {
     return { url: this.url, operation, branch: this.branch, secrets: this.#secrets };
   }
-
-  #branchMissing(operation: GitOperation): GitError {
-    return new GitError(
-      'BRANCH_NOT_FOUND',
-      `${operation} ${this.url}: branch ${this.branch} does not exist`,
-      {
-        url: this.url,
-        operation,
-      },
-    );
-  }
-
-  #pushError(error: unknown, branch: string): GitError {
-    if (errorCode(error) !== 'GitPushError' && errorCode(error) !== 'PushRejectedError') {
-      return toGitError(error, this.#errorContext('push'));
-    }
-    const reason = pushRejection(error) ?? 'rejected';
-    return new GitError('PUSH_REJECTED', `push ${this.url}: the server refused ${branch}: ${reason}`, {
-      url: this.url,
-      operation: 'push',
-      cause: error,
-    });
-  }
-}
-
-/** The reason when the error is a push refused because the remote branch moved; undefined otherwise. */
-function conflictReason(error: unknown): string | undefined {
-  const code = errorCode(error);
-  if (code === 'PushRejectedError') {
-    const reason = (error as { data?: { reason?: string } }).data?.reason;
-    return reason === 'not-fast-forward' ? 'not a fast-forward' : undefined;
-  }
-  if (code !== 'GitPushError') return undefined;
-  const reason = pushRejection(error);
-  return reason !== undefined && CONFLICT_REASON.test(reason) ? reason : undefined;
-}
-
-/** The server's reasons for refusing the refs of a push, joined. */
-function pushRejection(error: unknown): string | undefined {
-  const data = (
-    error as {
-      data?: {
-        reason?: string;
-        result?: { error?: string; refs?: Record<string, { ok: boolean; error: string }> };
-      };
-    }
-  ).data;
-  if (data?.reason !== undefined) return data.reason;
-  const refs = Object.values(data?.result?.refs ?? {}).filter((ref) => !ref.ok);
-  const reasons = refs.map((ref) => ref.error).filter((reason) => reason !== '');
-  if (data?.result?.error) reasons.unshift(`unpack ${data.result.error}`);
-  return reasons.length > 0 ? reasons.join('; ') : undefined;
-}
-
-/** `./apps/` -> `apps`, `.` -> ``; refuses `..` and absolute paths. */
-function normalizeDir(path: string, context: ErrorContext): string {
-  const parts = path.split(/[/\\]+/).filter((part) => part !== '' && part !== '.');
-  if (path.startsWith('/') || parts.some((part) => part === '..' || part.toLowerCase() === '.git')) {
-    throw new GitError(
-      'UNSAFE_PATH',
-      `read ${context.url}: path ${JSON.stringify(path)} leaves the repository`,
-      {
-        url: context.url,
-        operation: 'read',
-      },
-    );
-  }
-  return parts.join('/');
 }

@@ -1,0 +1,53 @@
+// The shapes a working copy hands out and takes in.
+import type { HttpClient } from 'isomorphic-git';
+import type { ManifestFile, Problem } from '../manifests/index.ts';
+import type { GitAuth } from './auth.ts';
+import type { FileSystem } from './context.ts';
+import type { TreeFile } from './tree.ts';
+
+/** Options of `openRepository`. */
+export interface OpenRepositoryOptions {
+  /** Cache directory for this repository's working copy; created when missing. Everything in it is tagpilot's. */
+  dir: string;
+  /** `http(s)://host/path.git`. Credentials in the URL are used as Basic auth when `auth` is unset, and never shown. */
+  url: string;
+  /** The branch to sync and, by default, to push to. Default `main`. */
+  branch?: string;
+  /** Credentials; default none (or those in the URL). */
+  auth?: GitAuth;
+  /** The HTTP client, from `createGitHttpClient`. */
+  http: HttpClient;
+  /** File system. Default `node:fs`. */
+  fs?: FileSystem;
+  /** Re-clone when a fetch has left more than this many packs (every fetch with news adds one). Default 50. */
+  maxPacks?: number;
+}
+
+/** A commit id and its message. */
+export interface HeadCommit {
+  oid: string;
+  message: string;
+}
+
+/** The manifests of a path, and the files that could not be read as text. */
+export interface ReadFilesResult {
+  files: ManifestFile[];
+  problems: Problem[];
+}
+
+/** Author (and committer) of a commit. */
+export interface CommitAuthor {
+  name: string;
+  email: string;
+}
+
+/** A commit written locally by `createCommit`, not yet pushed. */
+export interface PreparedCommit {
+  oid: string;
+  parent: string;
+  tree: string;
+  message: string;
+  /** The replaced files with their new bytes. */
+  files: { file: TreeFile; bytes: Uint8Array }[];
+  dirs: Map<string, string>;
+}
