@@ -66,13 +66,11 @@ describe('ResourceWatch', () => {
             message: 'too old resource version',
           }),
       );
-    pool
-      .intercept({ path: '/api/v1/configmaps?labelSelector=a%3Db&limit=500', method: 'GET' })
-      .reply(200, {
-        kind: 'ConfigMapList',
-        metadata: { resourceVersion: '20' },
-        items: [cm('a', '11'), cm('c', '15')],
-      });
+    pool.intercept({ path: '/api/v1/configmaps?labelSelector=a%3Db&limit=500', method: 'GET' }).reply(200, {
+      kind: 'ConfigMapList',
+      metadata: { resourceVersion: '20' },
+      items: [cm('a', '11'), cm('c', '15')],
+    });
 
     const client = new KubeClient({ kubeConfig: kubeConfig(), dispatcher: agent });
     const events: WatchEvent[] = [];

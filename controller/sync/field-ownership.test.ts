@@ -97,10 +97,13 @@ describe('rewriteManagedFields', () => {
       result?.entries.map((e) => e.manager),
       ['tagpilot'],
     );
-    assert.deepEqual((result?.entries[0]?.fieldsV1?.['f:metadata'] as Record<string, unknown>)['f:labels'], {
-      'f:app': {},
-      'f:team': {},
-    });
+    assert.deepEqual(
+      (result?.entries[0]?.fieldsV1?.['f:metadata'] as Record<string, unknown> | undefined)?.['f:labels'],
+      {
+        'f:app': {},
+        'f:team': {},
+      },
+    );
   });
 
   it('creates the Apply entry when tagpilot has none yet', () => {
