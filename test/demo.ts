@@ -1,52 +1,145 @@
-// The local demo (README's first command): a real kube-apiserver + etcd, a distribution
-// registry and a Git server on loopback, seeded with the flux demo scenario. It narrates each
-// step, then leaves everything running with instructions until Ctrl-C.
+// The local demo (README's first command), narrated step by step with every component real:
+// kube-apiserver + etcd, a distribution registry, a Git server, and the tagpilot controller as
+// its own process, installed with `kubectl apply -k deploy/` and running as its ServiceAccount.
+// It plays the flux demo scenario, then leaves everything running until Ctrl-C.
+// TAGPILOT_DEMO_EXIT=1 ends after the scenario instead (used to check the demo itself).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startController } from './support/controller-process.ts';
 import { startGitServer } from './support/git-server.ts';
 import { startKube } from './support/kube.ts';
-import { makeTempDir } from './support/processes.ts';
+import { makeTempDir, waitFor } from './support/processes.ts';
 import { startRegistry } from './support/registry.ts';
+import { installScenario } from './support/scenario.ts';
 
-const fixture = join(import.meta.dirname, 'fixtures', 'flux-demo');
-
-function step(text: string): void {
-  process.stdout.write(`\n==> ${text}\n`);
-}
+const out = (text: string) => process.stdout.write(text);
+const step = (text: string) => out(`\n==> ${text}\n`);
+const indent = (text: string) => `${text.trimEnd().replace(/^/gm, '    ')}\n`;
 
 step('Starting kube-apiserver + etcd, a distribution registry and a Git server on 127.0.0.1');
 const [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
+let stopController = async () => {};
 const stopAll = async () => {
+  await stopController();
   await Promise.allSettled([kube.stop(), registry.stop(), git.stop()]);
 };
 process.once('SIGINT', () => {
-  process.stdout.write('\nStopping the demo stack...\n');
+  out('\nStopping the demo...\n');
   void stopAll().then(() => process.exit(0));
 });
 
-step(`Pushing ${registry.host}/flaskapp:develop-v1.8.0 to the registry`);
+step(`Pushing ${registry.host}/flaskapp:develop-v1.8.0`);
 await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
 
-step('Seeding the Git repository flux-demo (Namespace my-demo, Deployment fluxdemo, ConfigMap)');
-await git.createRepo('flux-demo', { fromDir: fixture, replace: { REGISTRY_HOST: registry.host } });
+step('Seeding Git repository flux-demo, installing tagpilot (kubectl apply -k deploy/) and a GitSync');
+const { kubeconfig } = await installScenario(
+  { kube, registry, git },
+  { fixture: 'flux-demo', interval: '5s' },
+);
+out(indent((await kube.kubectl(['get', 'gitsyncs', '-A'])).stdout));
 
-const work = makeTempDir('demo');
-const env = join(work, 'demo.env');
+step('Starting the controller: tagpilot controller (as ServiceAccount tagpilot-system/tagpilot)');
+const controller = await startController({ kubeconfig, name: 'demo-controller' });
+stopController = () => controller.stop();
+out(`    log: ${controller.process.logFile}\n    metrics: http://127.0.0.1:${controller.port}/metrics\n`);
+
+const flaskImage = async () =>
+  (
+    await kube.kubectl(
+      [
+        'get',
+        'deployment',
+        'fluxdemo',
+        '-n',
+        'my-demo',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[?(@.name=="flask")].image}',
+      ],
+      { allowFailure: true },
+    )
+  ).stdout;
+await waitFor('the first sync', async () => (await flaskImage()).endsWith('develop-v1.8.0'), {
+  timeoutMs: 60_000,
+});
+step('Synced: the cluster runs the repository');
+out(indent((await kube.kubectl(['get', 'deployment', 'fluxdemo', '-n', 'my-demo', '-o', 'wide'])).stdout));
+
+step(`CI pushes ${registry.host}/flaskapp:develop-v1.9.0`);
+const pushed = Date.now();
+await registry.push.pushImage('flaskapp', 'develop-v1.9.0', { created: '2026-02-01T00:00:00Z' });
+const subject = `Auto-release ${registry.host}/flaskapp:develop-v1.9.0`;
+await waitFor(
+  'the automated commit',
+  async () => (await git.gitIn('flux-demo', ['log', '-1', '--format=%s'])).trim() === subject,
+  {
+    timeoutMs: 60_000,
+  },
+);
+const committed = Date.now() - pushed;
+out(`    committed after ${committed} ms (scan interval 5s, no webhook):\n`);
+out(indent(await git.gitIn('flux-demo', ['show', '--stat', '--patch', '--unified=1', 'main'])));
+await waitFor('the Deployment update', async () => (await flaskImage()).endsWith('develop-v1.9.0'), {
+  timeoutMs: 30_000,
+});
+out(`    the Deployment runs develop-v1.9.0, ${Date.now() - pushed} ms after the push\n`);
+
+step('Someone runs: kubectl scale deployment/fluxdemo --replicas=4 -n my-demo');
+await kube.kubectl(['scale', 'deployment/fluxdemo', '--replicas=4', '-n', 'my-demo']);
+const scaled = Date.now();
+await waitFor(
+  'the revert',
+  async () =>
+    (
+      await kube.kubectl([
+        'get',
+        'deployment',
+        'fluxdemo',
+        '-n',
+        'my-demo',
+        '-o',
+        'jsonpath={.spec.replicas}',
+      ])
+    ).stdout === '1',
+  { timeoutMs: 10_000, intervalMs: 20 },
+);
+out(`    back to 1 replica ${Date.now() - scaled} ms later. Events:\n`);
+await waitFor(
+  'the drift event',
+  async () => (await kube.kubectl(['get', 'events', '-n', 'my-demo'])).stdout.includes('DriftReverted'),
+  {
+    timeoutMs: 10_000,
+  },
+);
+out(
+  indent(
+    (await kube.kubectl(['get', 'events', '-n', 'my-demo', '--field-selector', 'reason=DriftReverted']))
+      .stdout,
+  ),
+);
+
+if (process.env.TAGPILOT_DEMO_EXIT) {
+  await stopAll();
+  out('\nDemo finished.\n');
+  process.exit(0);
+}
+
+const env = join(makeTempDir('demo'), 'demo.env');
 writeFileSync(
   env,
-  `export KUBECONFIG=${kube.kubeconfigPath}\nexport TAGPILOT_DEMO_GIT=${git.authedRepoUrl('flux-demo')}\n` +
-    `export TAGPILOT_DEMO_REGISTRY=${registry.host}\n`,
+  `export KUBECONFIG=${kube.kubeconfigPath}\nexport DEMO_GIT=${git.authedRepoUrl('flux-demo')}\nexport DEMO_REGISTRY=${registry.host}\n`,
 );
-process.stdout.write(`
-The stack is up:
-  Kubernetes API   ${kube.server}    (kubeconfig: ${kube.kubeconfigPath})
-  Registry         ${registry.url}     (anonymous; e.g. curl ${registry.url}/v2/flaskapp/tags/list)
-  Git              ${git.repoUrl('flux-demo')}   (user ${git.username}, password ${git.password})
-
-Try:
+out(`
+Everything keeps running. Try it yourself:
   source ${env}
-  kubectl get namespaces
-  git clone "$TAGPILOT_DEMO_GIT" /tmp/flux-demo && git -C /tmp/flux-demo log --oneline
+  kubectl get gitsyncs -A; kubectl describe gitsync flux-demo -n tagpilot-system
+  kubectl scale deployment/fluxdemo --replicas=3 -n my-demo; kubectl get deploy -n my-demo -w
+  git clone "$DEMO_GIT" /tmp/flux-demo && git -C /tmp/flux-demo log --oneline
+  curl -s http://$DEMO_REGISTRY/v2/flaskapp/tags/list
+
+  Kubernetes API   ${kube.server}
+  Registry         ${registry.url} (anonymous)
+  Git              ${git.repoUrl('flux-demo')} (user ${git.username}, password ${git.password})
+  Controller log   ${controller.process.logFile}
 
 Press Ctrl-C to stop everything.
 `);

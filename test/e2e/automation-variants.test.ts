@@ -10,6 +10,7 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
+import { installScenario } from '../support/scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -43,54 +44,17 @@ describe('automation variants end to end', () => {
     await push.pushImage('semver-app', ['1.2.0', '1.2.5', '1.3.0', '2.0.0']);
     await push.pushImage('regex-app', ['main-7', 'main-9', 'main-10', 'main-8', 'feature-99']);
     await push.pushImage('marker-app', ['1.0.0', '1.1.0', '0.9.0']);
-    await git.createRepo('variants', {
-      fromDir: join(fixtures, 'variants'),
-      replace: { REGISTRY_HOST: registry.host },
-    });
-    await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
-    await kube.kubectl([
-      'wait',
-      '--for=condition=Established',
-      'crd/imagepolicies.tagpilot.io',
-      '--timeout=60s',
-    ]);
     await kube.kubectl(['create', 'namespace', 'variants']);
+    const { kubeconfig } = await installScenario({ kube, registry, git }, { fixture: 'variants' });
     const policy = readFileSync(join(fixtures, 'variants-imagepolicy.yaml'), 'utf8').replace(
       'REGISTRY_HOST',
       registry.host,
     );
     await kube.kubectl(['apply', '-f', '-'], { input: policy });
-    await kube.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'git-auth',
-      '-n',
-      'tagpilot-system',
-      `--from-literal=username=${git.username}`,
-      `--from-literal=password=${git.password}`,
-    ]);
-    const gitsync = `apiVersion: tagpilot.io/v1alpha1
-kind: GitSync
-metadata: {name: variants, namespace: tagpilot-system}
-spec:
-  url: ${git.repoUrl('variants')}
-  secretRef: {name: git-auth}
-  interval: 2s
-  automation: {interval: 2s}
-`;
-    await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
-    controller = await startController({
-      kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot'),
-    });
+    controller = await startController({ kubeconfig });
   });
 
   after(async () => {
-    if (process.env.TAGPILOT_KEEP_LOGS)
-      (await import('node:fs')).copyFileSync(
-        controller?.process.logFile ?? '',
-        process.env.TAGPILOT_KEEP_LOGS,
-      );
     await controller?.stop();
     await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
   });

@@ -2,15 +2,13 @@
 // process: a new develop-v1.9.0 tag is committed into Git (one-line diff), applied, and a manual
 // `kubectl scale` is reverted with an Event.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-
-const root = join(import.meta.dirname, '..', '..');
+import { installScenario } from '../support/scenario.ts';
 
 describe('flux demo end to end', () => {
   let kube: KubeStack;
@@ -21,43 +19,11 @@ describe('flux demo end to end', () => {
   before(async () => {
     [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
     await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
-    await git.createRepo('flux-demo', {
-      fromDir: join(root, 'test', 'fixtures', 'flux-demo'),
-      replace: { REGISTRY_HOST: registry.host },
-    });
-    // Installed as a user would; the controller then runs with the ServiceAccount's RBAC only.
-    await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
-    await kube.kubectl(['wait', '--for=condition=Established', 'crd/gitsyncs.tagpilot.io', '--timeout=60s']);
-    await kube.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'git-auth',
-      '-n',
-      'tagpilot-system',
-      `--from-literal=username=${git.username}`,
-      `--from-literal=password=${git.password}`,
-    ]);
-    const gitsync = `apiVersion: tagpilot.io/v1alpha1
-kind: GitSync
-metadata: {name: flux-demo, namespace: tagpilot-system}
-spec:
-  url: ${git.repoUrl('flux-demo')}
-  secretRef: {name: git-auth}
-  interval: 2s
-  automation: {interval: 2s}
-`;
-    await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
-    const kubeconfig = await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot');
+    const { kubeconfig } = await installScenario({ kube, registry, git }, { fixture: 'flux-demo' });
     controller = await startController({ kubeconfig });
   });
 
   after(async () => {
-    if (process.env.TAGPILOT_KEEP_LOGS)
-      (await import('node:fs')).copyFileSync(
-        controller?.process.logFile ?? '',
-        process.env.TAGPILOT_KEEP_LOGS,
-      );
     await controller?.stop();
     await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
   });

@@ -1,6 +1,6 @@
 // Runs the tagpilot controller as a separate process, the way a user would (`tagpilot controller`),
 // against the test stack; its JSON log goes to a file that tests can read.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
 
@@ -62,5 +62,14 @@ export async function startController(options: {
       onTimeout: () => process_.logTail(),
     });
   }
-  return { process: process_, logs, port, stop: () => process_.stop() };
+  const stop = async () => {
+    await process_.stop();
+    // TAGPILOT_KEEP_LOGS=<dir> keeps controller logs of test runs for debugging.
+    const keep = process.env.TAGPILOT_KEEP_LOGS;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      copyFileSync(logFile, join(keep, `${options.name ?? 'controller'}-${process_.pid}.log`));
+    }
+  };
+  return { process: process_, logs, port, stop };
 }

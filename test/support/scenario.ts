@@ -1,0 +1,60 @@
+// The seed scenario shared by the demo and the end-to-end tests: tagpilot installed with
+// `kubectl apply -k deploy/`, a Git repository seeded from a fixture (registry host filled in),
+// a Secret with the Git credentials, and a GitSync pointing at the repository.
+import { join } from 'node:path';
+import type { GitServer } from './git-server.ts';
+import type { KubeStack } from './kube.ts';
+import type { RegistryStack } from './registry.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** Options of installScenario. */
+export interface ScenarioOptions {
+  /** Fixture directory under test/fixtures, e.g. `flux-demo`; also the repository and GitSync name. */
+  fixture: string;
+  /** GitSync `interval` and `automation.interval` (default 2s). */
+  interval?: string;
+}
+
+/** Seeds the repository, installs tagpilot and the GitSync; returns the controller's kubeconfig (its ServiceAccount). */
+export async function installScenario(
+  stack: { kube: KubeStack; registry: RegistryStack; git: GitServer },
+  options: ScenarioOptions,
+): Promise<{ kubeconfig: string }> {
+  const { kube, registry, git } = stack;
+  const name = options.fixture;
+  const interval = options.interval ?? '2s';
+  await git.createRepo(name, {
+    fromDir: join(root, 'test', 'fixtures', name),
+    replace: { REGISTRY_HOST: registry.host },
+  });
+  await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
+  await kube.kubectl([
+    'wait',
+    '--for=condition=Established',
+    'crd/gitsyncs.tagpilot.io',
+    'crd/imagepolicies.tagpilot.io',
+    '--timeout=60s',
+  ]);
+  await kube.kubectl([
+    'create',
+    'secret',
+    'generic',
+    `${name}-git-auth`,
+    '-n',
+    'tagpilot-system',
+    `--from-literal=username=${git.username}`,
+    `--from-literal=password=${git.password}`,
+  ]);
+  const gitsync = `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: ${name}, namespace: tagpilot-system}
+spec:
+  url: ${git.repoUrl(name)}
+  secretRef: {name: ${name}-git-auth}
+  interval: ${interval}
+  automation: {interval: ${interval}}
+`;
+  await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
+  return { kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot') };
+}
