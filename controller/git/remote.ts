@@ -108,23 +108,39 @@ export async function remoteHead(remote: Remote): Promise<string> {
   return head.oid;
 }
 
+/** Options of `pushCommit`. */
+export interface PushOptions {
+  branch: string;
+  /**
+   * Unset: the push must be a fast-forward from `parent`; when the remote head is anything else,
+   * nothing is sent and the outcome is `conflict`. Set: the branch is overwritten (a review branch).
+   */
+  force: boolean;
+  /** The commit our commit was made on. */
+  parent: string;
+  /** For a forced push: true when the remote head already holds this change (then nothing is sent). */
+  isSameChange: (remoteOid: string) => Promise<boolean>;
+}
+
 /**
- * Pushes `commit` to `branch`. Without `force`, a push that is not a fast-forward comes back as
- * `conflict` (never forced). With `force` the branch is overwritten, unless `isSameChange` says the
- * remote head already holds this change (`up-to-date`: nothing is sent).
+ * Pushes `commit`. The decision is taken right after the ref advertisement, before isomorphic-git
+ * walks any objects: its own fast-forward check comes only after walking the whole local history and
+ * every tree in it, which is slow in a long-lived cache and pointless when the remote moved.
  */
-export async function pushCommit(
-  remote: Remote,
-  commit: string,
-  options: { branch: string; force: boolean; isSameChange: (remoteOid: string) => Promise<boolean> },
-): Promise<PushOutcome> {
+export async function pushCommit(remote: Remote, commit: string, options: PushOptions): Promise<PushOutcome> {
   const { gitFs: fs, dir, cache } = remote.ctx;
   await git.writeRef({ fs, dir, ref: PUSH_REF, value: commit, force: true });
-  let existing: string | undefined;
+  let outcome: PushOutcome | undefined;
   const onPrePush = async ({ remoteRef }: { remoteRef: { oid: string } }) => {
-    if (!(await options.isSameChange(remoteRef.oid))) return true;
-    existing = remoteRef.oid;
-    return false;
+    if (!options.force && remoteRef.oid !== options.parent) {
+      outcome = {
+        status: 'conflict',
+        reason: `the remote head is ${remoteRef.oid.slice(0, 12)}, not our parent`,
+      };
+    } else if (options.force && (await options.isSameChange(remoteRef.oid))) {
+      outcome = { status: 'up-to-date', commit: remoteRef.oid };
+    }
+    return outcome === undefined;
   };
   try {
     await git.push({
@@ -137,11 +153,12 @@ export async function pushCommit(
       remoteRef: `refs/heads/${options.branch}`,
       force: options.force,
       headers: remote.headers(),
-      ...(options.force ? { onPrePush } : {}),
+      onPrePush,
     });
     return { status: 'pushed' };
   } catch (error) {
-    if (existing !== undefined) return { status: 'up-to-date', commit: existing };
+    if (outcome !== undefined) return outcome;
+    // The server's own check: someone pushed between the ref advertisement and our pack.
     const conflict = conflictReason(error);
     if (conflict !== undefined) return { status: 'conflict', reason: conflict };
     throw pushError(remote, error, options.branch);

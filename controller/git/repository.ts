@@ -182,6 +182,7 @@ export class Repository {
     return this.#exclusive('push', () =>
       pushCommit(this.#remote, commit.oid, {
         ...options,
+        parent: commit.parent,
         isSameChange: (remoteOid) => this.#holdsSameChange(remoteOid, commit),
       }),
     );

@@ -2,7 +2,14 @@
 // do not repeat a bump they already made.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { commitAndPush, GitError, type Repository, retryDelayMs } from '../../controller/git/index.ts';
+import type { HttpClient } from 'isomorphic-git';
+import {
+  commitAndPush,
+  GitError,
+  openRepository,
+  type Repository,
+  retryDelayMs,
+} from '../../controller/git/index.ts';
 import { splitImageReference } from '../../controller/manifests/index.ts';
 import { changedLines, FLUX_DEMO, flaskUpdate, type Harness, REGISTRY, startHarness } from './harness.ts';
 
@@ -89,6 +96,40 @@ describe('concurrent pushes', () => {
       'Initial commit',
     ]);
     assert.equal(repo.head().oid, result.commit);
+  });
+
+  it('retries when another client pushes between the ref advertisement and our pack (server-side check)', async () => {
+    // A transport that lets the other client push just before our receive-pack POST goes out, after
+    // our push has seen the (then current) remote head.
+    let raced = false;
+    const racing: HttpClient = {
+      async request(request) {
+        if (!raced && request.method === 'POST' && request.url.endsWith('/git-receive-pack')) {
+          raced = true;
+          await h.cliPush(clone, 'configmap.yaml', unrelated(), 'Unrelated change');
+        }
+        return h.http.request(request);
+      },
+    };
+    const racingRepo = await openRepository({
+      dir: h.cacheDir(`${name}-racing`),
+      url: h.server.repoUrl(name),
+      auth: h.auth,
+      http: racing,
+    });
+    const result = await commitAndPush({
+      repo: racingRepo,
+      updates: [flaskUpdate('develop-v1.9.0')],
+      sleep,
+      backoff: { random },
+    });
+    assert.ok(raced);
+    assert.equal(result.retries, 1);
+    assert.deepEqual(await h.subjects(name), [
+      `Auto-release ${REGISTRY}/flaskapp:develop-v1.9.0`,
+      'Unrelated change',
+      'Initial commit',
+    ]);
   });
 
   it('makes no commit when the other client already made the same bump', async () => {
