@@ -106,8 +106,14 @@ export class Repository {
   /** Fetches the branch (only what is new) and resets the working copy to its remote head. */
   async refresh(): Promise<HeadCommit> {
     return this.#exclusive('fetch', async () => {
-      const oid = await this.#updateObjects();
-      await this.#checkout(oid);
+      try {
+        await this.#checkout(await this.#updateObjects());
+      } catch (error) {
+        const gitError = toGitError(error, this.#errorContext('fetch'));
+        if (gitError.code !== 'LOCAL') throw gitError;
+        // The object store is damaged (e.g. a pack cut short by a crash): start again from a clone.
+        await this.#checkout(await this.#clone());
+      }
       return this.head();
     });
   }
@@ -205,10 +211,13 @@ export class Repository {
         byPath,
         dirs: commit.dirs,
       };
-      this.#snapshot = next;
-      for (const { file, bytes } of commit.files)
+      // Unset while the files change, as in a checkout: a failure here is repaired by the next refresh.
+      this.#snapshot = undefined;
+      for (const { file, bytes } of commit.files) {
         this.#workingTree.write(file, bytes, isManifestPath(file.path));
+      }
       this.#workingTree.writeIndex(next);
+      this.#snapshot = next;
       pruneTreeCache(this.#trees, next);
     });
   }
@@ -229,16 +238,9 @@ export class Repository {
   async #updateObjects(): Promise<string> {
     if (!(await this.#hasClone())) return this.#clone();
     if (this.#packCount() > this.#maxPacks) return this.#clone();
-    try {
-      const remote = await remoteHead(this.#remote);
-      if (await this.#hasCommit(remote)) return remote;
-      return await fetchBranch(this.#remote, { dir: this.dir, cache: this.#ctx.cache });
-    } catch (error) {
-      const gitError = toGitError(error, this.#errorContext('fetch'));
-      if (gitError.code !== 'LOCAL') throw gitError;
-      // The object store is damaged (e.g. a pack cut short by a crash): start again from a clone.
-      return this.#clone();
-    }
+    const remote = await remoteHead(this.#remote);
+    if (await this.#hasCommit(remote)) return remote;
+    return fetchBranch(this.#remote, { dir: this.dir, cache: this.#ctx.cache });
   }
 
   async #clone(): Promise<string> {
@@ -258,10 +260,15 @@ export class Repository {
     }
   }
 
+  /** Packs in the object store; infinite when it cannot be listed (a broken `.git` is re-cloned). */
   #packCount(): number {
     const packDir = join(this.dir, '.git', 'objects', 'pack');
-    const names = this.#ctx.fs.readdirSync(packDir, { encoding: 'utf8' });
-    return names.filter((name) => name.endsWith('.pack')).length;
+    try {
+      const names = this.#ctx.fs.readdirSync(packDir, { encoding: 'utf8' });
+      return names.filter((name) => name.endsWith('.pack')).length;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
   }
 
   async #hasCommit(oid: string): Promise<boolean> {

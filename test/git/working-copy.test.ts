@@ -92,6 +92,23 @@ describe('working copy', () => {
     assert.match(diff, /^ deployment\.yaml \| 2 \+-\n 1 file changed/);
   });
 
+  it('re-clones a damaged object store (a pack cut short, then no objects at all)', async () => {
+    const damaged = h.cacheDir('damaged');
+    await h.open('demo', damaged);
+    const [pack] = packs(damaged);
+    assert.ok(pack);
+    const packPath = join(damaged, '.git', 'objects', 'pack', pack);
+    writeFileSync(packPath, readFileSync(packPath).subarray(0, 40));
+    let repo = await h.open('demo', damaged);
+    assert.equal(repo.head().oid, (await h.bare('demo', ['rev-parse', 'main'])).trim());
+    assert.equal(await h.git(['status', '--porcelain', '--untracked-files=all'], damaged), '');
+
+    rmSync(join(damaged, '.git', 'objects'), { recursive: true });
+    repo = await h.open('demo', damaged);
+    assert.equal(repo.head().oid, (await h.bare('demo', ['rev-parse', 'main'])).trim());
+    assert.equal((await repo.readFiles()).files.length, 3);
+  });
+
   it('refuses a path outside the repository and reports a missing one', async () => {
     const repo = await h.open('demo', dir);
     await assert.rejects(repo.readFiles('../etc'), { code: 'UNSAFE_PATH' });
