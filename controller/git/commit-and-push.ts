@@ -5,6 +5,7 @@ import {
   type AppliedChange,
   applyImageUpdates,
   type ImageUpdate,
+  type ManifestCache,
   type ManifestFile,
   type Problem,
   type UnappliedUpdate,
@@ -54,6 +55,8 @@ export interface CommitAndPushOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Commit time. Default `new Date()`. */
   now?: () => Date;
+  /** The parse cache the automation passes to `readManifests`, so that edits re-use its parses. Default none. */
+  manifestCache?: ManifestCache;
   /** Called after each commit is written and before it is pushed (for tests and logging). */
   beforePush?: (attempt: { attempt: number; commit: string }) => void | Promise<void>;
 }
@@ -95,7 +98,7 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Comm
   for (let attempt = 0; ; attempt++) {
     const { files, problems } = await repo.readFiles(options.path);
     const updates = typeof options.updates === 'function' ? await options.updates(files) : options.updates;
-    const applied = applyImageUpdates(files, updates);
+    const applied = applyImageUpdates(files, updates, { cache: options.manifestCache });
     const result: CommitAndPushResult = {
       commit: undefined,
       pushed: false,
