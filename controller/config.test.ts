@@ -14,6 +14,16 @@ describe('parseConfig', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.gitSyncConcurrency, 4);
     assert.deepEqual(config.insecureRegistries, []);
+    assert.equal(config.webhookSecretFile, undefined);
+  });
+
+  it('reads the webhook secret file from the flag or TAGPILOT_WEBHOOK_SECRET_FILE', () => {
+    const env = { TAGPILOT_WEBHOOK_SECRET_FILE: '/etc/tagpilot/env-secret' };
+    assert.equal(parseConfig({}, env).webhookSecretFile, '/etc/tagpilot/env-secret');
+    assert.equal(
+      parseConfig({ 'webhook-secret-file': '/etc/tagpilot/flag-secret' }, env).webhookSecretFile,
+      '/etc/tagpilot/flag-secret',
+    );
   });
 
   it('takes flags over environment variables', () => {

@@ -32,6 +32,11 @@ export interface ControllerConfig {
   dockerConfig: string | undefined;
   /** Registry hosts reached over plain HTTP besides localhost/127.0.0.1 (default: none). */
   insecureRegistries: string[];
+  /**
+   * File holding the shared secret (and HMAC key) of /hooks/registry and /hooks/git, read once at
+   * start; without one the hooks answer 404 (default: none, hooks disabled).
+   */
+  webhookSecretFile: string | undefined;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -91,6 +96,7 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       .split(',')
       .map((host) => host.trim())
       .filter(Boolean),
+    webhookSecretFile: text('webhook-secret-file', 'TAGPILOT_WEBHOOK_SECRET_FILE'),
   };
 }
 

@@ -5,7 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent } from 'undici';
-import { loadMetadataCache, RegistryClient, saveMetadataCache } from '../registry/index.ts';
+import {
+  isRegistryError,
+  loadMetadataCache,
+  parseReference,
+  RegistryClient,
+  saveMetadataCache,
+} from '../registry/index.ts';
 import { API_VERSION, type GitSync, type ImagePolicy, RECONCILE_AT_ANNOTATION } from './api/types.ts';
 import { registryScanners } from './automation/registry-scanner.ts';
 import type { ControllerConfig } from './config.ts';
@@ -19,9 +25,13 @@ import { GitSyncReconciler } from './reconcile/gitsync-reconciler.ts';
 import { ImagePolicyReconciler } from './reconcile/imagepolicy-reconciler.ts';
 import { type ResourceCache, startInformer } from './reconcile/informer.ts';
 import { LeaderElector } from './reconcile/leader-election.ts';
+import type { ScannerFactory } from './reconcile/ports.ts';
 import { syncEngines } from './reconcile/sync-engine.ts';
 import { WorkQueue } from './reconcile/work-queue.ts';
 import { type RunningServer, startHttpServer } from './server/http-server.ts';
+import { createWebhookCounter } from './server/webhook-metrics.ts';
+import { webhookRoutes } from './server/webhook-routes.ts';
+import { readWebhookSecret } from './server/webhook-secret.ts';
 
 /** A running controller. */
 export interface RunningController {
@@ -44,6 +54,8 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 
 /** Starts the controller. */
 export async function runController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
+  // Read before anything starts: a missing or empty secret file stops the controller at once.
+  const webhookSecret = config.webhookSecretFile ? readWebhookSecret(config.webhookSecretFile) : undefined;
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const client = new KubeClient({ kubeConfig });
   const metrics = createMetrics();
@@ -53,7 +65,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     insecureHosts: config.insecureRegistries,
     cache: await loadMetadataCache(metadataPath).catch(() => undefined),
   });
-  const scanners = registryScanners(registry);
+  const scanners = countedScanners(registryScanners(registry), metrics);
   const gitAgent = new Agent({ keepAliveTimeout: 30_000 });
   const events = new EventRecorder({ api: new KubeApi(client), logger, reportingInstance: config.identity });
 
@@ -178,15 +190,38 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     startInformers();
   }
 
+  const routes = webhookRoutes({
+    secret: webhookSecret,
+    logger,
+    counter: createWebhookCounter(metrics.registry),
+    targets: {
+      ready: () => informersSynced && (!elector || elector.isLeader),
+      gitSyncs: () => gitsyncs?.list() ?? [],
+      imagePolicies: () => policies?.list() ?? [],
+      forgetTag: (image) => registry.forgetTag({ ...image, digest: undefined }),
+      scanImagePolicy: (key) => imagePolicyQueue.add(key),
+      syncGitSync: (key) => gitSyncQueue.add(key),
+      automateGitSync: (key) => {
+        gitSyncReconciler.requestAutomation(key);
+        gitSyncQueue.add(key);
+      },
+    },
+  });
   const server: RunningServer = await startHttpServer({
     host: config.httpAddr.host,
     port: config.httpAddr.port,
     metrics: metrics.registry,
     // A replica waiting for the lease is ready: it serves health and metrics and can take over.
     ready: () => (elector && !elector.isLeader ? true : informersSynced),
+    routes,
   });
   logger.info(
-    { port: server.port, identity: config.identity, namespace: config.namespace ?? '(all)' },
+    {
+      port: server.port,
+      identity: config.identity,
+      namespace: config.namespace ?? '(all)',
+      webhooks: webhookSecret === undefined ? 'disabled' : 'enabled',
+    },
     'controller started',
   );
   const queueGauge = setInterval(() => {
@@ -210,6 +245,36 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     return stopping;
   };
   return { port: server.port, metrics, stop, done };
+}
+
+/** Counts tag listings per registry host and result, and records the tag count per image. */
+function countedScanners(scanners: ScannerFactory, metrics: Metrics): ScannerFactory {
+  const registryOf = (repository: string) => {
+    try {
+      return parseReference(repository).registry;
+    } catch {
+      return 'invalid';
+    }
+  };
+  return (options) => {
+    const scanner = scanners(options);
+    return {
+      ...scanner,
+      listTags: async (repository) => {
+        const registryHost = registryOf(repository);
+        try {
+          const tags = await scanner.listTags(repository);
+          metrics.scans.inc({ registry: registryHost, result: 'success' });
+          metrics.tagsPerImage.set({ image: repository }, tags.length);
+          return tags;
+        } catch (error) {
+          const result = isRegistryError(error) ? error.code.toLowerCase() : 'error';
+          metrics.scans.inc({ registry: registryHost, result });
+          throw error;
+        }
+      },
+    };
+  };
 }
 
 async function timed<T>(metrics: Metrics, kind: string, run: () => Promise<T>): Promise<T> {

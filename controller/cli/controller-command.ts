@@ -40,7 +40,10 @@ export function controllerCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--http-addr <addr>', 'listen address for /metrics /healthz /readyz (default: :8080)'),
+      new Option(
+        '--http-addr <addr>',
+        'listen address for /metrics /healthz /readyz /hooks/* (default: :8080)',
+      ),
     )
     .addOption(new Option('--log-level <level>', 'trace|debug|info|warn|error (default: info)'))
     .addOption(new Option('--gitsync-concurrency <n>', 'GitSyncs reconciled at once (default: 4)'))
@@ -49,6 +52,12 @@ export function controllerCommand(): Command {
       new Option(
         '--insecure-registries <hosts>',
         'comma-separated registry hosts reached over HTTP (loopback always is)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--webhook-secret-file <path>',
+        'shared secret / HMAC key of /hooks/registry and /hooks/git (default: none, hooks disabled) [$TAGPILOT_WEBHOOK_SECRET_FILE]',
       ),
     )
     .action(async (options: RawOptions & { leaderElect?: boolean }) => {
