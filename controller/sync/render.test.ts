@@ -128,4 +128,15 @@ describe('renderObjects', () => {
       ['ns_a__ConfigMap'],
     );
   });
+
+  it('expands a v1 List into its items', async () => {
+    const result = await render(
+      'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n- not-an-object\n',
+      'ns',
+    );
+    assert.deepEqual(
+      result.objects.map((o) => o.id),
+      ['ns_a__ConfigMap', 'ns_b__ConfigMap'],
+    );
+  });
 });

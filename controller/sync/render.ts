@@ -20,7 +20,17 @@ export interface RenderOptions {
   /** Value of the `tagpilot.io/managed-by` label set on every object. */
   ownerLabelValue: string;
   resolveKind: KindResolver;
+  /**
+   * Parsed files by path, reused while a file's content is unchanged (YAML parsing dominates the
+   * cost of a re-sync). Default: no cache.
+   */
+  cache?: ParseCache | undefined;
 }
+
+/** Parsed documents of each file, keyed by path; an entry is used only while the content is the same. */
+export type ParseCache = Map<string, { content: string; parsed: ParsedObjects }>;
+
+type ParsedObjects = ReturnType<typeof toKubeObjects>;
 
 /** An object that was found but cannot be applied (unknown kind, no name, no namespace). */
 export interface RenderFailure {
@@ -61,14 +71,8 @@ export async function renderObjects(
   files: readonly ManifestFile[],
   options: RenderOptions,
 ): Promise<RenderResult> {
-  const set = readManifests(files);
-  const rendered = toKubeObjects(set);
-  const result: RenderResult = {
-    objects: [],
-    failures: [],
-    ignored: [],
-    problems: [...set.problems, ...rendered.problems],
-  };
+  const rendered = expandLists(parseFiles(files, options.cache));
+  const result: RenderResult = { objects: [], failures: [], ignored: [], problems: [...rendered.problems] };
   const crdKinds = kindsOfCrds(rendered.objects.map((o) => o.object));
   const resolve: KindResolver = async (apiVersion, kind) =>
     crdKinds.get(`${apiVersion}/${kind}`) ?? (await options.resolveKind(apiVersion, kind));
@@ -102,6 +106,48 @@ export async function renderObjects(
     result.objects.push(desired);
   }
   return result;
+}
+
+/** `kind: List` documents (what `kubectl get -o yaml` prints) stand for their items, as in kubectl. */
+function expandLists(parsed: ParsedObjects): ParsedObjects {
+  if (!parsed.objects.some(isList)) return parsed;
+  const objects: ParsedObjects['objects'] = [];
+  for (const source of parsed.objects) {
+    if (!isList(source)) {
+      objects.push(source);
+      continue;
+    }
+    for (const item of source.object.items as unknown[]) {
+      if (!isRecord(item) || typeof item.apiVersion !== 'string' || typeof item.kind !== 'string') continue;
+      objects.push({ ...source, apiVersion: item.apiVersion, kind: item.kind, object: item });
+    }
+  }
+  return { objects, problems: parsed.problems };
+}
+
+function isList(source: ParsedObjects['objects'][number]): boolean {
+  return source.apiVersion === 'v1' && source.kind === 'List' && Array.isArray(source.object.items);
+}
+
+/** Parses each file (or takes it from the cache); the cache keeps only the files given. */
+function parseFiles(files: readonly ManifestFile[], cache: ParseCache | undefined): ParsedObjects {
+  const all: ParsedObjects = { objects: [], problems: [] };
+  const paths = new Set<string>();
+  for (const file of files) {
+    paths.add(file.path);
+    const cached = cache?.get(file.path);
+    let parsed = cached?.content === file.content ? cached.parsed : undefined;
+    if (!parsed) {
+      const set = readManifests([file]);
+      const objects = toKubeObjects(set);
+      parsed = { objects: objects.objects, problems: [...set.problems, ...objects.problems] };
+      cache?.set(file.path, { content: file.content, parsed });
+    }
+    all.objects.push(...parsed.objects);
+    all.problems.push(...parsed.problems);
+  }
+  for (const path of cache?.keys() ?? []) if (!paths.has(path)) cache?.delete(path);
+  return all;
 }
 
 type RenderOutcome =

@@ -7,7 +7,7 @@ import type { KubeApi } from '../kube/api.ts';
 import type { Discovery } from '../kube/discovery.ts';
 import { isKubeError } from '../kube/errors.ts';
 import { describeRef, isRecord, type KubeObject, type ResourceInfo } from '../kube/types.ts';
-import { applyObject } from './apply-object.ts';
+import { type ApplyOutcome, applyObject } from './apply-object.ts';
 import { type KeyedMutex, mapLimit } from './concurrency.ts';
 import { diffObjects } from './diff.ts';
 import { describeFailure } from './errors.ts';
@@ -16,7 +16,7 @@ import { type ApplyPlan, hpaTargetsOf, planApply } from './ignore-rules.ts';
 import { groupByStage } from './order.ts';
 import { OWNER_LABEL } from './ownership.ts';
 import { pruneObjects } from './prune.ts';
-import { renderObjects } from './render.ts';
+import { type ParseCache, renderObjects } from './render.ts';
 import type {
   DesiredObject,
   HealthVerdict,
@@ -28,6 +28,7 @@ import type {
   SyncRequest,
   SyncResult,
 } from './types.ts';
+import { VerifiedStates } from './verified-states.ts';
 
 /** A rendered object with the body and releases it is applied with. */
 export interface ManagedObject {
@@ -58,6 +59,10 @@ export interface SyncContext {
    * revert that runs before the whole sync ends never writes the previous commit's state back.
    */
   publishOne: (id: string, managed: ManagedObject) => void;
+  /** Objects known to match their body at a resourceVersion: their dry run is skipped. */
+  verified: VerifiedStates;
+  /** Parsed manifest files, reused while unchanged. */
+  parseCache: ParseCache;
 }
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
@@ -73,6 +78,7 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     targetNamespace: request.targetNamespace,
     ownerLabelValue: ctx.ownerLabelValue,
     resolveKind: (apiVersion, kind) => ctx.discovery.find(apiVersion, kind),
+    cache: ctx.parseCache,
   });
   if (rendered.objects.length === 0 && previous.length > 0) {
     const message = 'the render is empty; refusing to prune every object of the previous sync';
@@ -118,6 +124,7 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
       message: failure.message,
     });
   }
+  ctx.verified.retain(new Set(managed.keys()));
   await ctx.publishDesired(managed);
   const inventory = inventoryOf(
     rendered.objects,
@@ -174,11 +181,16 @@ async function syncOne(
   const plan = managed.get(desired.id)?.plan ?? { body: desired.object, release: [] };
   const object = describeRef(desired.entry);
   try {
+    const key = VerifiedStates.keyOf(plan);
     const outcome = await ctx.mutex.run(desired.id, async () => {
-      const applied = await applyObject(
-        { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
-        { desired, body: plan.body, release: plan.release, live },
-      );
+      const applied: ApplyOutcome =
+        live && ctx.verified.isCurrent(desired.id, live, key)
+          ? { action: 'unchanged', before: live, after: live, writes: 0, tookOverFrom: [] }
+          : await applyObject(
+              { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
+              { desired, body: plan.body, release: plan.release, live },
+            );
+      ctx.verified.remember(desired.id, applied.after, key);
       // Both before the mutex is released: a revert waiting on it must see this write as ours
       // and this commit's desired state.
       if (applied.writes > 0) ctx.recordWrite(desired.id, applied.after);

@@ -15,6 +15,7 @@ import { type DriftTask, DriftWatcher } from './drift-watcher.ts';
 import { describeFailure } from './errors.ts';
 import { jsonEqual } from './json-values.ts';
 import { OWNER_LABEL, ownerLabelValue } from './ownership.ts';
+import type { ParseCache } from './render.ts';
 import { type Backoff, RevertHistory, type RevertVerdict } from './revert-history.ts';
 import { type ManagedObject, runSync } from './run-sync.ts';
 import type {
@@ -27,6 +28,7 @@ import type {
   SyncRequest,
   SyncResult,
 } from './types.ts';
+import { VerifiedStates } from './verified-states.ts';
 
 /** Options of a Syncer; one Syncer serves one GitSync. */
 export interface SyncerOptions {
@@ -53,6 +55,11 @@ export interface SyncerOptions {
   fightThreshold?: number;
   /** Wait for a CRD to become Established. Default 30 s. */
   crdTimeoutMs?: number;
+  /**
+   * How long an object whose resourceVersion has not changed since it was verified (dry run or
+   * own write) skips its dry run on re-sync; 0 dry-runs every object every time. Default 5 min.
+   */
+  dryRunCacheMs?: number;
   /** Write Kubernetes Events. Default true. */
   recordEvents?: boolean;
   /** `reportingInstance` of events (e.g. the pod name). Default `tagpilot`. */
@@ -104,6 +111,8 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   #lastRequest: SyncRequest | undefined;
   #lastInventory: InventoryEntry[] = [];
   readonly #fights = new Map<string, DriftFight>();
+  readonly #verified: VerifiedStates;
+  readonly #parseCache: ParseCache = new Map();
 
   constructor(options: SyncerOptions) {
     super();
@@ -124,6 +133,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       fightWindowMs: options.fightWindowMs,
       fightThreshold: options.fightThreshold,
     });
+    this.#verified = new VerifiedStates({ ttlMs: options.dryRunCacheMs, now: this.#now });
     if (options.recordEvents !== false) {
       this.#events = new EventRecorder({
         api: this.#api,
@@ -218,6 +228,8 @@ export class Syncer extends EventEmitter<SyncerEvents> {
         recordWrite: (id, object) => this.#recordWrite(id, object),
         publishDesired: (managed) => this.#publish(managed),
         publishOne: (id, managed) => this.#publishOne(id, managed),
+        verified: this.#verified,
+        parseCache: this.#parseCache,
       },
       request,
     );
@@ -293,6 +305,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
         { api: this.#api, fieldManager: this.#fieldManager, now: this.#now, sleep: (ms) => this.#sleep(ms) },
         { desired, body: plan.body, release: plan.release, live },
       );
+      this.#verified.remember(task.id, outcome.after, VerifiedStates.keyOf(plan));
       if (outcome.writes === 0) return undefined;
       this.#recordWrite(task.id, outcome.after);
       if (live && outcome.after.metadata.resourceVersion === live.metadata.resourceVersion) return undefined;

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../kube/types.ts';
+import type { ApplyPlan } from './ignore-rules.ts';
+
+/** Options of the verified-state cache. */
+export interface VerifiedStatesOptions {
+  /** How long a verification is trusted; 0 turns the cache off. Default 5 minutes. */
+  ttlMs?: number;
+  /** Clock. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface Verified {
+  resourceVersion: string;
+  key: string;
+  at: number;
+}
+
+/**
+ * Remembers, per object, the resourceVersion at which the live object was known to match what
+ * tagpilot applies (a dry run equal to it, or tagpilot's own write). While the live object still
+ * has that resourceVersion and the body to apply is the same, the object cannot differ, so a
+ * re-sync skips its dry run: a no-op re-sync of 1,000 objects costs a few list requests. Any write
+ * by anyone changes the resourceVersion, and entries expire after `ttlMs` so server-side changes
+ * (a webhook, a CRD schema) are still caught by a periodic dry run.
+ */
+export class VerifiedStates {
+  readonly #entries = new Map<string, Verified>();
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(options: VerifiedStatesOptions = {}) {
+    this.#ttlMs = options.ttlMs ?? 300_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** A digest of what is applied for an object (body and released paths). */
+  static keyOf(plan: ApplyPlan): string {
+    return createHash('sha1')
+      .update(JSON.stringify(plan.body))
+      .update(JSON.stringify(plan.release))
+      .digest('base64');
+  }
+
+  /** True when `live` is the state last verified for `key`, within the TTL. */
+  isCurrent(id: string, live: KubeObject, key: string): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry || this.#ttlMs <= 0) return false;
+    return (
+      entry.key === key &&
+      entry.resourceVersion === live.metadata.resourceVersion &&
+      this.#now() - entry.at < this.#ttlMs
+    );
+  }
+
+  /** Records that `object` (as the server has it) matches what `key` applies. */
+  remember(id: string, object: KubeObject, key: string): void {
+    const resourceVersion = object.metadata.resourceVersion;
+    if (!resourceVersion) return;
+    const previous = this.#entries.get(id);
+    // An unchanged object keeps its first verification time, so the TTL forces a dry run.
+    const at =
+      previous && previous.key === key && previous.resourceVersion === resourceVersion
+        ? previous.at
+        : this.#now();
+    this.#entries.set(id, { resourceVersion, key, at });
+  }
+
+  /** Forgets objects that are no longer applied. */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of this.#entries.keys()) if (!ids.has(id)) this.#entries.delete(id);
+  }
+}
