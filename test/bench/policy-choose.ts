@@ -1,8 +1,8 @@
 /**
- * Benchmark: choose the latest tag among 100,000 synthetic tags, per filter kind (DESIGN §6 target:
- * ≤ 100 ms). Each run parses the policy, filters every tag and chooses; build times for
- * newest-build are prepared beforehand, as the registry cache would hand them in.
- * Run: node_modules/.bin/node test/bench/policy-choose.ts
+ * Scenario `choose-latest`: choose the latest tag among 100,000 synthetic tags, per filter kind
+ * (DESIGN §6 target: ≤ 100 ms; no peer). Each run parses the policy, filters every tag and chooses;
+ * build times for newest-build are prepared beforehand, as the registry cache would hand them in.
+ * No servers. Run: npm run bench -- --only choose-latest
  */
 import {
   type AnnotationPolicy,
@@ -13,6 +13,7 @@ import {
   policyFromAnnotations,
   policyFromSpec,
 } from '../../controller/policy/index.ts';
+import { expectEqual, type Row, type Scenario, time } from './harness.ts';
 
 const TAGS = 100_000;
 const WARMUP = 3;
@@ -22,15 +23,17 @@ const TARGET_MS = 100;
 /** A fixed permutation, so the best tag is not the last one listed. */
 const scrambled = (i: number): number => (i * 7919) % TAGS;
 
-interface Scenario {
+interface Case {
   readonly name: string;
   readonly policy: AnnotationPolicy | { readonly spec: ImagePolicyRules };
   readonly tags: readonly string[];
   readonly current: string;
   readonly created?: CreatedLookup;
+  /** The tag a correct choice returns. */
+  readonly expected: string;
 }
 
-function scenarios(): Scenario[] {
+function cases(): Case[] {
   const globTags = Array.from({ length: TAGS }, (_, i) => (i % 4 === 0 ? `main-${i}` : `develop-v1.${i}`));
   const created = new Map(
     globTags.map((tag, i) => [tag, new Date(Date.UTC(2024, 0, 1) + scrambled(i) * 1000)]),
@@ -52,13 +55,21 @@ function scenarios(): Scenario[] {
       tags: globTags,
       current: 'develop-v1.1',
       created,
+      expected: 'develop-v1.82321',
     },
-    { name: 'semver', policy: { filter: 'semver:^2.1' }, tags: semverTags, current: '2.1.0' },
+    {
+      name: 'semver',
+      policy: { filter: 'semver:^2.1' },
+      tags: semverTags,
+      current: '2.1.0',
+      expected: '2.49.499',
+    },
     {
       name: 'regex (version group)',
       policy: { filter: 'regex:^build-(?<version>\\d+)$' },
       tags: buildTags,
       current: 'build-1',
+      expected: 'build-99999',
     },
     {
       name: 'regex (newest-build)',
@@ -66,43 +77,53 @@ function scenarios(): Scenario[] {
       tags: globTags,
       current: 'develop-v1.1',
       created,
+      expected: 'develop-v1.82321',
     },
-    { name: 'numerical', policy: { spec: { policy: { numerical: {} } } }, tags: numberTags, current: '1' },
+    {
+      name: 'numerical',
+      policy: { spec: { policy: { numerical: {} } } },
+      tags: numberTags,
+      current: '1',
+      expected: '99999',
+    },
   ];
 }
 
-function runOnce(s: Scenario): string | undefined {
-  const parsed = 'spec' in s.policy ? policyFromSpec(s.policy.spec) : policyFromAnnotations(s.policy);
-  if (!parsed.ok) throw new Error(`${s.name}: ${parsed.error.message}`);
-  const candidates = filterTags(s.tags, parsed.value);
-  return chooseLatestTag({ policy: parsed.value, candidates, current: s.current, created: s.created }).tag;
+function runOnce(c: Case): string | undefined {
+  const parsed = 'spec' in c.policy ? policyFromSpec(c.policy.spec) : policyFromAnnotations(c.policy);
+  if (!parsed.ok) throw new Error(`${c.name}: ${parsed.error.message}`);
+  const candidates = filterTags(c.tags, parsed.value);
+  return chooseLatestTag({ policy: parsed.value, candidates, current: c.current, created: c.created }).tag;
 }
 
-function measure(s: Scenario): { times: number[]; winner: string | undefined } {
-  let winner: string | undefined;
-  for (let i = 0; i < WARMUP; i++) winner = runOnce(s);
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    winner = runOnce(s);
-    times.push(performance.now() - start);
-  }
-  return { times: times.sort((a, b) => a - b), winner };
-}
-
-const ms = (n: number | undefined): string => (n ?? Number.NaN).toFixed(1).padStart(7);
-
-console.log(
-  `choose latest among ${TAGS.toLocaleString('en')} tags, ${RUNS} runs after ${WARMUP} warm-up runs (ms)`,
-);
-console.log(
-  `${'filter'.padEnd(24)} ${'median'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)}  target  winner`,
-);
-for (const s of scenarios()) {
-  const { times, winner } = measure(s);
-  const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
-  const verdict = median <= TARGET_MS ? 'ok    ' : 'OVER  ';
-  console.log(
-    `${s.name.padEnd(24)} ${ms(median)} ${ms(times[0])} ${ms(times.at(-1))}  ${verdict}  ${winner ?? '(none)'}`,
-  );
-}
+/** The `choose-latest` scenario: one row per filter kind. */
+export const chooseLatestScenario: Scenario = {
+  id: 'choose-latest',
+  title: `choose the latest among ${TAGS.toLocaleString('en')} tags per filter kind (no servers)`,
+  async run(context) {
+    const runs = context.runs(RUNS);
+    const warmup = context.warmup(WARMUP);
+    const rows: Row[] = [];
+    for (const c of cases()) {
+      for (let i = 0; i < warmup; i++) runOnce(c);
+      const values: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        let winner: string | undefined;
+        values.push(
+          await time(() => {
+            winner = runOnce(c);
+          }),
+        );
+        expectEqual(`${c.name} winner`, winner, c.expected);
+      }
+      rows.push({
+        scenario: this.id,
+        label: `choose latest of 100k: ${c.name}`,
+        unit: 'ms',
+        ours: { name: 'chooseLatestTag', values },
+        target: { text: `≤ ${TARGET_MS} ms`, maxValue: TARGET_MS },
+      });
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,45 @@
+// Keeps `npm run bench` from rotting without putting timings into CI: the runner runs the one
+// scenario that needs no servers, once, and must print its rows and write the raw runs. The
+// verdicts are not asserted (timings on a shared CI machine are not a test).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { makeTempDir, removeTempDir } from '../support/processes.ts';
+
+const exec = promisify(execFile);
+const runner = join(import.meta.dirname, 'run.ts');
+
+describe('bench runner', () => {
+  it('runs choose-latest once: a table row per filter kind and the raw runs in JSON', async () => {
+    const dir = makeTempDir('bench-smoke');
+    try {
+      const output = join(dir, 'bench-results.json');
+      const { stdout } = await exec(
+        process.execPath,
+        [runner, '--only', 'choose-latest', '--runs', '1', '--warmup', '0', '--output', output],
+        { timeout: 60_000 },
+      );
+      for (const kind of ['glob (newest-build)', 'semver', 'regex (version group)', 'numerical']) {
+        assert.match(
+          stdout,
+          new RegExp(`choose latest of 100k: ${kind.replace(/[()]/g, '\\$&')} +\\| +[\\d.]+ ms`),
+        );
+      }
+      const results = JSON.parse(readFileSync(output, 'utf8')) as {
+        rows: { scenario: string; ours: { values: number[] }; verdict: string }[];
+      };
+      assert.equal(results.rows.length, 5);
+      for (const row of results.rows) {
+        assert.equal(row.scenario, 'choose-latest');
+        assert.equal(row.ours.values.length, 1);
+        assert.ok(row.ours.values.every((ms) => ms > 0));
+        assert.match(row.verdict, /^(ok|MISS)$/);
+      }
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+});

@@ -1,0 +1,379 @@
+/**
+ * Scenario `apply`: the sync loop against the real kube-apiserver + etcd (DESIGN §6 targets):
+ * - first apply of 1,000 objects (ConfigMaps + Deployments in 4 namespaces): tagpilot's Syncer vs
+ *   `kubectl apply --server-side -R -f <dir>`, each into fresh namespaces on the same API server,
+ *   alternating (target: ≤ 0.5× kubectl);
+ * - a no-op re-sync of the same 1,000 objects vs the same kubectl command a second time: time
+ *   (target ≤ 2 s) and writes, counted as resourceVersion changes over every object (target 0).
+ * Run: npm run bench -- --only apply
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import pino from 'pino';
+import { loadManifestFiles, Syncer } from '../../controller/sync/index.ts';
+import type { KubeStack } from '../support/kube.ts';
+import { expectEqual, type Row, type Scenario, time } from './harness.ts';
+
+const NAMESPACES = 4;
+const CONFIGMAPS_PER_NAMESPACE = 150;
+const DEPLOYMENTS_PER_NAMESPACE = 100;
+const OBJECTS = NAMESPACES * (CONFIGMAPS_PER_NAMESPACE + DEPLOYMENTS_PER_NAMESPACE);
+const RUNS = 3;
+const WARMUP = 1;
+/** Total objects in the 4 namespaces of one bench repository. */
+export const BENCH_OBJECTS = OBJECTS;
+
+function configMap(namespace: string, i: number): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config-${i}
+  namespace: ${namespace}
+  labels: {app: bench, index: "${i}"}
+data:
+  app.properties: |
+    name=config-${i}
+    replicas=${i % 5}
+  mode: production
+  level: "${i % 3}"
+`;
+}
+
+function deployment(namespace: string, i: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-${i}
+  namespace: ${namespace}
+  labels: {app: web-${i}, tier: bench}
+  annotations: {tagpilot.io/automated: "true", tagpilot.io/tag.app: "semver:^1"}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web-${i}}}
+  template:
+    metadata: {labels: {app: web-${i}}}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/app:1.${i}.0
+        ports: [{containerPort: 8080}]
+        env:
+        - {name: INDEX, value: "${i}"}
+        - {name: MODE, value: production}
+        resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 64Mi}}
+      - name: sidecar
+        image: registry.example.com/proxy:2.0.${i % 7}
+        args: [--port=9090, --upstream=127.0.0.1:8080]
+`;
+}
+
+/**
+ * Writes the 1,000 objects for namespaces `<prefix>-0..3` into `<dir>/apps` (a fresh temp
+ * directory unless given), 100 per file; returns the directory.
+ */
+export function writeManifests(
+  prefix: string,
+  dir = mkdtempSync(join(tmpdir(), `tagpilot-bench-${prefix}-`)),
+): string {
+  const documents: string[] = [];
+  for (let n = 0; n < NAMESPACES; n++) {
+    const namespace = `${prefix}-${n}`;
+    for (let i = 0; i < CONFIGMAPS_PER_NAMESPACE; i++) documents.push(configMap(namespace, i));
+    for (let i = 0; i < DEPLOYMENTS_PER_NAMESPACE; i++) documents.push(deployment(namespace, i));
+  }
+  mkdirSync(join(dir, 'apps'));
+  for (let file = 0; file * 100 < documents.length; file++) {
+    const name = `part-${String(file).padStart(2, '0')}.yaml`;
+    writeFileSync(join(dir, 'apps', name), documents.slice(file * 100, file * 100 + 100).join('---\n'));
+  }
+  return dir;
+}
+
+/** Creates namespaces `<prefix>-0..3`. */
+export async function createNamespaces(kube: KubeStack, prefix: string): Promise<void> {
+  const input = Array.from(
+    { length: NAMESPACES },
+    (_, n) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${prefix}-${n}}\n`,
+  );
+  await kube.kubectl(['create', '-f', '-'], { input: input.join('---\n') });
+}
+
+/** Namespaces `<prefix>-0..3`. */
+export function benchNamespaces(prefix: string): string[] {
+  return Array.from({ length: NAMESPACES }, (_, n) => `${prefix}-${n}`);
+}
+
+/** resourceVersion of every bench object in the namespaces, by kind/namespace/name. */
+async function resourceVersions(kube: KubeStack, prefix: string): Promise<Map<string, string>> {
+  const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+  const apps = kube.kubeConfig.makeApiClient(AppsV1Api);
+  const versions = new Map<string, string>();
+  for (let n = 0; n < NAMESPACES; n++) {
+    const namespace = `${prefix}-${n}`;
+    for (const cm of (await core.listNamespacedConfigMap({ namespace })).items) {
+      versions.set(`cm/${namespace}/${cm.metadata?.name}`, cm.metadata?.resourceVersion ?? '');
+    }
+    for (const d of (await apps.listNamespacedDeployment({ namespace })).items) {
+      versions.set(`deploy/${namespace}/${d.metadata?.name}`, d.metadata?.resourceVersion ?? '');
+    }
+  }
+  return versions;
+}
+
+function changed(before: Map<string, string>, after: Map<string, string>): number {
+  let count = 0;
+  for (const [key, version] of after) if (before.get(key) !== version) count++;
+  return count + [...before.keys()].filter((k) => !after.has(k)).length;
+}
+
+const logger = pino({ level: process.env.TAGPILOT_BENCH_LOG ?? 'silent' });
+
+function ownerFor(prefix: string) {
+  return { apiVersion: 'tagpilot.io/v1alpha1', kind: 'GitSync', namespace: 'bench', name: prefix };
+}
+
+/** One first apply by each tool into fresh namespaces, then the no-op repeat, with writes counted. */
+interface Round {
+  tagpilot: { first: number; noop: number; writes: number; reportedWrites: number };
+  kubectl: { first: number; noop: number; writes: number };
+}
+
+async function round(kube: KubeStack, id: string, syncers: Syncer[]): Promise<Round> {
+  const tpPrefix = `tp${id}`;
+  const tpDir = writeManifests(tpPrefix);
+  const kcPrefix = `kc${id}`;
+  const kcDir = writeManifests(kcPrefix);
+  try {
+    await createNamespaces(kube, tpPrefix);
+    await createNamespaces(kube, kcPrefix);
+    const syncer = new Syncer({
+      kubeConfig: kube.kubeConfig,
+      logger,
+      owner: ownerFor(tpPrefix),
+      recordEvents: false,
+    });
+    syncers.push(syncer);
+    const sync = () => syncer.sync({ files: loadManifestFiles(tpDir, 'apps') });
+    let created = 0;
+    const tpFirst = await time(async () => {
+      created = (await sync()).counts.created;
+    });
+    expectEqual('objects created by tagpilot', created, OBJECTS);
+    const apply = async () => {
+      const { stdout } = await kube.kubectl(['apply', '--server-side', '-R', '-f', join(kcDir, 'apps')]);
+      expectEqual('objects applied by kubectl', stdout.trim().split('\n').length, OBJECTS);
+    };
+    const kcFirst = await time(apply);
+
+    const tpBefore = await resourceVersions(kube, tpPrefix);
+    let result: Awaited<ReturnType<typeof sync>> | undefined;
+    const tpNoop = await time(async () => {
+      result = await sync();
+    });
+    expectEqual('objects unchanged by the tagpilot re-sync', result?.counts.unchanged, OBJECTS);
+    const tpWrites = changed(tpBefore, await resourceVersions(kube, tpPrefix));
+
+    const kcBefore = await resourceVersions(kube, kcPrefix);
+    const kcNoop = await time(apply);
+    const kcWrites = changed(kcBefore, await resourceVersions(kube, kcPrefix));
+    return {
+      tagpilot: {
+        first: tpFirst,
+        noop: tpNoop,
+        writes: tpWrites,
+        reportedWrites: result?.writes ?? Number.NaN,
+      },
+      kubectl: { first: kcFirst, noop: kcNoop, writes: kcWrites },
+    };
+  } finally {
+    rmSync(tpDir, { recursive: true, force: true });
+    rmSync(kcDir, { recursive: true, force: true });
+  }
+}
+
+/** The `apply` scenario: first apply and no-op re-sync of 1,000 objects. */
+export const applyScenario: Scenario = {
+  id: 'apply',
+  title: `first apply and no-op re-sync of ${OBJECTS.toLocaleString('en')} objects: Syncer vs kubectl apply --server-side`,
+  async run(context) {
+    const kube = await context.stack.kube();
+    const syncers: Syncer[] = [];
+    try {
+      // Warm-up rounds: discovery caches of both tools, the API server's first-request costs.
+      for (let i = 0; i < context.warmup(WARMUP); i++) await round(kube, `w${i}`, syncers);
+      const rounds: Round[] = [];
+      for (let i = 0; i < context.runs(RUNS); i++) {
+        rounds.push(await round(kube, String(i), syncers));
+        context.log(`apply: round ${i + 1} ${JSON.stringify(rounds.at(-1))}`);
+      }
+      const series = (name: string, pick: (r: Round) => number) => ({ name, values: rounds.map(pick) });
+      const kubectl = 'kubectl apply --server-side';
+      const objects = OBJECTS.toLocaleString('en');
+      const rows: Row[] = [
+        {
+          scenario: this.id,
+          label: `first apply, ${objects} objects`,
+          unit: 'ms',
+          ours: series('Syncer.sync', (r) => r.tagpilot.first),
+          peer: series(kubectl, (r) => r.kubectl.first),
+          target: { text: '≤ 0.5× kubectl', maxRatio: 0.5 },
+        },
+        {
+          scenario: this.id,
+          label: `no-op re-sync, ${objects} objects: time`,
+          unit: 'ms',
+          ours: series('Syncer.sync', (r) => r.tagpilot.noop),
+          peer: series(`${kubectl}, again`, (r) => r.kubectl.noop),
+          target: { text: '≤ 2 s', maxValue: 2_000 },
+        },
+        {
+          scenario: this.id,
+          label: `no-op re-sync, ${objects} objects: writes`,
+          unit: 'writes',
+          ours: series('Syncer.sync', (r) => r.tagpilot.writes),
+          peer: series(`${kubectl}, again`, (r) => r.kubectl.writes),
+          target: { text: '0 writes', maxValue: 0 },
+          note:
+            'writes = resourceVersion changes over every object; the Syncer itself reported ' +
+            `${rounds.map((r) => r.tagpilot.reportedWrites).join(', ')} writes`,
+        },
+      ];
+      return rows;
+    } finally {
+      for (const syncer of syncers) await syncer.stop();
+    }
+  },
+};
+
+/**
+ * Standalone extras (`node_modules/.bin/node test/bench/sync.ts`): the apply rounds as above,
+ * plus the no-op re-sync after a restart (a fresh Syncer, so every object is dry-run) and the
+ * `kubectl scale` revert latency over 20 tries, each on a different Deployment (a repeat on the
+ * same one would wait out its backoff), from kubectl returning to the API server reporting the
+ * Git replica count again (target p95 ≤ 1 s).
+ */
+const SCALE_TRIES = 20;
+
+function percentileOf(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
+  );
+}
+
+/** Scales 20 Deployments of a synced bench repository and times each revert. */
+export async function measureScaleReverts(
+  kube: KubeStack,
+  syncer: Syncer,
+  prefix: string,
+): Promise<{ observed: number[]; internal: number[] }> {
+  const apps = kube.kubeConfig.makeApiClient(AppsV1Api);
+  const internal: number[] = [];
+  syncer.on('drift', (report) => internal.push(report.revertedAt - report.detectedAt));
+  await syncer.startDriftWatch();
+  const observed: number[] = [];
+  for (let i = 0; i < SCALE_TRIES; i++) {
+    const namespace = `${prefix}-${i % NAMESPACES}`;
+    const name = `web-${i}`;
+    await kube.kubectl(['scale', `deployment/${name}`, '--replicas=4', '-n', namespace]);
+    const scaledAt = performance.now();
+    while ((await apps.readNamespacedDeployment({ name, namespace })).spec?.replicas !== 1) {
+      if (performance.now() - scaledAt > 10_000) throw new Error(`${namespace}/${name} not reverted`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    observed.push(performance.now() - scaledAt);
+  }
+  return { observed, internal };
+}
+
+async function standalone(): Promise<void> {
+  const { startKube } = await import('../support/kube.ts');
+  const kube = await startKube();
+  const syncers: Syncer[] = [];
+  const runs = Number(process.env.TAGPILOT_BENCH_RUNS ?? RUNS);
+  try {
+    await round(kube, 'w', syncers);
+    const rounds: Round[] = [];
+    for (let i = 0; i < runs; i++) rounds.push(await round(kube, String(i), syncers));
+    // The last round's repository, still applied: a restarted controller re-syncs it cold.
+    const prefix = `tp${runs - 1}`;
+    const dir = writeManifests(`${prefix}`);
+    const fresh = new Syncer({
+      kubeConfig: kube.kubeConfig,
+      logger,
+      owner: ownerFor(prefix),
+      recordEvents: false,
+    });
+    syncers.push(fresh);
+    const before = await resourceVersions(kube, prefix);
+    let unchanged = 0;
+    const cold = await time(async () => {
+      unchanged = (await fresh.sync({ files: loadManifestFiles(dir, 'apps') })).counts.unchanged;
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expectEqual('objects unchanged by a cold re-sync', unchanged, OBJECTS);
+    const coldWrites = changed(before, await resourceVersions(kube, prefix));
+    const reverts = await measureScaleReverts(kube, fresh, prefix);
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    const med = (values: number[]) => percentileOf(values, 50);
+    const pick = (f: (r: Round) => number) => rounds.map(f);
+    const runsOf = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
+    const line = (label: string, value: string, detail: string) =>
+      console.log(`${label.padEnd(50)} ${value.padStart(9)}  ${detail}`);
+    const { loadavg } = await import('node:os');
+    console.log(
+      `sync benchmark: ${OBJECTS} objects, ${runs} rounds after 1 warm-up, load ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
+    );
+    const tp = pick((r) => r.tagpilot.first);
+    const kc = pick((r) => r.kubectl.first);
+    line('first apply, Syncer (ms, median)', med(tp).toFixed(0), `runs ${runsOf(tp)}`);
+    line('first apply, kubectl --server-side (ms, median)', med(kc).toFixed(0), `runs ${runsOf(kc)}`);
+    line('ratio Syncer / kubectl', (med(tp) / med(kc)).toFixed(2), 'target ≤ 0.5');
+    const noop = pick((r) => r.tagpilot.noop);
+    line(
+      'no-op re-sync, running Syncer (ms, median)',
+      med(noop).toFixed(0),
+      `runs ${runsOf(noop)}; target ≤ 2000`,
+    );
+    line(
+      'no-op re-sync writes (resourceVersion changes)',
+      String(Math.max(...pick((r) => r.tagpilot.writes))),
+      'target 0',
+    );
+    line(
+      'no-op kubectl apply --server-side again (ms)',
+      med(pick((r) => r.kubectl.noop)).toFixed(0),
+      `writes ${runsOf(pick((r) => r.kubectl.writes))}`,
+    );
+    line('no-op re-sync after a restart, all dry runs (ms)', cold.toFixed(0), `writes ${coldWrites}`);
+    line(
+      'kubectl scale revert p50 (ms)',
+      percentileOf(reverts.observed, 50).toFixed(0),
+      `${SCALE_TRIES} tries`,
+    );
+    line(
+      'kubectl scale revert p95 (ms)',
+      percentileOf(reverts.observed, 95).toFixed(0),
+      `target ≤ 1000; max ${percentileOf(reverts.observed, 100).toFixed(0)}`,
+    );
+    line(
+      'watch event -> revert written p50/p95 (ms)',
+      percentileOf(reverts.internal, 50).toFixed(0),
+      `p95 ${percentileOf(reverts.internal, 95).toFixed(0)}`,
+    );
+    line(
+      'bench process RSS, 1,000 objects watched (MB)',
+      rss.toFixed(0),
+      'API server and kubectl not included',
+    );
+  } finally {
+    for (const syncer of syncers) await syncer.stop();
+    await kube.stop();
+  }
+}
+
+if (import.meta.main) await standalone();
