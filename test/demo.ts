@@ -10,7 +10,7 @@ import { startGitServer } from './support/git-server.ts';
 import { startKube } from './support/kube.ts';
 import { makeTempDir, waitFor } from './support/processes.ts';
 import { startRegistry } from './support/registry.ts';
-import { installScenario } from './support/scenario.ts';
+import { deploymentImage, installScenario, scaleAndAwaitRevert } from './support/scenario.ts';
 
 const out = (text: string) => process.stdout.write(text);
 const step = (text: string) => out(`\n==> ${text}\n`);
@@ -43,21 +43,7 @@ const controller = await startController({ kubeconfig, name: 'demo-controller' }
 stopController = () => controller.stop();
 out(`    log: ${controller.process.logFile}\n    metrics: http://127.0.0.1:${controller.port}/metrics\n`);
 
-const flaskImage = async () =>
-  (
-    await kube.kubectl(
-      [
-        'get',
-        'deployment',
-        'fluxdemo',
-        '-n',
-        'my-demo',
-        '-o',
-        'jsonpath={.spec.template.spec.containers[?(@.name=="flask")].image}',
-      ],
-      { allowFailure: true },
-    )
-  ).stdout;
+const flaskImage = () => deploymentImage(kube, 'my-demo', 'fluxdemo', 'flask');
 await waitFor('the first sync', async () => (await flaskImage()).endsWith('develop-v1.8.0'), {
   timeoutMs: 60_000,
 });
@@ -84,25 +70,13 @@ await waitFor('the Deployment update', async () => (await flaskImage()).endsWith
 out(`    the Deployment runs develop-v1.9.0, ${Date.now() - pushed} ms after the push\n`);
 
 step('Someone runs: kubectl scale deployment/fluxdemo --replicas=4 -n my-demo');
-await kube.kubectl(['scale', 'deployment/fluxdemo', '--replicas=4', '-n', 'my-demo']);
-const scaled = Date.now();
-await waitFor(
-  'the revert',
-  async () =>
-    (
-      await kube.kubectl([
-        'get',
-        'deployment',
-        'fluxdemo',
-        '-n',
-        'my-demo',
-        '-o',
-        'jsonpath={.spec.replicas}',
-      ])
-    ).stdout === '1',
-  { timeoutMs: 10_000, intervalMs: 20 },
-);
-out(`    back to 1 replica ${Date.now() - scaled} ms later. Events:\n`);
+const revertMs = await scaleAndAwaitRevert(kube, {
+  namespace: 'my-demo',
+  name: 'fluxdemo',
+  replicas: 4,
+  expected: 1,
+});
+out(`    back to 1 replica ${revertMs} ms later. Events:\n`);
 await waitFor(
   'the drift event',
   async () => (await kube.kubectl(['get', 'events', '-n', 'my-demo'])).stdout.includes('DriftReverted'),

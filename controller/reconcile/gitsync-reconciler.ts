@@ -186,11 +186,7 @@ export class GitSyncReconciler {
       state.syncedGeneration = gitsync.metadata.generation;
       state.lastFullSync = this.#now().getTime();
     }
-    const changed =
-      result.counts.created + result.counts.configured + result.counts.recreated + result.counts.pruned;
-    if (synced.status === 'False')
-      await this.#event(gitsync, 'Warning', synced.reason, 'Sync', synced.message);
-    else if (changed > 0) await this.#event(gitsync, 'Normal', 'Synced', 'Sync', synced.message);
+    // The Syncer records the Synced / SyncFailed / ApplyFailed events on the GitSync itself.
     return result;
   }
 
@@ -322,7 +318,6 @@ export class GitSyncReconciler {
               message: fight.message,
             };
             void this.#patchConditions(key, [state.fight]);
-            void this.#event(gitsync, 'Warning', 'DriftFight', 'RevertDrift', fight.message);
           },
           onFightEnded: (ended) => {
             if (!state.fight) return;

@@ -10,7 +10,7 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { installScenario } from '../support/scenario.ts';
+import { eventLines, installScenario } from '../support/scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -109,14 +109,7 @@ describe('automation variants end to end', () => {
     await waitFor(
       'automation events on the GitSync',
       async () => {
-        const { stdout } = await kube.kubectl([
-          'get',
-          'events',
-          '-n',
-          'tagpilot-system',
-          '-o',
-          'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}',
-        ]);
+        const stdout = await eventLines(kube, 'tagpilot-system');
         return (
           /AutomationSkipped: .*locked-app container app: Locked: workload is locked: release freeze/.test(
             stdout,

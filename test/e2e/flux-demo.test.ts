@@ -8,13 +8,15 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { installScenario } from '../support/scenario.ts';
+import { deploymentImage, eventLines, installScenario, scaleAndAwaitRevert } from '../support/scenario.ts';
 
 describe('flux demo end to end', () => {
   let kube: KubeStack;
   let registry: RegistryStack;
   let git: GitServer;
   let controller: ControllerProcess | undefined;
+  const flaskImage = () => deploymentImage(kube, 'my-demo', 'fluxdemo', 'flask');
+  const logTail = () => controller?.process.logTail(40) ?? '';
 
   before(async () => {
     [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
@@ -28,48 +30,21 @@ describe('flux demo end to end', () => {
     await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
   });
 
-  async function flaskImage(): Promise<string> {
-    const { stdout } = await kube.kubectl(
-      [
-        'get',
-        'deployment',
-        'fluxdemo',
-        '-n',
-        'my-demo',
-        '-o',
-        'jsonpath={.spec.template.spec.containers[?(@.name=="flask")].image}',
-      ],
-      { allowFailure: true },
-    );
-    return stdout;
-  }
-
   it('applies the repository: the Deployment runs develop-v1.8.0 and the GitSync is Ready', async () => {
-    await waitFor(
-      'fluxdemo to be applied',
-      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.8.0`,
-      {
-        timeoutMs: 60_000,
-        onTimeout: () => controller?.process.logTail(40) ?? '',
-      },
-    );
+    const expected = `${registry.host}/flaskapp:develop-v1.8.0`;
+    await waitFor('fluxdemo to be applied', async () => (await flaskImage()) === expected, {
+      timeoutMs: 60_000,
+      onTimeout: logTail,
+    });
+    const ready = 'jsonpath={.status.conditions[?(@.type=="Ready")].status}';
     await waitFor(
       'GitSync Ready',
-      async () => {
-        const { stdout } = await kube.kubectl([
-          'get',
-          'gitsync',
-          'flux-demo',
-          '-n',
-          'tagpilot-system',
-          '-o',
-          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-        ]);
-        return stdout === 'True';
-      },
+      async () =>
+        (await kube.kubectl(['get', 'gitsync', 'flux-demo', '-n', 'tagpilot-system', '-o', ready])).stdout ===
+        'True',
       { timeoutMs: 30_000 },
     );
-    const { stdout } = await kube.kubectl([
+    const conf = await kube.kubectl([
       'get',
       'configmap',
       'nginx-conf',
@@ -78,21 +53,18 @@ describe('flux demo end to end', () => {
       '-o',
       'jsonpath={.data.default\\.conf}',
     ]);
-    assert.match(stdout, /proxy_pass http:\/\/127\.0\.0\.1:5000/);
+    assert.match(conf.stdout, /proxy_pass http:\/\/127\.0\.0\.1:5000/);
   });
 
   it('commits develop-v1.9.0 with a one-line diff and the cluster runs it', async () => {
     const pushed = Date.now();
     await registry.push.pushImage('flaskapp', 'develop-v1.9.0', { created: '2026-02-01T00:00:00Z' });
     const subject = `Auto-release ${registry.host}/flaskapp:develop-v1.9.0`;
-    await waitFor(
-      'the automated commit',
-      async () => (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim() === subject,
-      {
-        timeoutMs: 60_000,
-        onTimeout: () => controller?.process.logTail(40) ?? '',
-      },
-    );
+    const head = async () => (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim();
+    await waitFor('the automated commit', async () => (await head()) === subject, {
+      timeoutMs: 60_000,
+      onTimeout: logTail,
+    });
     const committed = Date.now();
     const diff = await git.gitIn('flux-demo', ['show', '--format=%an <%ae>', '--unified=0', 'main']);
     const changed = diff.split('\n').filter((line) => /^[-+](?![-+])/.test(line));
@@ -101,13 +73,10 @@ describe('flux demo end to end', () => {
       `+        image: ${registry.host}/flaskapp:develop-v1.9.0`,
     ]);
     assert.match(diff, /^tagpilot <tagpilot@users\.noreply\.local>/);
-    await waitFor(
-      'the Deployment to run develop-v1.9.0',
-      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.9.0`,
-      {
-        timeoutMs: 30_000,
-      },
-    );
+    const expected = `${registry.host}/flaskapp:develop-v1.9.0`;
+    await waitFor('the Deployment to run develop-v1.9.0', async () => (await flaskImage()) === expected, {
+      timeoutMs: 30_000,
+    });
     const applied = Date.now();
     process.stdout.write(
       `# tag push -> commit ${committed - pushed} ms, -> cluster ${applied - pushed} ms (2s intervals, no webhook)\n`,
@@ -115,43 +84,16 @@ describe('flux demo end to end', () => {
   });
 
   it('reverts kubectl scale at once and records an Event', async () => {
-    await kube.kubectl(['scale', 'deployment/fluxdemo', '--replicas=4', '-n', 'my-demo']);
-    const scaled = Date.now();
-    await waitFor(
-      'replicas back to 1',
-      async () => {
-        const { stdout } = await kube.kubectl([
-          'get',
-          'deployment',
-          'fluxdemo',
-          '-n',
-          'my-demo',
-          '-o',
-          'jsonpath={.spec.replicas}',
-        ]);
-        return stdout === '1';
-      },
-      { timeoutMs: 10_000, intervalMs: 20 },
-    );
-    process.stdout.write(
-      `# kubectl scale reverted in ${Date.now() - scaled} ms (including kubectl start-up)\n`,
-    );
-    await waitFor(
-      'a drift event',
-      async () => {
-        const { stdout } = await kube.kubectl([
-          'get',
-          'events',
-          '-n',
-          'my-demo',
-          '-o',
-          'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}',
-        ]);
-        return stdout.includes(
-          'DriftReverted: Deployment my-demo/fluxdemo: spec.replicas 4 -> 1 (changed by kubectl)',
-        );
-      },
-      { timeoutMs: 10_000 },
-    );
+    const ms = await scaleAndAwaitRevert(kube, {
+      namespace: 'my-demo',
+      name: 'fluxdemo',
+      replicas: 4,
+      expected: 1,
+    });
+    process.stdout.write(`# kubectl scale reverted in ${ms} ms (including kubectl start-up)\n`);
+    const event = 'DriftReverted: Deployment my-demo/fluxdemo: spec.replicas 4 -> 1 (changed by kubectl)';
+    await waitFor('a drift event', async () => (await eventLines(kube, 'my-demo')).includes(event), {
+      timeoutMs: 10_000,
+    });
   });
 });

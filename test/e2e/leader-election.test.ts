@@ -8,7 +8,7 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { installScenario } from '../support/scenario.ts';
+import { deploymentImage, installScenario } from '../support/scenario.ts';
 
 describe('leader election and restarts end to end', () => {
   let kube: KubeStack;
@@ -36,21 +36,7 @@ describe('leader election and restarts end to end', () => {
     (await git.gitIn('flux-demo', ['log', '--format=%s', 'main']))
       .split('\n')
       .filter((s) => s.startsWith('Auto-release'));
-  const flaskImage = async () =>
-    (
-      await kube.kubectl(
-        [
-          'get',
-          'deployment',
-          'fluxdemo',
-          '-n',
-          'my-demo',
-          '-o',
-          'jsonpath={.spec.template.spec.containers[?(@.name=="flask")].image}',
-        ],
-        { allowFailure: true },
-      )
-    ).stdout;
+  const flaskImage = () => deploymentImage(kube, 'my-demo', 'fluxdemo', 'flask');
 
   before(async () => {
     [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { GitServer } from './git-server.ts';
 import type { KubeStack } from './kube.ts';
+import { waitFor } from './processes.ts';
 import type { RegistryStack } from './registry.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -57,4 +58,42 @@ spec:
 `;
   await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
   return { kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot') };
+}
+
+/** The image of `container` in Deployment `namespace/name` ('' when it does not exist yet). */
+export async function deploymentImage(
+  kube: KubeStack,
+  namespace: string,
+  name: string,
+  container: string,
+): Promise<string> {
+  const jsonpath = `jsonpath={.spec.template.spec.containers[?(@.name=="${container}")].image}`;
+  const result = await kube.kubectl(['get', 'deployment', name, '-n', namespace, '-o', jsonpath], {
+    allowFailure: true,
+  });
+  return result.code === 0 ? result.stdout : '';
+}
+
+/** Runs `kubectl scale` to `replicas` and waits until the Deployment is back at `expected`; returns the wait in ms. */
+export async function scaleAndAwaitRevert(
+  kube: KubeStack,
+  target: { namespace: string; name: string; replicas: number; expected: number },
+): Promise<number> {
+  const { namespace, name } = target;
+  await kube.kubectl(['scale', `deployment/${name}`, `--replicas=${target.replicas}`, '-n', namespace]);
+  const scaled = Date.now();
+  await waitFor(
+    `${namespace}/${name} back at ${target.expected} replicas`,
+    async () =>
+      (await kube.kubectl(['get', 'deployment', name, '-n', namespace, '-o', 'jsonpath={.spec.replicas}']))
+        .stdout === String(target.expected),
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
+  return Date.now() - scaled;
+}
+
+/** `reason: message` lines of the Events in `namespace`. */
+export async function eventLines(kube: KubeStack, namespace: string): Promise<string> {
+  const jsonpath = 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}';
+  return (await kube.kubectl(['get', 'events', '-n', namespace, '-o', jsonpath])).stdout;
 }
