@@ -1,8 +1,6 @@
 // `tagpilot controller`: run the controller until SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import { ConfigError, parseConfig, type RawOptions } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { runController } from '../main.ts';
 
 /** The `controller` command. */
 export function controllerCommand(): Command {
@@ -76,6 +74,11 @@ export function controllerCommand(): Command {
         }
         throw error;
       }
+      // Loaded here, not at the top: the other commands must not pay for the whole controller.
+      const [{ createLogger }, { runController }] = await Promise.all([
+        import('../logger.ts'),
+        import('../main.ts'),
+      ]);
       const logger = createLogger(config.logLevel);
       const controller = await runController(config, logger);
       const shutdown = (signal: string) => {

@@ -1,12 +1,7 @@
 #!/usr/bin/env node
-// The `tagpilot` command line.
-import { Command } from 'commander';
-import { controllerCommand } from './controller-command.ts';
+// The `tagpilot` command line. Exit codes: 0 ok, 1 a "not ok" verdict, 2 usage or config errors,
+// 3 API server, registry or Git errors (see errors.ts).
+import { processStreams } from './output.ts';
+import { buildProgram, runProgram } from './program.ts';
 
-const program = new Command('tagpilot')
-  .description('GitOps image-update automation for Kubernetes')
-  .version('0.1.0')
-  .showHelpAfterError()
-  .addCommand(controllerCommand());
-
-await program.parseAsync(process.argv);
+await runProgram(buildProgram(processStreams()), process.argv);

@@ -1,0 +1,226 @@
+// What `list-images` shows for one container: the tags available under its policy (a tag filter
+// annotation, or the ImagePolicy it names), best first, with the current tag and the candidate the
+// automation would move to marked. Registry credentials: the flags first, then the workload's
+// pull secrets (imagePullSecrets and ServiceAccount) or the ImagePolicy's secretRef.
+
+import { type CredentialProvider, chainCredentials, type RegistryClient } from '../../registry/index.ts';
+import type { ImagePolicy } from '../api/types.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { isKubeError } from '../kube/errors.ts';
+import {
+  type Container,
+  readManifests,
+  splitImageReference,
+  toKubeObjects,
+  type Workload,
+} from '../manifests/index.ts';
+import { policyFromAnnotations, policyFromSpec, type TagPolicy } from '../policy/index.ts';
+import { readPullSecrets } from '../reconcile/pull-secrets.ts';
+import { messageOf } from './errors.ts';
+import { gitSyncKey } from './gitsyncs.ts';
+import { scanPolicy } from './policy-scan.ts';
+import type { RepoContext, RepoWorkloads } from './repo-context.ts';
+import { workloadId, workloadNamespace } from './workload-ref.ts';
+
+/** One tag in a listing. */
+export interface ListedTag {
+  tag: string;
+  created: string | null;
+  current: boolean;
+  candidate: boolean;
+}
+
+/** One container, as `list-images -o json` prints it. */
+export interface ImageListing {
+  gitsync: string;
+  workload: string;
+  container: string;
+  /** The image as written in the manifest. */
+  image: string;
+  repository: string;
+  currentTag: string | null;
+  automated: boolean;
+  locked: boolean;
+  /** `glob:…` from the annotation, or `ImagePolicy ns/name`; null when the container has neither. */
+  policy: string | null;
+  /** Candidates best first (at most `--limit`), plus the current tag when it is further down. */
+  tags: ListedTag[];
+  tagCount: number;
+  candidateCount: number;
+  /** The tag the policy picks (the current one when it stays); null when no tag qualifies. */
+  candidate: string | null;
+  /** True when the candidate differs from the current tag: automation would move to it. */
+  update: boolean;
+  /** Why (the policy engine's sentence), or why nothing was scanned. */
+  message: string;
+  /** Set when the scan failed (the registry, a missing ImagePolicy, a bad filter). */
+  error: string | null;
+}
+
+/** What listing needs besides the container. */
+export interface ListingContext {
+  registry: RegistryClient;
+  client: KubeClient;
+  repo: RepoContext;
+  found: RepoWorkloads;
+  /** Credentials from the command's flags; default none. */
+  flagCredentials: CredentialProvider | undefined;
+  platform: string | undefined;
+  /** Tags shown per container (0 = all). */
+  limit: number;
+  onProgress: (text: string) => void;
+  /** Where credential problems are reported (they do not stop the scan). */
+  warn: (message: string) => void;
+}
+
+/** The listing of one container. */
+export async function listContainerImages(
+  ctx: ListingContext,
+  workload: Workload,
+  container: Container,
+): Promise<ImageListing> {
+  const current = splitImageReference(container.image);
+  const base: ImageListing = {
+    gitsync: gitSyncKey(ctx.repo.gitsync),
+    workload: workloadId(workload, ctx.repo.targetNamespace),
+    container: container.name,
+    image: container.image,
+    repository: current.name,
+    currentTag: current.tag ?? null,
+    automated: workload.automated,
+    locked: workload.locked,
+    policy: null,
+    tags: [],
+    tagCount: 0,
+    candidateCount: 0,
+    candidate: null,
+    update: false,
+    message: '',
+    error: null,
+  };
+  const namespace = workloadNamespace(workload, ctx.repo.targetNamespace) ?? 'default';
+  let source: {
+    policy: TagPolicy;
+    image: string;
+    credentials: CredentialProvider | undefined;
+    label: string;
+  };
+  try {
+    const found = await policySource(ctx, workload, container, namespace);
+    if (found === undefined) {
+      return { ...base, message: 'no tag filter or ImagePolicy: automation never updates this container' };
+    }
+    source = found;
+  } catch (error) {
+    return { ...base, error: messageOf(error), message: messageOf(error) };
+  }
+  const listing = { ...base, policy: source.label, repository: source.image };
+  try {
+    const scan = await scanPolicy(ctx.registry, {
+      image: source.image,
+      policy: source.policy,
+      current: current.tag,
+      credentials: chain(ctx.flagCredentials, source.credentials),
+      platform: ctx.platform,
+      onProgress: ctx.onProgress,
+    });
+    const candidate = scan.result.tag ?? null;
+    const shown = ctx.limit > 0 ? scan.ranked.slice(0, ctx.limit) : scan.ranked;
+    const currentRow = scan.ranked.find((t) => t.tag === current.tag);
+    const rows = currentRow && !shown.includes(currentRow) ? [...shown, currentRow] : shown;
+    const tags = rows.map((t) => ({
+      tag: t.tag,
+      created: t.created?.toISOString() ?? null,
+      current: t.tag === current.tag,
+      candidate: t.tag === candidate,
+    }));
+    const message = workload.locked ? `locked; otherwise: ${scan.result.message}` : scan.result.message;
+    const counts = { tagCount: scan.tags.length, candidateCount: scan.candidates.length };
+    return { ...listing, ...counts, tags, candidate, update: scan.result.update, message };
+  } catch (error) {
+    return { ...listing, error: messageOf(error), message: messageOf(error) };
+  }
+}
+
+/** The policy, repository and credentials for a container; undefined when it has no policy. */
+async function policySource(
+  ctx: ListingContext,
+  workload: Workload,
+  container: Container,
+  namespace: string,
+) {
+  if (container.policyRef) {
+    const ns = container.policyRef.namespace ?? namespace;
+    const policy = await getImagePolicy(ctx.client, ns, container.policyRef.name);
+    const rules = policyFromSpec(policy.spec);
+    if (!rules.ok) throw new Error(`ImagePolicy ${ns}/${policy.metadata.name}: ${rules.error.message}`);
+    const secretNames = policy.spec.secretRef ? [policy.spec.secretRef.name] : [];
+    const credentials = await pullSecrets(ctx, ns, secretNames, policy.spec.serviceAccountName);
+    return {
+      policy: rules.value,
+      image: policy.spec.image,
+      credentials,
+      label: `ImagePolicy ${ns}/${policy.metadata.name}`,
+    };
+  }
+  if (container.filter === undefined) return undefined;
+  const rules = policyFromAnnotations({ filter: container.filter, sort: container.sort });
+  if (!rules.ok) throw new Error(`tag filter ${container.filter}: ${rules.error.message}`);
+  const spec = podSpecOf(ctx.found, workload);
+  const secretNames = (spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
+  const credentials = await pullSecrets(ctx, namespace, secretNames, spec?.serviceAccountName);
+  const current = splitImageReference(container.image);
+  const label = container.sort ? `${container.filter} (sort ${container.sort})` : container.filter;
+  return { policy: rules.value, image: current.name, credentials, label };
+}
+
+async function getImagePolicy(client: KubeClient, namespace: string, name: string): Promise<ImagePolicy> {
+  try {
+    return (await client.request({
+      method: 'GET',
+      path: `/apis/tagpilot.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/imagepolicies/${encodeURIComponent(name)}`,
+      what: `get ImagePolicy ${namespace}/${name}`,
+    })) as ImagePolicy;
+  } catch (error) {
+    if (isKubeError(error, 'NotFound')) throw new Error(`ImagePolicy ${namespace}/${name} not found`);
+    throw error;
+  }
+}
+
+async function pullSecrets(
+  ctx: ListingContext,
+  namespace: string,
+  secretNames: string[],
+  serviceAccountName: string | undefined,
+): Promise<CredentialProvider | undefined> {
+  if (secretNames.length === 0 && !serviceAccountName) return undefined;
+  const result = await readPullSecrets(ctx.client, namespace, { secretNames, serviceAccountName });
+  if (result.ok) return result.credentials;
+  ctx.warn(`${result.message}; scanning without it`);
+  return undefined;
+}
+
+interface PodSpecLike {
+  imagePullSecrets?: { name?: string }[];
+  serviceAccountName?: string;
+}
+
+/** The pod spec of a workload, for its pull secrets. */
+function podSpecOf(found: RepoWorkloads, workload: Workload): PodSpecLike | undefined {
+  const file = found.files.find((f) => f.path === workload.path);
+  if (!file) return undefined;
+  const object = toKubeObjects(readManifests([file])).objects.find((o) => o.index === workload.index)?.object;
+  const spec = object?.spec as Record<string, unknown> | undefined;
+  if (!spec) return undefined;
+  if (workload.kind === 'Pod') return spec as PodSpecLike;
+  const template =
+    workload.kind === 'CronJob'
+      ? (spec.jobTemplate as { spec?: Record<string, unknown> })?.spec?.template
+      : spec.template;
+  return (template as { spec?: PodSpecLike } | undefined)?.spec;
+}
+
+function chain(...providers: (CredentialProvider | undefined)[]): CredentialProvider | undefined {
+  const present = providers.filter((p): p is CredentialProvider => p !== undefined);
+  return present.length === 0 ? undefined : chainCredentials(...present);
+}

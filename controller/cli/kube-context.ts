@@ -1,0 +1,82 @@
+// The kubectl-like flags (`--kubeconfig`, `--context`, `-n/--namespace`) and the API client they
+// select. @kubernetes/client-node is loaded only here and only when a command talks to the API
+// server: it takes seconds to import, and `check-policy` or `--help` must not pay for it.
+import { type Command, Option } from 'commander';
+import type { KubeClient } from '../kube/client.ts';
+import { UsageError } from './errors.ts';
+
+/** The values of the kubectl-like flags. */
+export interface KubeOptions {
+  /** Default: $KUBECONFIG, else ~/.kube/config, else the in-cluster config. */
+  kubeconfig?: string;
+  /** Default: the kubeconfig's current context. */
+  context?: string;
+  /** Default: every namespace for lists; the context's namespace for names. */
+  namespace?: string;
+}
+
+/** Adds `--kubeconfig`, `--context` and `-n/--namespace` to a command. */
+export function addKubeOptions(command: Command, namespaceHelp: string): Command {
+  return command
+    .addOption(
+      new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)'),
+    )
+    .addOption(new Option('--context <name>', 'kubeconfig context (default: the current context)'))
+    .addOption(new Option('-n, --namespace <ns>', namespaceHelp));
+}
+
+/** An API client for the selected context. */
+export interface KubeContext {
+  client: KubeClient;
+  /** `-n` when given. */
+  namespace: string | undefined;
+  /** The context's namespace, else `default` (for names given without a namespace and without `-n`). */
+  contextNamespace: string;
+  close(): Promise<void>;
+}
+
+/** Loads the kubeconfig the way kubectl does and opens a client; a bad file or context is a UsageError. */
+export async function openKube(options: KubeOptions): Promise<KubeContext> {
+  const [{ KubeConfig }, { KubeClient }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../kube/client.ts'),
+  ]);
+  const kubeConfig = new KubeConfig();
+  try {
+    if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    const where = options.kubeconfig ?? 'the default kubeconfig';
+    throw new UsageError(`cannot load ${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (options.context !== undefined) {
+    if (kubeConfig.getContextObject(options.context) === null) {
+      const known = kubeConfig.getContexts().map((context) => context.name);
+      throw new UsageError(
+        `no context "${options.context}" in the kubeconfig (contexts: ${known.join(', ') || 'none'})`,
+      );
+    }
+    kubeConfig.setCurrentContext(options.context);
+  }
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new UsageError('the kubeconfig has no current cluster (set a context with --context)');
+  }
+  const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  const client = new KubeClient({ kubeConfig, requestTimeoutMs: 20_000 });
+  return {
+    client,
+    namespace: options.namespace,
+    contextNamespace: contextNamespace || 'default',
+    close: () => client.close(),
+  };
+}
+
+/** Runs `body` with an API client for the selected context and closes the client afterwards. */
+export async function withKube<T>(options: KubeOptions, body: (kube: KubeContext) => Promise<T>): Promise<T> {
+  const kube = await openKube(options);
+  try {
+    return await body(kube);
+  } finally {
+    await kube.close();
+  }
+}
