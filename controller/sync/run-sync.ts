@@ -183,14 +183,14 @@ async function syncOne(
   try {
     const key = VerifiedStates.keyOf(plan);
     const outcome = await ctx.mutex.run(desired.id, async () => {
-      const applied: ApplyOutcome =
-        live && ctx.verified.isCurrent(desired.id, live, key)
-          ? { action: 'unchanged', before: live, after: live, writes: 0, tookOverFrom: [] }
-          : await applyObject(
-              { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
-              { desired, body: plan.body, release: plan.release, live },
-            );
-      ctx.verified.remember(desired.id, applied.after, key);
+      const skip = live !== undefined && ctx.verified.isCurrent(desired.id, live, key);
+      const applied: ApplyOutcome = skip
+        ? { action: 'unchanged', before: live, after: live, writes: 0, tookOverFrom: [] }
+        : await applyObject(
+            { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
+            { desired, body: plan.body, release: plan.release, live },
+          );
+      if (!skip) ctx.verified.remember(desired.id, applied.after, key);
       // Both before the mutex is released: a revert waiting on it must see this write as ours
       // and this commit's desired state.
       if (applied.writes > 0) ctx.recordWrite(desired.id, applied.after);

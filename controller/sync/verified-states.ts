@@ -53,17 +53,10 @@ export class VerifiedStates {
     );
   }
 
-  /** Records that `object` (as the server has it) matches what `key` applies. */
+  /** Records that `object` (as the server has it now) matches what `key` applies. */
   remember(id: string, object: KubeObject, key: string): void {
     const resourceVersion = object.metadata.resourceVersion;
-    if (!resourceVersion) return;
-    const previous = this.#entries.get(id);
-    // An unchanged object keeps its first verification time, so the TTL forces a dry run.
-    const at =
-      previous && previous.key === key && previous.resourceVersion === resourceVersion
-        ? previous.at
-        : this.#now();
-    this.#entries.set(id, { resourceVersion, key, at });
+    if (resourceVersion) this.#entries.set(id, { resourceVersion, key, at: this.#now() });
   }
 
   /** Forgets objects that are no longer applied. */
