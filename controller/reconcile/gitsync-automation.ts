@@ -4,6 +4,7 @@
 
 import { type CredentialProvider, chainCredentials } from '../../registry/index.ts';
 import type { GitSync, ImagePolicy } from '../api/types.ts';
+import { memoizeScanner } from '../automation/image-scanner.ts';
 import { type PolicyState, planImageUpdates, type UpdatePlan } from '../automation/plan-updates.ts';
 import { type CommitAndPushResult, commitAndPush, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -35,26 +36,32 @@ export async function runAutomation(options: {
   scanners: ScannerFactory;
 }): Promise<AutomationRun> {
   const { gitsync, repo, files } = options;
-  const set = readManifests(files);
-  const workloads = findWorkloads(set);
-  const markers = findMarkers(set).markers;
   const { credentials, problems } = await workloadCredentials(
     options.client,
     files,
     gitsync.spec.targetNamespace ?? gitsync.metadata.namespace ?? 'default',
   );
-  const scanner = options.scanners(credentials ? { credentials } : {});
-  const plan = await planImageUpdates({
-    workloads,
-    markers,
-    policies: policyStates(options.policies),
-    scanner,
-  });
-  if (plan.updates.length === 0) return { plan, push: undefined, credentialProblems: problems };
+  // One memoized scanner for the run: a re-plan after a rejected push does not scan again.
+  const scanner = memoizeScanner(options.scanners(credentials ? { credentials } : {}));
+  const policies = policyStates(options.policies);
+  let plan: UpdatePlan = { updates: [], decisions: [], automatedWorkloads: 0 };
+  // Decides on the files it is given: commitAndPush re-runs it on the new tree after a rejected
+  // push, so an image someone else moved further meanwhile is never downgraded.
+  const decide = async (current: readonly ManifestFile[]) => {
+    const set = readManifests(current);
+    plan = await planImageUpdates({
+      workloads: findWorkloads(set),
+      markers: findMarkers(set).markers,
+      policies,
+      scanner,
+    });
+    return plan.updates;
+  };
+  if ((await decide(files)).length === 0) return { plan, push: undefined, credentialProblems: problems };
   const commit = gitsync.spec.automation?.commit;
   const push = await commitAndPush({
     repo,
-    updates: plan.updates,
+    updates: decide,
     path: gitsync.spec.path ?? '.',
     author: {
       name: commit?.authorName ?? 'tagpilot',
