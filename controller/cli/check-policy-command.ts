@@ -1,22 +1,14 @@
 // `tagpilot check-policy --image REPO --filter FILTER`: a dry run of the policy engine against the
 // real registry. Exit 0 when a tag wins, 1 when none qualifies, 2 for a bad filter or flags, 3 when
-// the registry fails.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseReference } from '../../registry/index.ts';
-import { checkPolicy, formatReport, parsePolicy } from './check-policy.ts';
-import { EXIT, UsageError } from './errors.ts';
-import { type OutputFormat, outputOption, printResult, type Streams } from './output.ts';
-import { startProgress } from './progress.ts';
-import {
-  addCredentialOptions,
-  addRegistryOptions,
-  flagCredentials,
-  type RegistryOptions,
-  registryClient,
-} from './registry-options.ts';
+// the registry fails. The work is in check-policy-run.ts, loaded when the command runs.
+import { Command, Option } from 'commander';
+import { parseCount } from './flag-parsers.ts';
+import { type OutputFormat, outputOption, type Streams } from './output.ts';
+import { addCredentialOptions, addRegistryOptions, type RegistryOptions } from './registry-options.ts';
 import { runAction } from './run-action.ts';
 
-type Options = RegistryOptions & {
+/** The flags of `check-policy`. */
+export type CheckPolicyOptions = RegistryOptions & {
   image: string;
   filter?: string;
   sort?: string;
@@ -53,45 +45,9 @@ export function checkPolicyCommand(streams: Streams): Command {
   addRegistryOptions(command, 'default: anonymous');
   command.addOption(outputOption());
   return command.action(
-    runAction(streams, 'check-policy', async (options: Options) => {
-      parsePolicy(options.filter, options.sort);
-      const registry = parseImage(options.image).registry;
-      const credentials = await flagCredentials(options, registry);
-      const client = registryClient(options);
-      const progress = startProgress({ stream: streams.stderr, enabled: streams.stdout.isTTY === true });
-      try {
-        const report = await checkPolicy(client, {
-          image: options.image,
-          filter: options.filter,
-          sort: options.sort,
-          current: options.current,
-          platform: options.platform,
-          credentials,
-          limit: options.limit,
-          onProgress: (text) => progress.update(text),
-        });
-        progress.stop();
-        printResult(streams, options.output, report, () => formatReport(report));
-        return report.result.tag === undefined ? EXIT.NOT_OK : EXIT.OK;
-      } finally {
-        progress.stop();
-        await client.close();
-      }
+    runAction(streams, 'check-policy', async (options: CheckPolicyOptions) => {
+      const { runCheckPolicy } = await import('./check-policy-run.ts');
+      return runCheckPolicy(streams, options);
     }),
   );
-}
-
-/** A non-negative integer flag value. */
-export function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a count (0, 1, 2, …)');
-  return n;
-}
-
-function parseImage(image: string): ReturnType<typeof parseReference> {
-  try {
-    return parseReference(image);
-  } catch (error) {
-    throw new UsageError(`--image ${image}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }

@@ -42,7 +42,7 @@ export function gitSyncCommands(streams: Streams, now: () => Date = () => new Da
           await patch(kube, gitsync, { metadata: { annotations: { [RECONCILE_AT_ANNOTATION]: at } } });
           results.push({ gitsync: gitSyncKey(gitsync), action: 'sync', reconcileAt: at });
         }
-        printResult(streams, options.output, results, () =>
+        await printResult(streams, options.output, results, () =>
           results.length === 0
             ? ['no GitSyncs found']
             : results.map((r) => `gitsync ${r.gitsync}: sync requested (${RECONCILE_AT_ANNOTATION}=${at})`),
@@ -70,7 +70,7 @@ function suspendCommand(streams: Streams, name: 'suspend' | 'resume', suspend: b
         const gitsync = await resolveGitSync(kube, ref);
         await patch(kube, gitsync, { spec: { suspend } });
         const result: PatchResult = { gitsync: gitSyncKey(gitsync), action: name, suspend };
-        printResult(streams, options.output, result, () => [
+        await printResult(streams, options.output, result, () => [
           `gitsync ${result.gitsync}: ${suspend ? 'suspended' : 'resumed'}`,
         ]);
         return EXIT.OK;

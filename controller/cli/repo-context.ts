@@ -2,9 +2,8 @@
 // directory (fetched incrementally on later runs), with the credentials of the GitSync's Secret.
 // One CLI process at a time owns a cached copy; a second one clones into a temporary directory.
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Option } from 'commander';
 import { Agent } from 'undici';
 import type { GitSync } from '../api/types.ts';
 import { createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
@@ -18,20 +17,6 @@ import {
 } from '../manifests/index.ts';
 import { readGitAuth } from '../reconcile/git-credentials.ts';
 import { RemoteError } from './errors.ts';
-
-/** The `--cache-dir` option. */
-export function cacheDirOption(): Option {
-  return new Option(
-    '--cache-dir <dir>',
-    'where working copies of GitSync repositories are kept (default: $XDG_CACHE_HOME/tagpilot/cli or ~/.cache/tagpilot/cli)',
-  );
-}
-
-/** The default cache directory for an environment. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'tagpilot', 'cli');
-}
 
 /** An open working copy of a GitSync's branch. */
 export interface RepoContext {

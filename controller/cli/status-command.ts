@@ -69,7 +69,7 @@ export function statusCommand(streams: Streams): Command {
             ? [await resolveGitSync(kube, ref)]
             : await listGitSyncs(kube.client, kube.namespace);
           const report = statusReport(gitsyncs);
-          printResult(streams, options.output, report, () => statusLines(report, ref !== undefined));
+          await printResult(streams, options.output, report, () => statusLines(report, ref !== undefined));
           if (gitsyncs.length === 0) {
             streams.stderr.write(
               `no GitSyncs found${kube.namespace ? ` in namespace ${kube.namespace}` : ''}\n`,

@@ -1,0 +1,131 @@
+// Running `list-images`: find the workloads (the one named, or every automated one in scope),
+// list each container's tags under its policy, print them, and exit 3 when a scan failed (the
+// other rows still print).
+import type { Workload } from '../manifests/index.ts';
+import { cacheDirFrom } from './cache-dir.ts';
+import { EXIT } from './errors.ts';
+import { type ImageListing, type ListingContext, listContainerImages } from './image-listing.ts';
+import type { ListImagesOptions } from './images-command.ts';
+import { type KubeContext, withKube } from './kube-context.ts';
+import { locateWorkload } from './locate-workload.ts';
+import { formatTable, printResult, type Streams, truncate } from './output.ts';
+import { startProgress } from './progress.ts';
+import { dockerConfigFlagCredentials, registryClient } from './registry-credentials.ts';
+import { type RepoContext, type RepoWorkloads, readWorkloads } from './repo-context.ts';
+import { forEachRepository, type ScopeResult } from './repo-scope.ts';
+import { parseWorkloadRef, type WorkloadSelector } from './workload-ref.ts';
+
+/** Runs the command. */
+export async function runListImages(streams: Streams, options: ListImagesOptions): Promise<number> {
+  const selector = options.workload === undefined ? undefined : parseWorkloadRef(options.workload);
+  const credentials = await dockerConfigFlagCredentials(options);
+  const registry = registryClient(options);
+  const progress = startProgress({ stream: streams.stderr, enabled: streams.stdout.isTTY === true });
+  try {
+    const { results, exitCode } = await withKube(options, (kube) => {
+      const listing = (repo: RepoContext, found: RepoWorkloads): ListingContext => ({
+        registry,
+        client: kube.client,
+        repo,
+        found,
+        flagCredentials: credentials,
+        platform: options.platform,
+        limit: options.limit,
+        onProgress: (text) => progress.update(text),
+        warn: (message) => streams.stderr.write(`warning: ${message}\n`),
+      });
+      return selector === undefined
+        ? listAutomated(kube, options, streams, listing)
+        : listOne(kube, options, selector, listing);
+    });
+    progress.stop();
+    const rows = results.flat();
+    for (const row of rows.filter((r) => r.error !== null)) {
+      streams.stderr.write(`tagpilot list-images: ${row.workload} ${row.container}: ${row.error}\n`);
+    }
+    await printResult(streams, options.output, rows, () => imageTable(rows));
+    const failed = rows.some((row) => row.error !== null) ? EXIT.REMOTE : EXIT.OK;
+    return Math.max(failed, exitCode);
+  } finally {
+    progress.stop();
+    await registry.close();
+  }
+}
+
+type Listing = (repo: RepoContext, found: RepoWorkloads) => ListingContext;
+
+async function listOne(
+  kube: KubeContext,
+  options: ListImagesOptions,
+  selector: WorkloadSelector,
+  listing: Listing,
+): Promise<ScopeResult<ImageListing[]>> {
+  const cacheDir = cacheDirFrom(options.cacheDir, process.env);
+  const located = await locateWorkload({ kube, gitsync: options.gitsync, selector, cacheDir });
+  try {
+    const rows = await listWorkload(listing(located.context, located.found), located.workload);
+    return { results: [rows], exitCode: EXIT.OK };
+  } finally {
+    await located.context.close();
+  }
+}
+
+function listAutomated(
+  kube: KubeContext,
+  options: ListImagesOptions,
+  streams: Streams,
+  listing: Listing,
+): Promise<ScopeResult<ImageListing[]>> {
+  return forEachRepository({
+    kube,
+    gitsync: options.gitsync,
+    cacheDir: cacheDirFrom(options.cacheDir, process.env),
+    streams,
+    command: 'list-images',
+    step: async (repo) => {
+      const found = await readWorkloads(repo);
+      const rows: ImageListing[] = [];
+      for (const workload of found.workloads.filter((w) => w.automated)) {
+        rows.push(...(await listWorkload(listing(repo, found), workload)));
+      }
+      return rows;
+    },
+  });
+}
+
+async function listWorkload(ctx: ListingContext, workload: Workload): Promise<ImageListing[]> {
+  const rows: ImageListing[] = [];
+  for (const container of workload.containers) rows.push(await listContainerImages(ctx, workload, container));
+  return rows;
+}
+
+function imageTable(rows: readonly ImageListing[]): string[] {
+  if (rows.length === 0) return ['no automated workloads found'];
+  const cells: string[][] = [];
+  for (const row of rows) {
+    const head = [row.workload, row.container, row.repository];
+    const policy = row.policy ? ` [${row.policy}]` : '';
+    if (row.tags.length === 0) {
+      const note = row.error ? `error: ${row.error}` : row.message;
+      cells.push([...head, row.currentTag ?? '-', '', truncate(`${note}${policy}`, 100)]);
+      continue;
+    }
+    row.tags.forEach((tag, i) => {
+      const marks = [tag.current ? 'current' : '', tag.candidate && row.update ? 'candidate' : ''].filter(
+        Boolean,
+      );
+      const note = marks.length > 0 ? `<- ${marks.join(', ')}` : '';
+      const first = i === 0 ? head : ['', '', ''];
+      cells.push([
+        ...first,
+        tag.tag,
+        tag.created ?? '',
+        i === 0 && policy ? `${note}${policy}`.trim() : note,
+      ]);
+    });
+    if (row.currentTag && !row.tags.some((t) => t.current)) {
+      cells.push(['', '', '', row.currentTag, '', '<- current (not a candidate under the policy)']);
+    }
+  }
+  return formatTable(['WORKLOAD', 'CONTAINER', 'IMAGE', 'TAG', 'BUILT', 'NOTE'], cells);
+}
