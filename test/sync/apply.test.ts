@@ -59,7 +59,24 @@ describe('sync: apply', () => {
     assert.equal(second.writes, 0);
     assert.equal(second.counts.unchanged, 3);
     assert.deepEqual(await versions(), before);
-    // Only dry runs went out: one per object.
-    assert.equal(syncer.client.counts.PATCH - patchesBefore, 3);
+    // Nothing changed since this Syncer verified the objects: not even a dry run went out.
+    assert.equal(syncer.client.counts.PATCH - patchesBefore, 0);
+
+    // Without that cache (as after a restart) every object is dry-run, and still nothing is written.
+    const uncached = new Syncer({
+      kubeConfig: kube.kubeConfig,
+      logger: testLogger(),
+      owner: testOwner('demo'),
+      dryRunCacheMs: 0,
+    });
+    try {
+      const third = await uncached.sync({ files, previousInventory: second.inventory });
+      assert.equal(third.writes, 0);
+      assert.equal(third.counts.unchanged, 3);
+      assert.equal(uncached.client.counts.PATCH, 3);
+      assert.deepEqual(await versions(), before);
+    } finally {
+      await uncached.stop();
+    }
   });
 });
