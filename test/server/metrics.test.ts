@@ -65,7 +65,16 @@ describe('/metrics', () => {
   }
 
   it('is Prometheus text with HELP and TYPE for every family', async () => {
-    const exposition = await scrape();
+    // The Deployment is applied mid-reconcile; the reconcile is counted when it ends.
+    let exposition = await scrape();
+    await waitFor(
+      'the first GitSync reconcile to be counted',
+      async () => {
+        exposition = await scrape();
+        return sumOf(exposition, 'tagpilot_reconciles_total', { kind: 'GitSync', result: 'success' }) >= 1;
+      },
+      { timeoutMs: 30_000 },
+    );
     for (const [name, family] of exposition.families) {
       assert.ok(family.help && family.help.length > 0, `${name} has no HELP`);
     }
@@ -73,7 +82,6 @@ describe('/metrics', () => {
       assert.equal(exposition.families.get(name)?.type, type, name);
     }
     assert.equal(sumOf(exposition, 'tagpilot_leader'), 1);
-    assert.ok(sumOf(exposition, 'tagpilot_reconciles_total', { kind: 'GitSync', result: 'success' }) >= 1);
     assert.ok(sumOf(exposition, 'tagpilot_sync_duration_seconds_count', { gitsync: GITSYNC }) >= 1);
     assert.ok(sumOf(exposition, 'tagpilot_objects_total', { gitsync: GITSYNC, action: 'created' }) >= 3);
   });
