@@ -3,7 +3,7 @@
 // its own process, installed with `kubectl apply -k deploy/` and running as its ServiceAccount.
 // It plays the flux demo scenario, then leaves everything running until Ctrl-C.
 // TAGPILOT_DEMO_EXIT=1 ends after the scenario instead (used to check the demo itself).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startController } from './support/controller-process.ts';
 import { startGitServer } from './support/git-server.ts';
@@ -90,6 +90,9 @@ out(
       .stdout,
   ),
 );
+
+const rss = readFileSync(`/proc/${controller.process.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1];
+if (rss) out(`\n    controller RSS now: ${Math.round(Number(rss) / 1024)} MB\n`);
 
 if (process.env.TAGPILOT_DEMO_EXIT) {
   await stopAll();
