@@ -1,11 +1,12 @@
 // The controller process: one KubeConfig, one registry client, one Git HTTP agent; informers and
 // work queues for GitSyncs and ImagePolicies; leader election (only the leader reconciles); the
 // HTTP server; graceful shutdown.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent } from 'undici';
 import {
+  dockerConfigCredentials,
   isRegistryError,
   loadMetadataCache,
   parseReference,
@@ -14,7 +15,7 @@ import {
 } from '../registry/index.ts';
 import { API_VERSION, type GitSync, type ImagePolicy, RECONCILE_AT_ANNOTATION } from './api/types.ts';
 import { registryScanners } from './automation/registry-scanner.ts';
-import type { ControllerConfig } from './config.ts';
+import { ConfigError, type ControllerConfig } from './config.ts';
 import { createGitHttpClient } from './git/index.ts';
 import { KubeApi } from './kube/api.ts';
 import { KubeClient } from './kube/client.ts';
@@ -52,6 +53,15 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
   return kubeConfig;
 }
 
+/** Reads the controller-level docker config.json; a file that cannot be used stops the start with a ConfigError. */
+function readDockerConfig(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`--docker-config: cannot use ${path}: ${(error as Error).message}`);
+  }
+}
+
 /** Starts the controller. */
 export async function runController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
   // Read before anything starts: a missing or empty secret file stops the controller at once.
@@ -63,6 +73,9 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   const metadataPath = join(config.cacheDir, 'registry-metadata.json');
   const registry = new RegistryClient({
     insecureHosts: config.insecureRegistries,
+    ...(config.dockerConfig
+      ? { credentials: dockerConfigCredentials(readDockerConfig(config.dockerConfig)) }
+      : {}),
     cache: await loadMetadataCache(metadataPath).catch(() => undefined),
   });
   const scanners = countedScanners(registryScanners(registry), metrics);
