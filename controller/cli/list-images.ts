@@ -111,10 +111,7 @@ function imageTable(rows: readonly ImageListing[]): string[] {
       continue;
     }
     row.tags.forEach((tag, i) => {
-      const marks = [tag.current ? 'current' : '', tag.candidate && row.update ? 'candidate' : ''].filter(
-        Boolean,
-      );
-      const note = marks.length > 0 ? `<- ${marks.join(', ')}` : '';
+      const note = tagNote(row, tag);
       const first = i === 0 ? head : ['', '', ''];
       cells.push([
         ...first,
@@ -128,4 +125,12 @@ function imageTable(rows: readonly ImageListing[]): string[] {
     }
   }
   return formatTable(['WORKLOAD', 'CONTAINER', 'IMAGE', 'TAG', 'BUILT', 'NOTE'], cells);
+}
+
+/** `<- current`, `<- candidate` (the tag automation moves to), or nothing. */
+function tagNote(row: ImageListing, tag: ImageListing['tags'][number]): string {
+  const marks: string[] = [];
+  if (tag.current) marks.push('current');
+  if (tag.candidate && row.update) marks.push(row.locked ? 'candidate (locked: held back)' : 'candidate');
+  return marks.length > 0 ? `<- ${marks.join(', ')}` : '';
 }
