@@ -34,6 +34,19 @@ spec:
   return [namespace, ...policies].join('---\n');
 }
 
+/** V8 heap used/total and external memory from the controller's /metrics, in MB. */
+async function heapMetrics(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const mb = (name: string) => {
+    const value = new RegExp(`^tagpilot_${name} (\\S+)$`, 'm').exec(text)?.[1];
+    return value === undefined ? '?' : (Number(value) / 2 ** 20).toFixed(1);
+  };
+  return (
+    `V8 heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, ` +
+    `external ${mb('nodejs_external_memory_bytes')} MB`
+  );
+}
+
 /** The `rss` scenario. */
 export const controllerRssScenario: Scenario = {
   id: 'rss',
@@ -73,6 +86,7 @@ export const controllerRssScenario: Scenario = {
       values.push(processMemory(pid).rss);
     }
     const after = processMemory(pid);
+    const heap = await heapMetrics(fixture.controller.port);
     return [
       {
         scenario: this.id,
@@ -82,7 +96,8 @@ export const controllerRssScenario: Scenario = {
         target: { text: `≤ ${TARGET_MB} MB`, maxValue: TARGET_MB },
         note:
           `before the ImagePolicies ${before.rss.toFixed(1)} MB; all ${POLICIES} scanned ` +
-          `${(scanned / 1000).toFixed(1)} s after kubectl apply; peak (VmHWM) ${after.hwm.toFixed(1)} MB`,
+          `${(scanned / 1000).toFixed(1)} s after kubectl apply; peak (VmHWM) ${after.hwm.toFixed(1)} MB; ` +
+          `at the end ${heap}`,
       },
     ];
   },

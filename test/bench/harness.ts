@@ -100,7 +100,7 @@ export function ratio(row: Row): number | undefined {
 /** `ok`, `MISS`, `info` (no target) or `n/a` (not measured). */
 export function verdict(row: Row): 'ok' | 'MISS' | 'info' | 'n/a' {
   if (row.unavailable !== undefined || row.ours.values.length === 0) return 'n/a';
-  if (!row.target) return 'info';
+  if (!row.target || (row.target.maxValue === undefined && row.target.maxRatio === undefined)) return 'info';
   const value = quoted(row, row.ours);
   const { maxValue, maxRatio } = row.target;
   if (maxValue !== undefined && !(value <= maxValue)) return 'MISS';

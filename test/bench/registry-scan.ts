@@ -53,7 +53,8 @@ export const scanScenario: Scenario = {
     const crane = (parallel: number) => async () => {
       let total = 0;
       await pool(REPOSITORIES, parallel, async (i) => {
-        total += await craneListTags(images[i] ?? '');
+        const listed = await craneListTags(images[i] ?? '');
+        total += listed;
       });
       expectEqual('crane tags', total, REPOSITORIES * TAGS);
     };

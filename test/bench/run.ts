@@ -139,6 +139,7 @@ async function main(): Promise<number> {
           unit: 'ms',
           ours: { name: 'tagpilot', values: [] },
           unavailable: `error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+          note: `failed: ${error instanceof Error ? error.message : String(error)}`,
         });
       }
       record.seconds = (performance.now() - start) / 1000;

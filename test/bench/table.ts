@@ -45,7 +45,8 @@ export function tableCells(rows: readonly Row[]): string[][] {
   for (const row of rows) {
     const label = `${row.label}${statName(row)}`;
     if (row.unavailable !== undefined) {
-      lines.push([label, row.unavailable, '', '', '', '', '', '', row.target?.text ?? '', verdict(row)]);
+      const text = row.unavailable.length > 60 ? `${row.unavailable.slice(0, 59)}…` : row.unavailable;
+      lines.push([label, text, '', '', '', '', '', '', row.target?.text ?? '', verdict(row)]);
       continue;
     }
     const r = ratio(row);
@@ -75,7 +76,8 @@ export function formatTable(rows: readonly Row[]): string {
     line
       .map((cell, column) => {
         const width = widths[column] ?? 0;
-        return rightAligned.has(column) ? cell.padStart(width) : cell.padEnd(width);
+        // Numbers line up on the right; words (an error, "not available") read from the left.
+        return rightAligned.has(column) && /^[\d–.-]/.test(cell) ? cell.padStart(width) : cell.padEnd(width);
       })
       .join(' | ')
       .trimEnd(),

@@ -6,7 +6,8 @@
  * webhook can trigger the automation. Timed from the push's last manifest PUT returning.
  * Run: npm run bench -- --only tag-to-cluster
  */
-
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '../support/processes.ts';
 import { type ControllerFixture, controllerFixture, setFluxDemoIntervals } from './controller-fixture.ts';
 import type { Row, Scenario, Series } from './harness.ts';
@@ -18,6 +19,21 @@ const TARGET_MS = 3_000;
 async function flaskImage(fixture: ControllerFixture): Promise<string | undefined> {
   const deployment = await fixture.apps.readNamespacedDeployment({ name: 'fluxdemo', namespace: 'my-demo' });
   return deployment.spec?.template.spec?.containers.find((c) => c.name === 'flask')?.image;
+}
+
+let lastHead = '';
+
+/** True once main's head commit names `image`; runs git only when the ref file changed. */
+async function committed(fixture: ControllerFixture, image: string): Promise<boolean> {
+  const ref = join(fixture.git.root, 'flux-demo.git', 'refs', 'heads', 'main');
+  const head = existsSync(ref) ? readFileSync(ref, 'utf8').trim() : 'packed';
+  if (head === lastHead) return false;
+  const subject = await fixture.git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main']);
+  if (!subject.includes(image)) {
+    if (head !== 'packed') lastHead = head;
+    return false;
+  }
+  return true;
 }
 
 /** Pushes a newer develop-v* build and times push → commit and push → cluster. */
@@ -32,11 +48,11 @@ async function pushAndWait(fixture: ControllerFixture): Promise<{ commit: number
   let cluster = Number.NaN;
   const onTimeout = () => fixture.controller.process.logTail(20);
   await Promise.all([
-    waitFor(
-      `the commit of ${tag}`,
-      async () => (await fixture.git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).includes(want),
-      { timeoutMs: 60_000, intervalMs: 25, onTimeout },
-    ).then(() => {
+    waitFor(`the commit of ${tag}`, () => committed(fixture, want), {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      onTimeout,
+    }).then(() => {
       commit = performance.now() - pushed;
     }),
     waitFor(`fluxdemo to run ${tag}`, async () => (await flaskImage(fixture)) === want, {
