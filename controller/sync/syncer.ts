@@ -7,17 +7,17 @@ import { KubeApi } from '../kube/api.ts';
 import { KubeClient } from '../kube/client.ts';
 import { Discovery } from '../kube/discovery.ts';
 import { EventRecorder } from '../kube/events.ts';
-import { describeRef, type KubeObject, type ObjectRef, type ResourceInfo } from '../kube/types.ts';
+import type { KubeObject, ObjectRef, ResourceInfo } from '../kube/types.ts';
 import { applyObject } from './apply-object.ts';
 import { KeyedMutex } from './concurrency.ts';
-import { driftMessage, type RevertDetails, revertDetails } from './drift-report.ts';
+import { type RevertDetails, revertDetails } from './drift-report.ts';
 import { type DriftTask, DriftWatcher } from './drift-watcher.ts';
-import { describeFailure } from './errors.ts';
 import { jsonEqual } from './json-values.ts';
 import { OWNER_LABEL, ownerLabelValue } from './ownership.ts';
 import type { ParseCache } from './render.ts';
-import { type Backoff, RevertHistory, type RevertVerdict } from './revert-history.ts';
+import { type Backoff, RevertHistory } from './revert-history.ts';
 import { type ManagedObject, runSync } from './run-sync.ts';
+import { SyncReporter } from './sync-reporter.ts';
 import type {
   DriftFailure,
   DriftFight,
@@ -95,7 +95,6 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   readonly client: KubeClient;
   readonly #api: KubeApi;
   readonly #discovery: Discovery;
-  readonly #events: EventRecorder | undefined;
   readonly #options: SyncerOptions;
   readonly #fieldManager: string;
   readonly #now: () => number;
@@ -110,7 +109,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   #drift: DriftWatcher<RevertDetails> | undefined;
   #lastRequest: SyncRequest | undefined;
   #lastInventory: InventoryEntry[] = [];
-  readonly #fights = new Map<string, DriftFight>();
+  readonly #reporter: SyncReporter;
   readonly #verified: VerifiedStates;
   readonly #parseCache: ParseCache = new Map();
 
@@ -134,14 +133,25 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       fightThreshold: options.fightThreshold,
     });
     this.#verified = new VerifiedStates({ ttlMs: options.dryRunCacheMs, now: this.#now });
-    if (options.recordEvents !== false) {
-      this.#events = new EventRecorder({
-        api: this.#api,
-        logger: options.logger,
-        reportingInstance: options.reportingInstance,
-        now: this.#now,
-      });
-    }
+    const events =
+      options.recordEvents === false
+        ? undefined
+        : new EventRecorder({
+            api: this.#api,
+            logger: options.logger,
+            reportingInstance: options.reportingInstance,
+            now: this.#now,
+          });
+    this.#reporter = new SyncReporter({
+      logger: options.logger,
+      owner: options.owner,
+      events,
+      now: this.#now,
+      emitDrift: (report) => this.emit('drift', report),
+      emitFight: (fight) => this.emit('fight', fight),
+      emitFightEnded: (ended) => this.emit('fight-ended', ended),
+      emitDriftError: (failure) => this.emit('drift-error', failure),
+    });
   }
 
   /** Applies the manifests, prunes what left Git, and (when watching) watches every applied kind. */
@@ -164,9 +174,11 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       isManaged: (id) => this.#managed.has(id),
       isOwnWrite: (id, rv) => this.#isOwnWrite(id, rv),
       revert: (task) => this.#revert(task),
-      onReverted: (task, verdict, details) => this.#onReverted(task, verdict, details),
-      onFailed: (task, error) => this.#onRevertFailed(task, error),
-      onSettled: (id, wasFighting) => this.#onSettled(id, wasFighting),
+      onReverted: (task, verdict, details) => this.#reporter.reverted(task, verdict, details),
+      onFailed: (task, error) => this.#reporter.revertFailed(task, error),
+      onSettled: (id, wasFighting) => {
+        if (wasFighting) this.#reporter.endFight(id);
+      },
       reconnectDelay: this.#options.reconnectDelay,
     });
     await this.#drift.watch(this.#resources());
@@ -193,7 +205,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
 
   /** Objects currently in a fight. */
   fights(): DriftFight[] {
-    return [...this.#fights.values()];
+    return this.#reporter.fights();
   }
 
   /** Watch counters per resource (relists after 410, reconnects, events). */
@@ -207,6 +219,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     await this.#drift?.stop();
     this.#drift = undefined;
     await Promise.allSettled(this.#background);
+    await this.#reporter.flush();
     await this.client.close();
   }
 
@@ -246,7 +259,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       },
       'sync finished',
     );
-    await this.#recordSyncEvents(result);
+    this.#reporter.syncFinished(result, (id) => this.#refOfId(id));
     return result;
   }
 
@@ -255,7 +268,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     for (const [id, old] of this.#managed) {
       const next = managed.get(id);
       if (next && jsonEqual(next.plan.body, old.plan.body)) continue;
-      if (this.#history.reset(id)) this.#endFight(id);
+      if (this.#history.reset(id)) this.#reporter.endFight(id);
     }
     this.#managed = managed;
     for (const id of this.#ownWrites.keys()) if (!managed.has(id)) this.#ownWrites.delete(id);
@@ -265,7 +278,8 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   /** One object's new desired state, installed as soon as the sync applied it. */
   #publishOne(id: string, managed: ManagedObject): void {
     const old = this.#managed.get(id);
-    if (old && !jsonEqual(managed.plan.body, old.plan.body) && this.#history.reset(id)) this.#endFight(id);
+    if (old && !jsonEqual(managed.plan.body, old.plan.body) && this.#history.reset(id))
+      this.#reporter.endFight(id);
     this.#managed.set(id, managed);
   }
 
@@ -274,6 +288,18 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     for (const { desired } of this.#managed.values())
       infos.set(`${desired.info.group}/${desired.info.resource}`, desired.info);
     return [...infos.values()];
+  }
+
+  #refOfId(id: string): ObjectRef | undefined {
+    const managed = this.#managed.get(id);
+    if (!managed) return undefined;
+    const { entry, object } = managed.desired;
+    return {
+      apiVersion: object.apiVersion,
+      kind: entry.kind,
+      name: entry.name,
+      namespace: entry.namespace || undefined,
+    };
   }
 
   #isOwnWrite(id: string, resourceVersion: string | undefined): boolean {
@@ -311,125 +337,6 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       if (live && outcome.after.metadata.resourceVersion === live.metadata.resourceVersion) return undefined;
       return revertDetails(live ?? undefined, outcome.after, this.#fieldManager);
     });
-  }
-
-  #onReverted(task: DriftTask, verdict: RevertVerdict, details: RevertDetails): void {
-    const object = describeRef({ kind: task.info.kind, namespace: task.namespace, name: task.name });
-    const report: DriftReport = {
-      id: task.id,
-      object,
-      kind: details.kind,
-      changes: details.changes,
-      managers: details.managers,
-      message: driftMessage(object, details),
-      detectedAt: task.detectedAt,
-      revertedAt: this.#now(),
-      attempt: verdict.attempt,
-    };
-    this.#options.logger.info(
-      {
-        object,
-        managers: report.managers,
-        attempt: report.attempt,
-        latencyMs: report.revertedAt - report.detectedAt,
-      },
-      report.message,
-    );
-    this.emit('drift', report);
-    const ref = this.#refOf(task);
-    this.#event(ref, 'Normal', 'DriftReverted', 'RevertDrift', report.message);
-    if (!verdict.fightStarted) return;
-    const managers = details.managers.length > 0 ? details.managers.join(', ') : 'an unknown field manager';
-    const fight: DriftFight = {
-      id: task.id,
-      object,
-      managers: details.managers,
-      reverts: verdict.recent,
-      nextDelayMs: verdict.nextDelayMs,
-      message:
-        `${object} is being changed back repeatedly by ${managers} (${verdict.recent} reverts within the fight window); ` +
-        `next revert after ${Math.round(verdict.nextDelayMs / 1000)}s. Change it in Git, or add an ignore rule.`,
-    };
-    this.#fights.set(task.id, fight);
-    this.#options.logger.warn({ object, managers: fight.managers, reverts: fight.reverts }, 'drift fight');
-    this.emit('fight', fight);
-    this.#event(ref, 'Warning', 'DriftFight', 'RevertDrift', fight.message);
-  }
-
-  #onRevertFailed(task: DriftTask, error: unknown): void {
-    const object = describeRef({ kind: task.info.kind, namespace: task.namespace, name: task.name });
-    const { reason, message } = describeFailure(error, task.info.kind === 'Secret');
-    this.#options.logger.warn({ object, reason, err: message }, 'drift revert failed');
-    this.emit('drift-error', { id: task.id, object, message });
-  }
-
-  #onSettled(id: string, wasFighting: boolean): void {
-    if (wasFighting) this.#endFight(id);
-  }
-
-  #endFight(id: string): void {
-    const fight = this.#fights.get(id);
-    if (!fight) return;
-    this.#fights.delete(id);
-    this.#options.logger.info({ object: fight.object }, 'drift fight over');
-    this.emit('fight-ended', { id, object: fight.object });
-  }
-
-  async #recordSyncEvents(result: SyncResult): Promise<void> {
-    if (!this.#events) return;
-    const { created, configured, recreated, pruned, failed } = result.counts;
-    if (result.error) {
-      this.#event(undefined, 'Warning', result.error.code, 'Sync', result.error.message);
-    } else if (created + configured + recreated + pruned + failed > 0) {
-      const note = `created ${created}, configured ${configured}, recreated ${recreated}, pruned ${pruned}, failed ${failed}`;
-      this.#event(
-        undefined,
-        failed > 0 ? 'Warning' : 'Normal',
-        failed > 0 ? 'SyncFailed' : 'Synced',
-        'Sync',
-        note,
-      );
-    }
-    for (const object of result.objects) {
-      if (object.action !== 'failed') continue;
-      const managed = this.#managed.get(object.id);
-      if (!managed) continue;
-      const { entry } = managed.desired;
-      const ref: ObjectRef = {
-        apiVersion: managed.desired.object.apiVersion,
-        kind: entry.kind,
-        name: entry.name,
-        namespace: entry.namespace || undefined,
-      };
-      this.#event(
-        ref,
-        'Warning',
-        'ApplyFailed',
-        'Apply',
-        `${object.object}: ${object.message ?? object.reason ?? 'failed'}`,
-      );
-    }
-  }
-
-  #refOf(task: DriftTask): ObjectRef {
-    const apiVersion = task.info.group === '' ? task.info.version : `${task.info.group}/${task.info.version}`;
-    return { apiVersion, kind: task.info.kind, name: task.name, namespace: task.namespace };
-  }
-
-  /** Records an event on the object (related: the owner) and on the owner (related: the object). */
-  #event(
-    regarding: ObjectRef | undefined,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    action: string,
-    note: string,
-  ): void {
-    const events = this.#events;
-    if (!events) return;
-    const owner: ObjectRef = { ...this.#options.owner };
-    const writes = [events.record({ regarding: owner, related: regarding, type, reason, action, note })];
-    if (regarding) writes.push(events.record({ regarding, related: owner, type, reason, action, note }));
-    this.#track(Promise.all(writes));
   }
 
   #track(promise: Promise<unknown>): void {

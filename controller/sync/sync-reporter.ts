@@ -1,0 +1,158 @@
+/**
+ * What the Syncer tells the world: drift reports, fights and sync summaries as emitted events,
+ * log lines and Kubernetes Events (on the affected object, related to the owner, and on the owner,
+ * related to the object). Event writes run in the background and never fail a sync.
+ */
+import type { Logger } from 'pino';
+import type { EventRecorder } from '../kube/events.ts';
+import { describeRef, type ObjectRef } from '../kube/types.ts';
+import { driftMessage, type RevertDetails } from './drift-report.ts';
+import type { DriftTask } from './drift-watcher.ts';
+import { describeFailure } from './errors.ts';
+import type { RevertVerdict } from './revert-history.ts';
+import type { DriftFailure, DriftFight, DriftReport, OwnerRef, SyncResult } from './types.ts';
+
+/** Where reports go. */
+export interface SyncReporterOptions {
+  logger: Logger;
+  owner: OwnerRef;
+  /** Undefined: no Kubernetes Events. */
+  events: EventRecorder | undefined;
+  now: () => number;
+  emitDrift: (report: DriftReport) => void;
+  emitFight: (fight: DriftFight) => void;
+  emitFightEnded: (ended: { id: string; object: string }) => void;
+  emitDriftError: (failure: DriftFailure) => void;
+}
+
+/** Builds and delivers reports; keeps the fights in progress. */
+export class SyncReporter {
+  readonly #options: SyncReporterOptions;
+  readonly #fights = new Map<string, DriftFight>();
+  readonly #background = new Set<Promise<unknown>>();
+
+  constructor(options: SyncReporterOptions) {
+    this.#options = options;
+  }
+
+  /** Objects currently in a fight. */
+  fights(): DriftFight[] {
+    return [...this.#fights.values()];
+  }
+
+  /** A revert was written: report it, and the fight it started, if any. */
+  reverted(task: DriftTask, verdict: RevertVerdict, details: RevertDetails): void {
+    const object = objectOf(task);
+    const report: DriftReport = {
+      id: task.id,
+      object,
+      kind: details.kind,
+      changes: details.changes,
+      managers: details.managers,
+      message: driftMessage(object, details),
+      detectedAt: task.detectedAt,
+      revertedAt: this.#options.now(),
+      attempt: verdict.attempt,
+    };
+    const latencyMs = report.revertedAt - report.detectedAt;
+    this.#options.logger.info(
+      { object, managers: report.managers, attempt: report.attempt, latencyMs },
+      report.message,
+    );
+    this.#options.emitDrift(report);
+    const ref = refOf(task);
+    this.#event(ref, 'Normal', 'DriftReverted', 'RevertDrift', report.message);
+    if (verdict.fightStarted) this.#fightStarted(task, verdict, details, ref);
+  }
+
+  #fightStarted(task: DriftTask, verdict: RevertVerdict, details: RevertDetails, ref: ObjectRef): void {
+    const object = objectOf(task);
+    const managers = details.managers.length > 0 ? details.managers.join(', ') : 'an unknown field manager';
+    const fight: DriftFight = {
+      id: task.id,
+      object,
+      managers: details.managers,
+      reverts: verdict.recent,
+      nextDelayMs: verdict.nextDelayMs,
+      message:
+        `${object} is being changed back repeatedly by ${managers} (${verdict.recent} reverts within the fight window); ` +
+        `next revert after ${Math.round(verdict.nextDelayMs / 1000)}s. Change it in Git, or add an ignore rule.`,
+    };
+    this.#fights.set(task.id, fight);
+    this.#options.logger.warn({ object, managers: fight.managers, reverts: fight.reverts }, 'drift fight');
+    this.#options.emitFight(fight);
+    this.#event(ref, 'Warning', 'DriftFight', 'RevertDrift', fight.message);
+  }
+
+  /** A revert failed (it is retried with backoff). */
+  revertFailed(task: DriftTask, error: unknown): void {
+    const object = objectOf(task);
+    const { reason, message } = describeFailure(error, task.info.kind === 'Secret');
+    this.#options.logger.warn({ object, reason, err: message }, 'drift revert failed');
+    this.#options.emitDriftError({ id: task.id, object, message });
+  }
+
+  /** The object's fight (if any) is over: it stayed as in Git, or its desired state changed. */
+  endFight(id: string): void {
+    const fight = this.#fights.get(id);
+    if (!fight) return;
+    this.#fights.delete(id);
+    this.#options.logger.info({ object: fight.object }, 'drift fight over');
+    this.#options.emitFightEnded({ id, object: fight.object });
+  }
+
+  /** A summary event on the owner when anything changed or failed, and one per failed object. */
+  syncFinished(result: SyncResult, refOfId: (id: string) => ObjectRef | undefined): void {
+    const { created, configured, recreated, pruned, failed } = result.counts;
+    if (result.error) {
+      this.#event(undefined, 'Warning', result.error.code, 'Sync', result.error.message);
+    } else if (created + configured + recreated + pruned + failed > 0) {
+      const note = `created ${created}, configured ${configured}, recreated ${recreated}, pruned ${pruned}, failed ${failed}`;
+      this.#event(
+        undefined,
+        failed > 0 ? 'Warning' : 'Normal',
+        failed > 0 ? 'SyncFailed' : 'Synced',
+        'Sync',
+        note,
+      );
+    }
+    for (const object of result.objects) {
+      if (object.action !== 'failed') continue;
+      const ref = refOfId(object.id);
+      const note = `${object.object}: ${object.message ?? object.reason ?? 'failed'}`;
+      if (ref) this.#event(ref, 'Warning', 'ApplyFailed', 'Apply', note);
+    }
+  }
+
+  /** Waits for event writes in flight. */
+  async flush(): Promise<void> {
+    await Promise.allSettled(this.#background);
+  }
+
+  /** Records an event on the object (related: the owner) and on the owner (related: the object). */
+  #event(
+    regarding: ObjectRef | undefined,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    action: string,
+    note: string,
+  ): void {
+    const events = this.#options.events;
+    if (!events) return;
+    const owner: ObjectRef = { ...this.#options.owner };
+    const writes = [events.record({ regarding: owner, related: regarding, type, reason, action, note })];
+    if (regarding) writes.push(events.record({ regarding, related: owner, type, reason, action, note }));
+    const all = Promise.all(writes);
+    this.#background.add(all);
+    all.finally(() => this.#background.delete(all)).catch(() => undefined);
+  }
+}
+
+function objectOf(task: DriftTask): string {
+  return describeRef({ kind: task.info.kind, namespace: task.namespace, name: task.name });
+}
+
+function refOf(task: DriftTask): ObjectRef {
+  const apiVersion = task.info.group === '' ? task.info.version : `${task.info.group}/${task.info.version}`;
+  return { apiVersion, kind: task.info.kind, name: task.name, namespace: task.namespace };
+}
