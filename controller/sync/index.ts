@@ -5,12 +5,24 @@
  *     kind: 'GitSync', namespace: 'flux', name: 'demo' }, ignore: gitSync.spec.sync.ignore });
  *   const files = loadManifestFiles(checkoutDir, gitSync.spec.path);   // undefined: path missing
  *   const result = await syncer.sync({ files, targetNamespace, previousInventory, prune: true });
- *   // result.inventory -> GitSync status; result.objects / result.health -> conditions
- *   await syncer.startDriftWatch();                 // watches every applied kind
+ *   // result.error (PathMissing / EmptyRender: nothing applied or pruned), result.inventory ->
+ *   // GitSync status, result.objects (created/configured/recreated/unchanged/pruned/skipped/failed
+ *   // with reason, message, field changes), result.health (kstatus), result.problems (YAML)
+ *   await syncer.startDriftWatch();                 // label-selected watches on every applied kind
  *   syncer.on('drift', (report) => ...);            // "Deployment my-demo/fluxdemo: spec.replicas 4 -> 1 (changed by kubectl)"
- *   syncer.on('fight', (fight) => ...);             // DriftFight condition
- *   syncer.startPeriodicResync(10 * 60_000);        // the safety net
+ *   syncer.on('fight', (fight) => ...);             // DriftFight condition; 'fight-ended' clears it
+ *   syncer.on('drift-error', (failure) => ...);     // a revert failed; retried with backoff
+ *   syncer.on('sync', (result) => ...);             // every sync, the periodic ones included
+ *   syncer.startPeriodicResync(10 * 60_000);        // the safety net behind the watches
+ *   syncer.fights();                                // objects in a fight right now
  *   await syncer.stop();
+ *
+ * How a sync writes: objects are applied in stages (CRDs, Namespaces, ClusterRoles; then the
+ * rest; admission webhooks last; CRDs must be Established before the next stage), with at most
+ * `concurrency` requests in flight. Each object: take over fields that kubectl client-side edits
+ * own, dry-run the apply, write only when the result differs from the live object. An object
+ * whose resourceVersion has not changed since tagpilot verified it skips even the dry run
+ * (`dryRunCacheMs`), so a no-op re-sync is a handful of list requests.
  *
  * Ownership: every applied object carries the label `tagpilot.io/managed-by: <ns>.<name>` of its
  * GitSync (hashed when longer than 63 characters, see `ownerLabelValue`); prune deletes only
@@ -19,6 +31,13 @@
  * Annotations read (under `tagpilot.io/`, `fluxcd.io/` or `flux.weave.works/`):
  * `ignore: "true"` (never applied, never pruned), `ignore: sync_only` (applied, never pruned),
  * `tagpilot.io/recreate: "true"` (an immutable-field change deletes and recreates the object).
+ * Ignore rules and HPA-scaled replicas: set from Git when the object is created, then never set
+ * or reverted again.
+ *
+ * Events (`events.k8s.io/v1`, reporting controller `tagpilot`): `DriftReverted`, `DriftFight`,
+ * `ApplyFailed` on the object (related: the owner) and on the owner; `Synced` / `SyncFailed` /
+ * `PathMissing` / `EmptyRender` on the owner. Secret values never appear in reports, events,
+ * logs or error messages.
  */
 
 export { ImmutableFieldError } from './errors.ts';
