@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { type DriftReport, Syncer } from '../../controller/sync/index.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
+import { run } from '../support/processes.ts';
 import { fluxDemoFiles, getJson, testLogger, testOwner, waitUntil } from './helpers.ts';
 
 describe('sync: drift revert', () => {
@@ -136,6 +137,27 @@ describe('sync: drift revert', () => {
     assert.equal(
       report.message,
       'Deployment my-demo/fluxdemo: spec.template.spec.containers[name=flask].image evil:latest -> 127.0.0.1:5000/flaskapp:develop-v1.8.0 (changed by kubectl-patch)',
+    );
+  });
+
+  it('reverts a real kubectl edit', async () => {
+    reports.length = 0;
+    await run(
+      'kubectl',
+      [`--kubeconfig=${kube.kubeconfigPath}`, 'edit', 'deployment/fluxdemo', '-n', 'my-demo'],
+      {
+        env: { ...process.env, KUBE_EDITOR: 'sed -i s/nginx:1.16-perl/nginx:edited/' },
+      },
+    );
+    await waitUntil(
+      'edit reverted',
+      async () => (await deployment()).spec?.template.spec?.containers[0]?.image === 'nginx:1.16-perl',
+      { timeoutMs: 2000 },
+    );
+    const report = await reportFor((r) => r.message.includes('nginx:edited'));
+    assert.equal(
+      report.message,
+      'Deployment my-demo/fluxdemo: spec.template.spec.containers[name=nginx].image nginx:edited -> nginx:1.16-perl (changed by kubectl-edit)',
     );
   });
 
