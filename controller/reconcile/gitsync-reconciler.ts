@@ -3,8 +3,8 @@
 // sync the automated commit at once, and write status, conditions and Events.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type ConditionUpdate, setCondition } from '../api/conditions.ts';
-import type { Condition, GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
+import type { ConditionUpdate } from '../api/conditions.ts';
+import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import { parseDuration } from '../config.ts';
 import { GitError, type HeadCommit, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -19,6 +19,7 @@ import {
   syncedCondition,
   toStatusInventory,
 } from './gitsync-status.ts';
+import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import type { EventSink, ScannerFactory, SyncEngine, SyncEngineFactory } from './ports.ts';
 import type { ReconcileOutcome } from './work-queue.ts';
 
@@ -59,11 +60,13 @@ interface State {
 export class GitSyncReconciler {
   readonly #options: GitSyncReconcilerOptions;
   readonly #states = new Map<string, State>();
+  readonly #status: GitSyncStatusWriter;
   readonly #now: () => Date;
 
   constructor(options: GitSyncReconcilerOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.#status = new GitSyncStatusWriter(options.client, this.#now);
   }
 
   /** Makes the next reconcile of `key` run automation even if its interval is not due. */
@@ -88,7 +91,7 @@ export class GitSyncReconciler {
     }
     const log = this.#options.logger.child({ gitsync: key });
     if (gitsync.spec.suspend) {
-      await this.#writeStatus(gitsync, {}, [
+      await this.#status.write(gitsync, {}, [
         { type: 'Ready', status: 'False', reason: 'Suspended', message: 'spec.suspend is true' },
       ]);
       return undefined;
@@ -146,7 +149,7 @@ export class GitSyncReconciler {
     );
     if (state.drift) conditions.push(state.drift);
     if (state.fight) conditions.push(state.fight);
-    await this.#writeStatus(gitsync, status, conditions);
+    await this.#status.write(gitsync, status, conditions);
     const untilAutomation = Math.max(1000, state.lastAutomation + automationInterval - this.#now().getTime());
     return { requeueAfterMs: Math.min(gitInterval, untilAutomation) };
   }
@@ -352,12 +355,13 @@ export class GitSyncReconciler {
   async #forget(key: string): Promise<void> {
     const state = this.#states.get(key);
     this.#states.delete(key);
+    this.#status.forget(key);
     await state?.engine.stop();
   }
 
   async #fail(gitsync: GitSync, reason: string, message: string): Promise<void> {
     await this.#event(gitsync, 'Warning', reason, 'Fetch', message);
-    await this.#writeStatus(gitsync, {}, [{ type: 'Ready', status: 'False', reason, message }]);
+    await this.#status.write(gitsync, {}, [{ type: 'Ready', status: 'False', reason, message }]);
   }
 
   async #event(
@@ -387,37 +391,14 @@ export class GitSyncReconciler {
     const [namespace = '', name = ''] = key.split('/');
     const gitsync = this.#options.get(namespace, name);
     if (!gitsync) return;
-    await this.#writeStatus(gitsync, {}, updates).catch((error: unknown) =>
-      this.#options.logger.warn(
-        { gitsync: key, err: (error as Error).message },
-        'could not update conditions',
-      ),
-    );
-  }
-
-  async #writeStatus(gitsync: GitSync, status: GitSyncStatus, updates: ConditionUpdate[]): Promise<void> {
-    const generation = gitsync.metadata.generation;
-    let conditions: Condition[] | undefined = gitsync.status?.conditions;
-    for (const update of updates) {
-      conditions = setCondition(conditions, update, {
-        now: this.#now(),
-        ...(generation !== undefined ? { generation } : {}),
-      });
-    }
-    const { namespace = 'default', name } = gitsync.metadata;
-    await this.#options.client.request({
-      method: 'PATCH',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${namespace}/gitsyncs/${name}/status`,
-      contentType: 'application/merge-patch+json',
-      body: {
-        status: {
-          ...status,
-          conditions,
-          ...(generation !== undefined ? { observedGeneration: generation } : {}),
-        },
-      },
-      what: `update status of GitSync ${namespace}/${name}`,
-    });
+    await this.#status
+      .write(gitsync, {}, updates)
+      .catch((error: unknown) =>
+        this.#options.logger.warn(
+          { gitsync: key, err: (error as Error).message },
+          'could not update conditions',
+        ),
+      );
   }
 }
 
