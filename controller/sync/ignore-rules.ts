@@ -15,6 +15,9 @@ export interface ApplyPlan {
 
 const REPLICAS = ['spec', 'replicas'];
 
+/** Kinds an HPA can scale through `/spec/replicas`. */
+export const SCALABLE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
 /** Cuts ignored paths (and HPA-managed replicas) out of the desired object. */
 export function planApply(
   desired: DesiredObject,

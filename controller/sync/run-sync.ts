@@ -12,7 +12,7 @@ import { type KeyedMutex, mapLimit } from './concurrency.ts';
 import { diffObjects } from './diff.ts';
 import { describeFailure } from './errors.ts';
 import { computeHealth } from './health.ts';
-import { type ApplyPlan, hpaTargetsOf, planApply } from './ignore-rules.ts';
+import { type ApplyPlan, hpaTargetsOf, planApply, SCALABLE_KINDS } from './ignore-rules.ts';
 import { groupByStage } from './order.ts';
 import { OWNER_LABEL } from './ownership.ts';
 import { pruneObjects } from './prune.ts';
@@ -64,8 +64,6 @@ export interface SyncContext {
   /** Parsed manifest files, reused while unchanged. */
   parseCache: ParseCache;
 }
-
-const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 
 /** Runs one sync. */
 export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<SyncResult> {
@@ -245,7 +243,7 @@ async function listLive(
 }
 
 async function findHpaTargets(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<Set<string>> {
-  if (!objects.some((d) => SCALABLE.has(d.entry.kind))) return new Set();
+  if (!objects.some((d) => SCALABLE_KINDS.has(d.entry.kind))) return new Set();
   const rendered = objects.filter((d) => d.entry.kind === 'HorizontalPodAutoscaler').map((d) => d.object);
   const info =
     (await ctx.discovery.find('autoscaling/v2', 'HorizontalPodAutoscaler')) ??

@@ -12,6 +12,8 @@ import { applyObject } from './apply-object.ts';
 import { KeyedMutex } from './concurrency.ts';
 import { type RevertDetails, revertDetails } from './drift-report.ts';
 import { type DriftTask, DriftWatcher } from './drift-watcher.ts';
+import { HpaTracker } from './hpa-tracker.ts';
+import { planApply, SCALABLE_KINDS } from './ignore-rules.ts';
 import { jsonEqual } from './json-values.ts';
 import { OWNER_LABEL, ownerLabelValue } from './ownership.ts';
 import type { ParseCache } from './render.ts';
@@ -107,6 +109,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   readonly #abort = new AbortController();
   #managed = new Map<string, ManagedObject>();
   #drift: DriftWatcher<RevertDetails> | undefined;
+  #hpa: HpaTracker | undefined;
   #lastRequest: SyncRequest | undefined;
   #lastInventory: InventoryEntry[] = [];
   readonly #reporter: SyncReporter;
@@ -182,6 +185,24 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       reconnectDelay: this.#options.reconnectDelay,
     });
     await this.#drift.watch(this.#resources());
+    this.#hpa = new HpaTracker({
+      client: this.client,
+      discovery: this.#discovery,
+      logger: this.#options.logger,
+      sleep: (ms, signal) => this.#sleep(ms, signal),
+      reconnectDelay: this.#options.reconnectDelay,
+      onChange: (targets) => this.#replan(targets),
+    });
+    await this.#hpa.start();
+  }
+
+  /** HPAs came or went: workloads they now scale stop getting replicas from Git, and vice versa. */
+  #replan(targets: ReadonlySet<string>): void {
+    for (const [id, { desired, plan }] of this.#managed) {
+      if (!SCALABLE_KINDS.has(desired.entry.kind)) continue;
+      const next = planApply(desired, this.#options.ignore ?? [], targets);
+      if (!jsonEqual(next.release, plan.release)) this.#managed.set(id, { desired, plan: next });
+    }
   }
 
   /**
@@ -218,6 +239,8 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#abort.abort();
     await this.#drift?.stop();
     this.#drift = undefined;
+    await this.#hpa?.stop();
+    this.#hpa = undefined;
     await Promise.allSettled(this.#background);
     await this.#reporter.flush();
     await this.client.close();

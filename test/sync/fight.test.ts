@@ -172,6 +172,23 @@ describe('sync: fights, HPA and ignore rules', () => {
     );
   });
 
+  it('notices an HPA created and deleted outside Git while watching', async () => {
+    await syncer.sync({ files: [yamlFile('late.yaml', deployment('late', 2))] });
+    await syncer.startDriftWatch();
+    await kube.kubectl(['apply', '-f', '-'], { input: hpa('late') });
+    // The HPA watch has to see it before the "HPA controller" scales.
+    await sleep(500);
+    reports.length = 0;
+    await scaleAs('kube-controller-manager', 'late', 5);
+    await sleep(500);
+    assert.equal(await replicas('late'), 5);
+    assert.deepEqual(reports, []);
+    await kube.kubectl(['delete', 'horizontalpodautoscaler', 'late', '-n', 'fight']);
+    await sleep(500);
+    await kube.kubectl(['scale', 'deployment/late', '-n', 'fight', '--replicas=7']);
+    await waitUntil('replicas back to Git without the HPA', async () => (await replicas('late')) === 2);
+  });
+
   it('leaves fields of an ignore rule alone and still reverts the rest', async () => {
     await syncer.sync({ files: [yamlFile('ignored.yaml', deployment('ignored', 2))] });
     await syncer.startDriftWatch();
