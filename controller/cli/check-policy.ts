@@ -1,6 +1,6 @@
 // The dry run behind `tagpilot check-policy`: which tag a policy picks from a live registry, every
 // candidate in order with the reason it lost, and the tags the filter rejects with theirs. Moved
-// here from scripts/check-policy.ts, with the explanations (`explainTag`) added.
+// here with the explanations (`explainTag`) added.
 
 import type { CredentialProvider, RegistryClient } from '../../registry/index.ts';
 import { parseReference } from '../../registry/index.ts';
