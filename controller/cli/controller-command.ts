@@ -54,6 +54,12 @@ export function controllerCommand(): Command {
     )
     .addOption(
       new Option(
+        '--docker-config <path>',
+        'docker config.json with registry credentials for every scan (default: none) [$TAGPILOT_DOCKER_CONFIG]',
+      ),
+    )
+    .addOption(
+      new Option(
         '--webhook-secret-file <path>',
         'shared secret / HMAC key of /hooks/registry and /hooks/git (default: none, hooks disabled) [$TAGPILOT_WEBHOOK_SECRET_FILE]',
       ),
@@ -64,15 +70,16 @@ export function controllerCommand(): Command {
         raw[key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = value;
       // commander sets leaderElect=true by default for --no-leader-elect; only pass an explicit false.
       if (options.leaderElect !== false) delete raw['leader-elect'];
+      const exitOnConfigError = (error: unknown): never => {
+        if (!(error instanceof ConfigError)) throw error;
+        process.stderr.write(`tagpilot controller: ${error.message}\n`);
+        process.exit(2);
+      };
       let config: ReturnType<typeof parseConfig>;
       try {
         config = parseConfig(raw, process.env);
       } catch (error) {
-        if (error instanceof ConfigError) {
-          process.stderr.write(`tagpilot controller: ${error.message}\n`);
-          process.exit(2);
-        }
-        throw error;
+        return exitOnConfigError(error);
       }
       // Loaded here, not at the top: the other commands must not pay for the whole controller.
       const [{ createLogger }, { runController }] = await Promise.all([
@@ -80,7 +87,8 @@ export function controllerCommand(): Command {
         import('../main.ts'),
       ]);
       const logger = createLogger(config.logLevel);
-      const controller = await runController(config, logger);
+      // Files named by flags (webhook secret, docker config) are read at start: a bad one exits 2.
+      const controller = await runController(config, logger).catch(exitOnConfigError);
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         void controller.stop().then(() => process.exit(0));
