@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything tagpilot's tests and demo need, idempotently; a second run takes seconds.
 #   - Debian packages (git, openssl; skopeo with --with-bench) via apt-get, only when missing
-#   - npm dependencies, including Node.js 24 from the npm registry (`node` devDependency)
+#   - npm dependencies, including Node.js 24 from the npm registry (`node` devDependency), only
+#     when package-lock.json changed
 #   - kube-apiserver, etcd and the distribution registry, built from the Go module proxy into
 #     ${TAGPILOT_CACHE:-~/.cache/tagpilot}/bin (crane too with --with-bench)
 set -euo pipefail
@@ -33,7 +34,10 @@ stamp=node_modules/.tagpilot-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" || ! -x node_modules/.bin/node ]]; then
   log "installing npm dependencies (Node.js 24 comes from the npm package 'node')"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: with this machine's npm settings (omit-lockfile-registry-resolved) the lock file
+  # lists only this platform's optional packages (biome's CLI binaries), which `npm ci` rejects as
+  # out of sync. `npm install` installs exactly the locked versions and leaves the lock unchanged.
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
 
