@@ -29,7 +29,7 @@ fi
 if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; fi
 command -v go >/dev/null || { log "Go (1.24 or newer) must be on PATH to build the test servers"; exit 1; }
 
-# npm ci only when package-lock.json changed since the last install.
+# npm install only when package-lock.json changed since the last install.
 stamp=node_modules/.tagpilot-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" || ! -x node_modules/.bin/node ]]; then
