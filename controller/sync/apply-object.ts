@@ -65,7 +65,7 @@ export async function applyObject(ctx: ApplyContext, input: ApplyInput): Promise
  */
 async function create(ctx: ApplyContext, input: ApplyInput): Promise<ApplyOutcome> {
   const full = { ...input, body: input.desired.object };
-  const created = await apply(ctx, full, false);
+  const created = await apply(ctx, full, 'write');
   const state: ApplyState = { writes: 1, tookOverFrom: [] };
   const after = input.release.length > 0 ? await takeOver(ctx, input, created, state) : created;
   return { action: 'created', before: undefined, after, writes: state.writes, tookOverFrom: [] };
@@ -79,7 +79,7 @@ interface ApplyState {
 async function applyUnknown(ctx: ApplyContext, input: ApplyInput): Promise<ApplyOutcome> {
   let after: KubeObject;
   try {
-    after = await apply(ctx, input, false);
+    after = await apply(ctx, input, 'write');
   } catch (error) {
     const live =
       input.desired.recreate && immutableFieldsOf(error) !== undefined
@@ -116,7 +116,7 @@ async function finish(
   const base = { before, writes: state.writes, tookOverFrom: state.tookOverFrom };
   let dry: KubeObject;
   try {
-    dry = await apply(ctx, input, true);
+    dry = await apply(ctx, input, 'dry-run');
   } catch (error) {
     if (!input.desired.recreate || immutableFieldsOf(error) === undefined) throw error;
     const after = await recreate(ctx, input, current);
@@ -125,7 +125,7 @@ async function finish(
   if (sameState(dry, current)) {
     return { ...base, action: state.writes > 0 ? 'configured' : 'unchanged', after: current };
   }
-  const after = await apply(ctx, input, false);
+  const after = await apply(ctx, input, 'write');
   return { ...base, action: 'configured', after, writes: state.writes + 1 };
 }
 
@@ -169,7 +169,8 @@ function resolveRelease(live: KubeObject, release: readonly (readonly string[])[
   return release.map((keys) => resolvePath(live, keys)).filter((path) => path !== undefined);
 }
 
-async function apply(ctx: ApplyContext, input: ApplyInput, dryRun: boolean): Promise<KubeObject> {
+async function apply(ctx: ApplyContext, input: ApplyInput, mode: 'dry-run' | 'write'): Promise<KubeObject> {
+  const dryRun = mode === 'dry-run';
   try {
     return await ctx.api.apply(input.desired.info, input.body, {
       fieldManager: ctx.fieldManager,
@@ -202,7 +203,7 @@ async function recreate(ctx: ApplyContext, input: ApplyInput, current: KubeObjec
     }
     await ctx.sleep(100);
   }
-  return apply(ctx, input, false);
+  return apply(ctx, input, 'write');
 }
 
 function getLive(ctx: ApplyContext, input: ApplyInput): Promise<KubeObject | undefined> {
