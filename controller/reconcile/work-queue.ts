@@ -59,7 +59,10 @@ export class WorkQueue {
   /** Queues `key` after `delayMs`; an earlier pending add for the key wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.#stopped) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + delayMs;
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;
