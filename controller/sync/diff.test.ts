@@ -103,6 +103,25 @@ describe('diffObjects', () => {
     );
   });
 
+  it('never shows the Secret copy in last-applied-configuration', () => {
+    const secret = (annotations: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', annotations },
+    });
+    const lastApplied = {
+      'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"password":"aHVudGVyMg=="}}',
+    };
+    const changes = diffObjects(secret({ ...lastApplied, team: 'ops' }), secret({}));
+    assert.deepEqual(
+      changes.map((c) => [c.path, c.from, c.to]),
+      [
+        ['metadata.annotations[kubectl.kubernetes.io/last-applied-configuration]', '(redacted)', '(absent)'],
+        ['metadata.annotations.team', 'ops', '(absent)'],
+      ],
+    );
+  });
+
   it('cuts long values and summarises many changes', () => {
     const [change] = diffObjects(object({ spec: { x: 'a'.repeat(100) } }), object({ spec: { x: 'b' } }));
     assert.equal(change?.from.length, 60);

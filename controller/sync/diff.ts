@@ -45,7 +45,7 @@ function walk(
     walkArrays(a, b, at, path, out, redact);
     return;
   }
-  const secret = redact && (at[0] === 'data' || at[0] === 'stringData');
+  const secret = redact && isSecretValue(at);
   out.push({ path, at, from: display(a, secret), to: display(b, secret) });
 }
 
@@ -74,6 +74,19 @@ function walkArrays(
     return;
   }
   out.push({ path, at, from: display(a, redact), to: display(b, redact) });
+}
+
+/**
+ * Where a Secret keeps values: `data`, `stringData`, and the copy of the whole Secret a
+ * client-side `kubectl apply` leaves in `last-applied-configuration`.
+ */
+function isSecretValue(at: readonly (string | number)[]): boolean {
+  if (at[0] === 'data' || at[0] === 'stringData') return true;
+  return (
+    at[0] === 'metadata' &&
+    at[1] === 'annotations' &&
+    at[2] === 'kubectl.kubernetes.io/last-applied-configuration'
+  );
 }
 
 /** The `name` of every item when all items are maps with distinct string names. */

@@ -7,7 +7,10 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { type DriftReport, Syncer } from '../../controller/sync/index.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { run } from '../support/processes.ts';
-import { fluxDemoFiles, getJson, testLogger, testOwner, waitUntil } from './helpers.ts';
+import { fluxDemoFiles, getJson, testLogger, testOwner, waitUntil, yamlFile } from './helpers.ts';
+
+const SECRET =
+  'apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: my-demo}\nstringData: {password: from-git-s3cret}\n';
 
 describe('sync: drift revert', () => {
   let kube: KubeStack;
@@ -31,8 +34,8 @@ describe('sync: drift revert', () => {
       backoff: (attempt) => (attempt === 0 ? 0 : 200),
     });
     syncer.on('drift', (report) => reports.push(report));
-    const result = await syncer.sync({ files: fluxDemoFiles() });
-    assert.equal(result.counts.created, 3);
+    const result = await syncer.sync({ files: [...fluxDemoFiles(), yamlFile('secret.yaml', SECRET)] });
+    assert.equal(result.counts.created, 4);
     await syncer.startDriftWatch();
   });
   after(async () => {
@@ -205,6 +208,31 @@ describe('sync: drift revert', () => {
     assert.equal(recreated.data?.['default.conf'], old.data?.['default.conf']);
     const report = await reportFor((r) => r.kind === 'deleted');
     assert.equal(report.message, 'ConfigMap my-demo/nginx-conf: deleted, recreated from Git');
+  });
+
+  it('reverts a Secret changed with kubectl apply without showing its values anywhere', async () => {
+    reports.length = 0;
+    await kube.kubectl(['apply', '-f', '-'], { input: SECRET.replace('from-git-s3cret', 'stolen-hunter2') });
+    await waitUntil(
+      'Secret reverted',
+      async () => {
+        const secret = await core.readNamespacedSecret({ name: 'creds', namespace: 'my-demo' });
+        return (
+          Buffer.from(secret.data?.password ?? '', 'base64').toString() === 'from-git-s3cret' &&
+          secret.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] === undefined
+        );
+      },
+      { timeoutMs: 3000 },
+    );
+    const report = await reportFor((r) => r.object === 'Secret my-demo/creds');
+    const { stdout } = await kube.kubectl(['get', 'events.events.k8s.io', '-A', '-o', 'json']);
+    const secretEvents = stdout.includes('Secret my-demo/creds');
+    assert.ok(secretEvents, 'the revert was recorded');
+    const leaks = ['hunter2', 'from-git-s3cret', Buffer.from('stolen-hunter2').toString('base64')];
+    for (const text of [JSON.stringify(reports), stdout]) {
+      for (const leak of leaks) assert.ok(!text.includes(leak), `${leak} leaked: ${report.message}`);
+    }
+    assert.match(report.message, /data\.password \(redacted\) -> \(redacted\)/);
   });
 
   it('leaves status-only and unrelated objects alone', async () => {
