@@ -26,6 +26,14 @@ describe('parseExposition', () => {
     assert.equal(sumOf(exposition, 'latency_seconds_count'), 2);
   });
 
+  it('reads NaN and Inf in any letter case, as Prometheus does', () => {
+    const exposition = parseExposition('# TYPE g gauge\ng{a="1"} Nan\ng{a="2"} +Inf\ng{a="3"} -inf\n');
+    assert.deepEqual(
+      exposition.samples.map((sample) => sample.value),
+      [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+    );
+  });
+
   const broken: [string, string][] = [
     ['a sample without TYPE', 'orphan 1'],
     ['a value that is not a number', '# TYPE x gauge\nx one'],

@@ -85,9 +85,12 @@ function familyOf(sampleName: string, families: Map<string, MetricFamily>): Metr
 }
 
 function parseValue(text: string): number | undefined {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  // Prometheus parses values with Go's ParseFloat: NaN and Inf in any letter case (prom-client
+  // writes `Nan` for an event-loop lag it has not measured yet).
+  const special = text.toLowerCase();
+  if (special === '+inf' || special === 'inf') return Number.POSITIVE_INFINITY;
+  if (special === '-inf') return Number.NEGATIVE_INFINITY;
+  if (special === 'nan') return Number.NaN;
   const value = Number(text);
   return Number.isNaN(value) ? undefined : value;
 }
