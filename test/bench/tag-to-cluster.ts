@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { waitFor } from '../support/processes.ts';
 import { type ControllerFixture, controllerFixture, setFluxDemoIntervals } from './controller-fixture.ts';
 import type { Row, Scenario, Series } from './harness.ts';
@@ -21,19 +22,27 @@ async function flaskImage(fixture: ControllerFixture): Promise<string | undefine
   return deployment.spec?.template.spec?.containers.find((c) => c.name === 'flask')?.image;
 }
 
-let lastHead = '';
+/**
+ * The message of main's head commit in the bare repository, read from the ref and the loose
+ * object directly (spawning git on every poll would add its start-up to the measured time);
+ * undefined when either is packed.
+ */
+function headMessage(repository: string): string | undefined {
+  const ref = join(repository, 'refs', 'heads', 'main');
+  if (!existsSync(ref)) return undefined;
+  const sha = readFileSync(ref, 'utf8').trim();
+  const object = join(repository, 'objects', sha.slice(0, 2), sha.slice(2));
+  if (!existsSync(object)) return undefined;
+  const text = inflateSync(readFileSync(object)).toString('utf8');
+  return text.slice(text.indexOf('\n\n') + 2);
+}
 
-/** True once main's head commit names `image`; runs git only when the ref file changed. */
+/** True once main's head commit names `image`. */
 async function committed(fixture: ControllerFixture, image: string): Promise<boolean> {
-  const ref = join(fixture.git.root, 'flux-demo.git', 'refs', 'heads', 'main');
-  const head = existsSync(ref) ? readFileSync(ref, 'utf8').trim() : 'packed';
-  if (head === lastHead) return false;
-  const subject = await fixture.git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main']);
-  if (!subject.includes(image)) {
-    if (head !== 'packed') lastHead = head;
-    return false;
-  }
-  return true;
+  const message =
+    headMessage(join(fixture.git.root, 'flux-demo.git')) ??
+    (await fixture.git.gitIn('flux-demo', ['log', '-1', '--format=%B', 'main']));
+  return message.includes(image);
 }
 
 /** Pushes a newer develop-v* build and times push → commit and push → cluster. */
