@@ -5,7 +5,10 @@
  * once a second after the process settles; VmHWM (the peak) is in the note.
  * Run: npm run bench -- --only rss
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { waitFor } from '../support/processes.ts';
 import { controllerFixture, processMemory } from './controller-fixture.ts';
 import type { Scenario } from './harness.ts';
@@ -16,6 +19,8 @@ const SETTLE_MS = 10_000;
 const TARGET_MB = 120;
 const NAMESPACE = 'bench-policies';
 const TAGS = ['1.0.0', '1.1.0', '1.2.0'];
+
+const exec = promisify(execFile);
 
 const repository = (i: number): string => `rss/app-${String(i).padStart(3, '0')}`;
 
@@ -45,6 +50,14 @@ async function heapMetrics(port: number): Promise<string> {
     `V8 heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, ` +
     `external ${mb('nodejs_external_memory_bytes')} MB`
   );
+}
+
+/** RSS in MB of a Node process that only loads the controller's modules and does nothing. */
+async function importOnlyRss(): Promise<number> {
+  const main = join(import.meta.dirname, '..', '..', 'controller', 'main.ts');
+  const script = `await import(${JSON.stringify(main)}); console.log(process.memoryUsage().rss);`;
+  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script]);
+  return Number(stdout.trim()) / 2 ** 20;
 }
 
 /** The `rss` scenario. */
@@ -87,6 +100,7 @@ export const controllerRssScenario: Scenario = {
     }
     const after = processMemory(pid);
     const heap = await heapMetrics(fixture.controller.port);
+    const baseline = await importOnlyRss();
     return [
       {
         scenario: this.id,
@@ -97,7 +111,7 @@ export const controllerRssScenario: Scenario = {
         note:
           `before the ImagePolicies ${before.rss.toFixed(1)} MB; all ${POLICIES} scanned ` +
           `${(scanned / 1000).toFixed(1)} s after kubectl apply; peak (VmHWM) ${after.hwm.toFixed(1)} MB; ` +
-          `at the end ${heap}`,
+          `at the end ${heap}; a process that only imports controller/main.ts has ${baseline.toFixed(1)} MB`,
       },
     ];
   },
