@@ -55,8 +55,15 @@ export class ResourceWatch {
   #resourceVersion: string | undefined;
   #running: Promise<void> | undefined;
   #resolveSynced: () => void = () => undefined;
+  #resolveAttempted: () => void = () => undefined;
   /** Resolves once the first list is in the store. */
   readonly synced: Promise<void>;
+  /**
+   * Resolves once the first list has either succeeded or failed. Callers that must not hang on a
+   * kind they may not list or watch (RBAC) wait for this instead of `synced`; the watch keeps
+   * retrying in the background.
+   */
+  readonly attempted: Promise<void>;
 
   constructor(options: ResourceWatchOptions) {
     this.#options = options;
@@ -65,6 +72,10 @@ export class ResourceWatch {
     this.synced = new Promise((resolve) => {
       this.#resolveSynced = resolve;
     });
+    this.attempted = new Promise((resolve) => {
+      this.#resolveAttempted = resolve;
+    });
+    void this.synced.then(() => this.#resolveAttempted());
   }
 
   /** Starts listing and watching in the background. */
@@ -75,6 +86,7 @@ export class ResourceWatch {
   /** Stops the watch and waits until its loop has ended. */
   async stop(): Promise<void> {
     this.#abort.abort();
+    this.#resolveAttempted();
     await this.#running;
   }
 
@@ -89,6 +101,7 @@ export class ResourceWatch {
         });
       } catch (error) {
         if (signal.aborted) break;
+        this.#resolveAttempted();
         if (isKubeError(error, 'Gone') || isKubeError(error, 'Expired')) {
           this.#resourceVersion = undefined;
           continue;

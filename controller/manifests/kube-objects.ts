@@ -31,8 +31,20 @@ function addObjectsOfFile(rendered: RenderedObjects, file: ParsedFile): void {
     }
     if (!isRecord(object)) continue;
     const { apiVersion, kind } = object;
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
-    rendered.objects.push({ path: file.path, index, apiVersion, kind, object });
+    if (typeof apiVersion !== 'string' && typeof kind !== 'string') continue;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+      // Half an object is a typo (`kidn:`), not a non-Kubernetes document: say so, never drop it.
+      const line = file.lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
+      const missing = typeof apiVersion !== 'string' ? 'apiVersion' : 'kind';
+      rendered.problems.push({
+        path: file.path,
+        line,
+        message: `document ${index} has ${missing === 'kind' ? 'apiVersion' : 'kind'} but no string ${missing}`,
+      });
+      continue;
+    }
+    const line = file.lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
+    rendered.objects.push({ path: file.path, index, line, apiVersion, kind, object });
   }
 }
 

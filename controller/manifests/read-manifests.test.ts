@@ -66,7 +66,7 @@ describe('readManifests', () => {
 });
 
 describe('toKubeObjects', () => {
-  test('renders documents with apiVersion and kind, with path and index; skips the rest', () => {
+  test('renders documents with apiVersion and kind, with path and index; skips non-objects, reports half objects', () => {
     const set = readManifests([
       {
         path: 'all.yaml',
@@ -76,7 +76,10 @@ describe('toKubeObjects', () => {
       { path: 'ns.yaml', content: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n' },
     ]);
     const { objects, problems } = toKubeObjects(set);
-    assert.deepEqual(problems, []);
+    // `kind: x` without apiVersion is most likely a typo: a problem, so nothing is pruned over it.
+    assert.deepEqual(problems, [
+      { path: 'all.yaml', line: 9, message: 'document 3 has kind but no string apiVersion' },
+    ]);
     assert.deepEqual(
       objects.map((o) => [o.path, o.index, o.apiVersion, o.kind, o.object.metadata]),
       [

@@ -48,6 +48,8 @@ export interface KubeObject {
   path: string;
   /** 0-based document index in the file. */
   index: number;
+  /** 1-based line where the document's content starts. */
+  line: number;
   apiVersion: string;
   kind: string;
   object: Record<string, unknown>;

@@ -66,7 +66,11 @@ export class DriftWatcher<R> {
     this.#options = options;
   }
 
-  /** Watches exactly these kinds (one watch per group/resource); returns when all have listed. */
+  /**
+   * Watches exactly these kinds (one watch per group/resource); returns when each has listed or
+   * failed to (a kind that may not be listed or watched is retried in the background and never
+   * holds up a sync).
+   */
   async watch(resources: readonly ResourceInfo[]): Promise<void> {
     const wanted = new Map(resources.map((info) => [watchKey(info), info]));
     for (const [key, watch] of this.#watches) {
@@ -88,7 +92,7 @@ export class DriftWatcher<R> {
       this.#watches.set(key, watch);
       watch.start();
     }
-    await Promise.all([...this.#watches.values()].map((w) => w.synced));
+    await Promise.all([...this.#watches.values()].map((w) => w.attempted));
   }
 
   /** The live object as the watch last saw it: undefined when absent, null when not watched. */

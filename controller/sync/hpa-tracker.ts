@@ -48,7 +48,7 @@ export class HpaTracker {
     });
     this.#watch = watch;
     watch.start();
-    await watch.synced;
+    await watch.attempted;
   }
 
   /** The workloads HPAs target right now. */

@@ -19,6 +19,7 @@ const deployment = (): DesiredObject => {
     source: { path: 'x.yaml', index: 0 },
     syncOnly: false,
     recreate: false,
+    namespaceDefaulted: false,
   };
 };
 

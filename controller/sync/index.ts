@@ -30,7 +30,14 @@
  *
  * Annotations read (under `tagpilot.io/`, `fluxcd.io/` or `flux.weave.works/`):
  * `ignore: "true"` (never applied, never pruned), `ignore: sync_only` (applied, never pruned),
- * `tagpilot.io/recreate: "true"` (an immutable-field change deletes and recreates the object).
+ * `tagpilot.io/recreate: "true"` (an immutable-field change deletes and recreates the object),
+ * `tagpilot.io/prune: disabled` (or Flux's `kustomize.toolkit.fluxcd.io/prune`) on an object or
+ * its Namespace (never pruned).
+ *
+ * Nothing lost: when the render has any problem (a file that does not parse, a document over the
+ * alias cap, half an object, an object that fails to render), nothing is pruned and every previous
+ * inventory entry is kept (`result.pruneHeld` says why). An object that a changed `targetNamespace`
+ * moved is left in its old namespace. A kind that cannot be listed fails only its own objects.
  * Ignore rules and HPA-scaled replicas: set from Git when the object is created, then never set
  * or reverted again.
  *
@@ -43,8 +50,15 @@
 export { ImmutableFieldError } from './errors.ts';
 export { computeHealth, type Health } from './health.ts';
 export { loadManifestFiles } from './load-files.ts';
-export { OWNER_LABEL, ownerLabelValue, RECREATE_ANNOTATION } from './ownership.ts';
+export {
+  OWNER_LABEL,
+  ownerLabelValue,
+  PRUNE_ANNOTATION,
+  pruneDisabled,
+  RECREATE_ANNOTATION,
+} from './ownership.ts';
 export { inventoryEntry } from './render.ts';
 export { type Backoff, defaultBackoff } from './revert-history.ts';
+export { failureLines, syncNote } from './sync-reporter.ts';
 export { Syncer, type SyncerEvents, type SyncerOptions } from './syncer.ts';
 export type * from './types.ts';

@@ -46,3 +46,17 @@ export function ignoreMode(object: { metadata?: unknown }): 'true' | 'sync_only'
 export function isOwnedBy(object: KubeObject, value: string): boolean {
   return object.metadata.labels?.[OWNER_LABEL] === value;
 }
+
+/** Opt-out of pruning on an object or a Namespace: `tagpilot.io/prune: disabled`. */
+export const PRUNE_ANNOTATION = 'tagpilot.io/prune';
+
+/** Flux's spelling of the same opt-out, honoured so Flux repositories keep their protection. */
+const FLUX_PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
+
+/** True when the object is annotated `prune: disabled` (tagpilot's or Flux's annotation). */
+export function pruneDisabled(object: { metadata?: unknown }): boolean {
+  const annotations = stringAnnotations(object);
+  return [PRUNE_ANNOTATION, FLUX_PRUNE_ANNOTATION].some(
+    (key) => annotations[key]?.trim().toLowerCase() === 'disabled',
+  );
+}

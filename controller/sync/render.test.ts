@@ -46,6 +46,27 @@ describe('renderObjects', () => {
     assert.deepEqual(result.problems, []);
   });
 
+  it('skips kustomize configuration documents without a problem, and marks defaulted namespaces', async () => {
+    const result = await render(
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]',
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: own}',
+      ].join('\n---\n'),
+      'target',
+    );
+    assert.deepEqual(
+      result.objects.map((o) => [o.id, o.namespaceDefaulted]),
+      [
+        ['target_a__ConfigMap', true],
+        ['own_b__ConfigMap', false],
+      ],
+    );
+    assert.deepEqual(result.problems, []);
+    assert.deepEqual(result.failures, []);
+  });
+
   it('reads ignore and recreate annotations under every prefix', async () => {
     const result = await render(
       [

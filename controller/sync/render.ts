@@ -71,7 +71,7 @@ export async function renderObjects(
   files: readonly ManifestFile[],
   options: RenderOptions,
 ): Promise<RenderResult> {
-  const rendered = expandLists(parseFiles(files, options.cache));
+  const rendered = withoutKustomizeConfig(expandLists(parseFiles(files, options.cache)));
   const result: RenderResult = { objects: [], failures: [], ignored: [], problems: [...rendered.problems] };
   const crdKinds = kindsOfCrds(rendered.objects.map((o) => o.object));
   const resolve: KindResolver = async (apiVersion, kind) =>
@@ -84,7 +84,7 @@ export async function renderObjects(
       result.failures.push(outcome.failure);
       result.problems.push({
         path: source.path,
-        line: 1,
+        line: source.line,
         message: `${outcome.failure.object}: ${outcome.failure.message}`,
       });
       continue;
@@ -97,7 +97,7 @@ export async function renderObjects(
     if (seen.has(desired.id)) {
       result.problems.push({
         path: source.path,
-        line: 1,
+        line: source.line,
         message: `${desired.id} is defined twice; the first definition is used`,
       });
       continue;
@@ -106,6 +106,16 @@ export async function renderObjects(
     result.objects.push(desired);
   }
   return result;
+}
+
+/**
+ * `kustomize.config.k8s.io` documents (a `kustomization.yaml`, a `Component`) configure a build;
+ * they are not cluster objects, so they are neither applied nor failed (which would hold back
+ * every prune). The plain manifests beside them are applied as they are.
+ */
+function withoutKustomizeConfig(parsed: ParsedObjects): ParsedObjects {
+  const objects = parsed.objects.filter((o) => !o.apiVersion.startsWith('kustomize.config.k8s.io/'));
+  return objects.length === parsed.objects.length ? parsed : { objects, problems: parsed.problems };
 }
 
 /** `kind: List` documents (what `kubectl get -o yaml` prints) stand for their items, as in kubectl. */
@@ -207,6 +217,7 @@ async function renderOne(
       object,
       syncOnly: mode === 'sync_only',
       recreate: recreate?.trim() === 'true',
+      namespaceDefaulted: info.namespaced && explicitNamespace === undefined,
     },
   };
 }

@@ -16,7 +16,7 @@ import { type ApplyPlan, hpaTargetsOf, planApply, SCALABLE_KINDS } from './ignor
 import { groupByStage } from './order.ts';
 import { OWNER_LABEL } from './ownership.ts';
 import { pruneObjects } from './prune.ts';
-import { type ParseCache, renderObjects } from './render.ts';
+import { type ParseCache, type RenderResult, renderObjects } from './render.ts';
 import type {
   DesiredObject,
   HealthVerdict,
@@ -94,7 +94,10 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
   const live = await listLive(ctx, rendered.objects);
   const state: RunState = { results: [], health: [], writes: 0 };
   for (const stage of groupByStage(rendered.objects, (d) => d.entry)) {
-    const outcomes = await mapLimit(stage, ctx.concurrency, (d) => syncOne(ctx, managed, d, live.get(d.id)));
+    const outcomes = await mapLimit(stage, ctx.concurrency, (d) => {
+      const unlisted = live.failures.get(kindKey(d.info));
+      return unlisted ? listFailed(ctx, d, unlisted) : syncOne(ctx, managed, d, live.objects.get(d.id));
+    });
     for (const outcome of outcomes) {
       state.results.push(outcome.result);
       if (outcome.health) state.health.push(outcome.health);
@@ -122,34 +125,21 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
       message: failure.message,
     });
   }
+  // A kind that could not be listed cannot be watched either: no drift watch for its objects.
+  for (const desired of rendered.objects)
+    if (live.failures.has(kindKey(desired.info))) managed.delete(desired.id);
   ctx.verified.retain(new Set(managed.keys()));
   await ctx.publishDesired(managed);
   const inventory = inventoryOf(
     rendered.objects,
     rendered.failures.map((f) => f.entry),
   );
-  if (request.prune !== false) {
-    const current = new Set([...inventory.map((e) => e.id), ...rendered.ignored.map((e) => e.id)]);
-    const gone = previous.filter(
-      (entry) => !current.has(entry.id) && !failedToRender(entry, rendered.failures),
-    );
-    const pruned = await pruneObjects(
-      {
-        api: ctx.api,
-        discovery: ctx.discovery,
-        ownerLabelValue: ctx.ownerLabelValue,
-        concurrency: ctx.concurrency,
-      },
-      gone,
-    );
-    state.results.push(...pruned.results);
-    state.writes += pruned.writes;
-    inventory.push(...pruned.kept);
-  }
+  const pruneHeld = await pruneRemoved(ctx, request, rendered, inventory, state);
   return {
     inventory,
     objects: state.results,
     problems: rendered.problems,
+    ...(pruneHeld ? { pruneHeld } : {}),
     health: state.health,
     counts: countActions(state.results),
     writes: state.writes,
@@ -214,14 +204,24 @@ function stripAt<T extends { at?: unknown }>(change: T): Omit<T, 'at'> {
   return rest;
 }
 
-/** Every labelled object of the rendered kinds, by inventory id (one list per kind). */
-async function listLive(
-  ctx: SyncContext,
-  objects: readonly DesiredObject[],
-): Promise<Map<string, KubeObject>> {
+/** Labelled live objects by inventory id, and the kinds that could not be listed (with why). */
+interface LiveObjects {
+  objects: Map<string, KubeObject>;
+  failures: Map<string, unknown>;
+}
+
+function kindKey(info: ResourceInfo): string {
+  return `${info.group}/${info.version}/${info.resource}`;
+}
+
+/**
+ * Every labelled object of the rendered kinds, by inventory id (one list per kind). A kind that
+ * cannot be listed (RBAC, a broken aggregated API) fails only its own objects.
+ */
+async function listLive(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<LiveObjects> {
   const kinds = new Map<string, ResourceInfo>();
-  for (const { info } of objects) kinds.set(`${info.group}/${info.version}/${info.resource}`, info);
-  const live = new Map<string, KubeObject>();
+  for (const { info } of objects) kinds.set(kindKey(info), info);
+  const result: LiveObjects = { objects: new Map(), failures: new Map() };
   const lists = await mapLimit([...kinds.values()], ctx.concurrency, async (info) => {
     try {
       return {
@@ -231,15 +231,36 @@ async function listLive(
     } catch (error) {
       // A kind whose CRD is applied in this very sync is not served yet: nothing of it exists.
       if (isKubeError(error, 'NotFound')) return { info, items: [] };
-      throw error;
+      result.failures.set(kindKey(info), error);
+      return { info, items: [] };
     }
   });
   for (const { info, items } of lists) {
     for (const item of items) {
-      live.set(`${item.metadata.namespace ?? ''}_${item.metadata.name}_${info.group}_${info.kind}`, item);
+      result.objects.set(
+        `${item.metadata.namespace ?? ''}_${item.metadata.name}_${info.group}_${info.kind}`,
+        item,
+      );
     }
   }
-  return live;
+  return result;
+}
+
+/** The outcome of an object whose kind could not be listed: failed, nothing written. */
+async function listFailed(ctx: SyncContext, desired: DesiredObject, error: unknown): Promise<OneOutcome> {
+  const object = describeRef(desired.entry);
+  const failure = describeFailure(error, desired.entry.kind === 'Secret');
+  ctx.logger.warn({ object, reason: failure.reason, err: failure.message }, 'cannot list kind');
+  return {
+    result: {
+      id: desired.id,
+      object,
+      action: 'failed',
+      ...failure,
+      message: `cannot list: ${failure.message}`,
+    },
+    writes: 0,
+  };
 }
 
 async function findHpaTargets(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<Set<string>> {
@@ -248,7 +269,13 @@ async function findHpaTargets(ctx: SyncContext, objects: readonly DesiredObject[
   const info =
     (await ctx.discovery.find('autoscaling/v2', 'HorizontalPodAutoscaler')) ??
     (await ctx.discovery.find('autoscaling/v1', 'HorizontalPodAutoscaler'));
-  const live = info ? (await ctx.api.list(info)).items : [];
+  let live: KubeObject[] = [];
+  try {
+    live = info ? (await ctx.api.list(info)).items : [];
+  } catch (error) {
+    // Without the live HPAs, only those in Git are known: replicas of other targets are applied.
+    ctx.logger.warn({ err: describeFailure(error, false).message }, 'cannot list HorizontalPodAutoscalers');
+  }
   return hpaTargetsOf([...live, ...rendered]);
 }
 
@@ -292,14 +319,65 @@ function inventoryOf(
   return entries;
 }
 
-/** A previous object whose manifest is still in Git but failed to render (same group/kind/name) is kept. */
-function failedToRender(
-  entry: InventoryEntry,
-  failures: readonly { entry: InventoryEntry | undefined }[],
-): boolean {
-  return failures.some(
-    (f) =>
-      f.entry && f.entry.group === entry.group && f.entry.kind === entry.kind && f.entry.name === entry.name,
+/**
+ * Prunes what Git removed, and nothing else (promise 1 of DESIGN.md): when the render had any
+ * problem (a file that does not parse, a document over a cap, an object that failed to render),
+ * an object missing from it may still be in Git, so nothing is pruned and every previous entry
+ * stays in the inventory. An object whose id changed only because `targetNamespace` changed is
+ * left in place too. Returns why pruning was held back, if it was.
+ */
+async function pruneRemoved(
+  ctx: SyncContext,
+  request: SyncRequest,
+  rendered: RenderResult,
+  inventory: InventoryEntry[],
+  state: RunState,
+): Promise<string | undefined> {
+  if (request.prune === false) return undefined;
+  const previous = request.previousInventory ?? [];
+  const current = new Set([...inventory.map((e) => e.id), ...rendered.ignored.map((e) => e.id)]);
+  const gone = previous.filter((entry) => !current.has(entry.id));
+  if (gone.length === 0) return undefined;
+  if (rendered.problems.length > 0) {
+    inventory.push(...gone);
+    const first = rendered.problems[0];
+    const where = first ? ` (first: ${first.path}:${first.line})` : '';
+    return `nothing pruned: the render had ${rendered.problems.length} problem(s)${where}, so ${gone.length} object(s) missing from it may still be in Git`;
+  }
+  const moved = gone.filter((entry) => movedByTargetNamespace(entry, rendered.objects));
+  for (const entry of moved) {
+    state.results.push({
+      id: entry.id,
+      object: describeRef(entry),
+      action: 'skipped',
+      reason: 'NamespaceChanged',
+      message: `not pruned: its manifest is still in Git and now applies to namespace ${request.targetNamespace}; delete the old object by hand if it is no longer wanted`,
+    });
+  }
+  const pruned = await pruneObjects(
+    {
+      api: ctx.api,
+      discovery: ctx.discovery,
+      ownerLabelValue: ctx.ownerLabelValue,
+      concurrency: ctx.concurrency,
+    },
+    gone.filter((entry) => !moved.includes(entry)),
+  );
+  state.results.push(...pruned.results);
+  state.writes += pruned.writes;
+  inventory.push(...pruned.kept);
+  return undefined;
+}
+
+/** The manifest is still rendered, with the same kind and name, in the (changed) target namespace. */
+function movedByTargetNamespace(entry: InventoryEntry, objects: readonly DesiredObject[]): boolean {
+  return objects.some(
+    (d) =>
+      d.namespaceDefaulted &&
+      d.entry.group === entry.group &&
+      d.entry.kind === entry.kind &&
+      d.entry.name === entry.name &&
+      d.entry.namespace !== entry.namespace,
   );
 }
 

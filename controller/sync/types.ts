@@ -26,6 +26,8 @@ export interface DesiredObject {
   syncOnly: boolean;
   /** `tagpilot.io/recreate: "true"`: an immutable-field change deletes and recreates the object. */
   recreate: boolean;
+  /** The namespace came from the GitSync's `targetNamespace`, not from the manifest. */
+  namespaceDefaulted: boolean;
 }
 
 /** What happened to one object in a sync. */
@@ -40,7 +42,10 @@ export type ObjectAction =
   | 'unchanged'
   /** Removed from the cluster because it left Git. */
   | 'pruned'
-  /** Not pruned: no longer ours, `ignore: sync_only`, or `ignore: "true"`. */
+  /**
+   * Not pruned: no longer ours, `ignore`, `prune: disabled`, or only moved by a changed
+   * `targetNamespace`.
+   */
   | 'skipped'
   | 'failed';
 
@@ -92,6 +97,11 @@ export interface SyncResult {
   objects: ObjectResult[];
   /** Documents that could not be read or rendered (file, line, message). */
   problems: Problem[];
+  /**
+   * Why nothing was pruned although prune is on: the render had problems, so an object missing
+   * from it may still be in Git (every previous inventory entry is kept).
+   */
+  pruneHeld?: string | undefined;
   health: HealthVerdict[];
   counts: Record<ObjectAction, number>;
   /** Writes sent to the API server (applies, patches, deletes; not dry runs, not events). */

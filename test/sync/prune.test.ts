@@ -193,4 +193,97 @@ spec:
       ['ConfigMap gone/two', 'ConfigMap gone/one', 'Namespace gone'],
     );
   });
+
+  it('prunes nothing while any file of the render has a problem, and keeps the inventory', async () => {
+    const first = await syncer.sync({
+      files: [yamlFile('a.yaml', configMap('a')), yamlFile('b.yaml', configMap('b'))],
+    });
+    // b.yaml no longer parses and a.yaml lost an object: neither may be pruned over it.
+    const broken = await syncer.sync({
+      files: [yamlFile('a.yaml', '# a removed\n'), yamlFile('b.yaml', 'kind: ConfigMap\nmetadata: [b\n')],
+      previousInventory: first.inventory,
+    });
+    assert.equal(broken.error?.code, 'EmptyRender');
+    const partly = await syncer.sync({
+      files: [yamlFile('c.yaml', configMap('c')), yamlFile('b.yaml', 'kind: ConfigMap\nmetadata: [b\n')],
+      previousInventory: first.inventory,
+    });
+    assert.equal(partly.counts.pruned, 0);
+    assert.match(
+      partly.pruneHeld ?? '',
+      /nothing pruned: the render had 1 problem\(s\) \(first: b\.yaml:3\)/,
+    );
+    assert.deepEqual(partly.inventory.map((e) => e.id).sort(), [
+      'prune_a__ConfigMap',
+      'prune_b__ConfigMap',
+      'prune_c__ConfigMap',
+    ]);
+    assert.equal(await exists('configmap', 'a'), true);
+    assert.equal(await exists('configmap', 'b'), true);
+    const fixed = await syncer.sync({
+      files: [yamlFile('c.yaml', configMap('c'))],
+      previousInventory: partly.inventory,
+    });
+    assert.deepEqual(
+      fixed.objects
+        .filter((o) => o.action === 'pruned')
+        .map((o) => o.object)
+        .sort(),
+      ['ConfigMap prune/a', 'ConfigMap prune/b'],
+    );
+  });
+
+  it('a half object (kind without apiVersion) is a problem, not a removal', async () => {
+    const first = await syncer.sync({ files: [yamlFile('a.yaml', configMap('a'), configMap('typo'))] });
+    const typo = configMap('typo').replace('apiVersion: v1', 'apiVersoin: v1');
+    const second = await syncer.sync({
+      files: [yamlFile('a.yaml', configMap('a'), typo)],
+      previousInventory: first.inventory,
+    });
+    assert.equal(second.counts.pruned, 0);
+    assert.match(second.problems[0]?.message ?? '', /has kind but no string apiVersion/);
+    assert.equal(await exists('configmap', 'typo'), true);
+  });
+
+  it('does not prune an object that a changed targetNamespace moved', async () => {
+    await kube.kubectl(['create', 'namespace', 'prune-moved']);
+    const bare = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: moved\ndata:\n  key: v\n';
+    const first = await syncer.sync({ files: [yamlFile('m.yaml', bare)], targetNamespace: 'prune' });
+    assert.equal(first.counts.created, 1);
+    const second = await syncer.sync({
+      files: [yamlFile('m.yaml', bare)],
+      targetNamespace: 'prune-moved',
+      previousInventory: first.inventory,
+    });
+    const old = second.objects.find((o) => o.object === 'ConfigMap prune/moved');
+    assert.equal(old?.action, 'skipped');
+    assert.equal(old?.reason, 'NamespaceChanged');
+    assert.equal(await exists('configmap', 'moved'), true);
+    assert.equal(await exists('configmap', 'moved', 'prune-moved'), true);
+  });
+
+  it('never prunes an object or a namespace annotated prune: disabled', async () => {
+    const ns = (name: string, annotations = '') =>
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${annotations}`;
+    const disabled = '  annotations:\n    tagpilot.io/prune: disabled\n';
+    const first = await syncer.sync({
+      files: [
+        yamlFile('a.yaml', configMap('a'), configMap('kept', 'prune', disabled)),
+        yamlFile('ns.yaml', ns('prune-kept', disabled), configMap('inside', 'prune-kept')),
+      ],
+    });
+    assert.equal(first.counts.failed, 0);
+    const second = await syncer.sync({
+      files: [yamlFile('a.yaml', configMap('a'))],
+      previousInventory: first.inventory,
+    });
+    const skipped = second.objects.filter((o) => o.action === 'skipped');
+    assert.deepEqual(skipped.map((o) => [o.object, o.reason]).sort(), [
+      ['ConfigMap prune-kept/inside', 'PruneDisabled'],
+      ['ConfigMap prune/kept', 'PruneDisabled'],
+      ['Namespace prune-kept', 'PruneDisabled'],
+    ]);
+    assert.equal(await exists('configmap', 'kept'), true);
+    assert.equal(await exists('configmap', 'inside', 'prune-kept'), true);
+  });
 });
