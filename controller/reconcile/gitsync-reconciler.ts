@@ -4,13 +4,14 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
-import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
+import { type GitSync, type GitSyncStatus, type ImagePolicy, RECONCILE_AT_ANNOTATION } from '../api/types.ts';
 import { parseDuration } from '../config.ts';
+import { retryDelayMs } from '../git/backoff.ts';
 import { GitError, type HeadCommit, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { SyncResult } from '../sync/types.ts';
+import type { InventoryEntry, SyncResult } from '../sync/types.ts';
 import { readGitAuth } from './git-credentials.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import {
@@ -22,6 +23,9 @@ import {
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import type { EventSink, ScannerFactory, SyncEngine, SyncEngineFactory } from './ports.ts';
 import type { ReconcileOutcome } from './work-queue.ts';
+
+/** Longest wait before re-syncing a commit whose objects failed. */
+const MAX_RETRY_DELAY_MS = 10_000;
 
 type HttpClient = Parameters<typeof openRepository>[0]['http'];
 
@@ -44,15 +48,30 @@ export interface GitSyncReconcilerOptions {
 interface State {
   url: string;
   branch: string;
+  /** `spec.sync.ignore` and `revertDrift` the engine was made with; a change makes a new engine. */
+  engineSpec: string;
   repo: Repository;
   engine: SyncEngine;
   syncedCommit?: string;
-  syncedGeneration?: number;
+  /** Commit and generation of the last sync attempt, whatever its outcome. */
+  attempted?: { commit: string; generation: number | undefined };
+  /** When to sync the same commit again after a failure (objects failed, refused, error). */
+  retryAt?: number;
+  /** Consecutive failed sync attempts (the retry backoff). */
+  failedAttempts: number;
+  /** The `reconcile-at` annotation value already acted on. */
+  reconcileAt?: string | undefined;
+  /** Synced and Healthy of the last sync, carried into every status write until the next one. */
+  syncConditions: ConditionUpdate[];
+  /** The inventory of the last sync that was not refused (authoritative over a stale status). */
+  inventory?: InventoryEntry[];
   lastFullSync: number;
   lastAutomation: number;
   automationRequested: boolean;
   reportedProblems: string;
   drift?: ConditionUpdate;
+  /** When the last drift revert was reported. */
+  driftAt?: number;
   fight?: ConditionUpdate;
 }
 
@@ -91,6 +110,8 @@ export class GitSyncReconciler {
     }
     const log = this.#options.logger.child({ gitsync: key });
     if (gitsync.spec.suspend) {
+      // Suspended means hands off: no sync, no automation and no drift reverts until resumed.
+      await this.#stopEngine(key);
       await this.#status.write(gitsync, {}, [
         { type: 'Ready', status: 'False', reason: 'Suspended', message: 'spec.suspend is true' },
       ]);
@@ -117,41 +138,66 @@ export class GitSyncReconciler {
     const status: GitSyncStatus = {};
     const conditions: ConditionUpdate[] = [];
     const now = this.#now().getTime();
-    const fullSyncDue = now - state.lastFullSync >= duration(gitsync.spec.sync?.interval, 600_000);
+    const fullSyncInterval = duration(gitsync.spec.sync?.interval, 600_000);
     let result: SyncResult | undefined;
-    if (
-      head.oid !== state.syncedCommit ||
-      gitsync.metadata.generation !== state.syncedGeneration ||
-      fullSyncDue
-    ) {
-      result = await this.#sync(gitsync, state, head, status, conditions, log);
+    if (this.#syncDue(gitsync, state, head, now, fullSyncInterval)) {
+      result = await this.#sync(gitsync, state, head, status, log);
     }
 
     const automation = gitsync.spec.automation;
+    const automationOn = automation?.enabled ?? true;
     const automationInterval = duration(automation?.interval, 300_000);
     const automationDue = state.automationRequested || now - state.lastAutomation >= automationInterval;
-    if ((automation?.enabled ?? true) && automationDue && result?.error === undefined) {
+    if (automationOn && automationDue && result?.error === undefined) {
       state.automationRequested = false;
       state.lastAutomation = now;
-      await this.#automate(gitsync, state, head, status, conditions, log);
+      await this.#automate(gitsync, state, head, status, log);
     }
 
-    const ready = conditions.find((c) => c.type === 'Synced' && c.status === 'False');
-    conditions.push(
-      ready
-        ? { type: 'Ready', status: 'False', reason: ready.reason, message: ready.message }
-        : {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Succeeded',
-            message: `synced commit ${state.syncedCommit?.slice(0, 7)}`,
-          },
-    );
+    conditions.push(...state.syncConditions, readyCondition(state));
+    if (state.drift?.status === 'True' && now - (state.driftAt ?? now) >= fullSyncInterval) {
+      state.drift = {
+        type: 'DriftDetected',
+        status: 'False',
+        reason: 'NoRecentDrift',
+        message: `no drift reverted in the last ${Math.round(fullSyncInterval / 1000)}s`,
+      };
+    }
     if (state.drift) conditions.push(state.drift);
     if (state.fight) conditions.push(state.fight);
+    if (state.inventory && !sameInventory(gitsync, state.inventory))
+      status.inventory = toStatusInventory(state.inventory);
     await this.#status.write(gitsync, status, conditions);
-    const untilAutomation = Math.max(1000, state.lastAutomation + automationInterval - this.#now().getTime());
-    return { requeueAfterMs: Math.min(gitInterval, untilAutomation) };
+    return { requeueAfterMs: this.#nextReconcileIn(state, gitInterval, automationOn, automationInterval) };
+  }
+
+  /** A new commit or spec, a `reconcile-at` request, a due retry or the full re-sync interval. */
+  #syncDue(gitsync: GitSync, state: State, head: HeadCommit, now: number, fullSyncInterval: number): boolean {
+    const reconcileAt = gitsync.metadata.annotations?.[RECONCILE_AT_ANNOTATION];
+    const requested = reconcileAt !== undefined && reconcileAt !== state.reconcileAt;
+    state.reconcileAt = reconcileAt;
+    const attempted = state.attempted;
+    const changed =
+      attempted === undefined ||
+      attempted.commit !== head.oid ||
+      attempted.generation !== gitsync.metadata.generation;
+    const retryDue = state.retryAt !== undefined && now >= state.retryAt;
+    return changed || requested || retryDue || now - state.lastFullSync >= fullSyncInterval;
+  }
+
+  /** The soonest of: the Git poll, a pending retry, the next automation run. */
+  #nextReconcileIn(
+    state: State,
+    gitInterval: number,
+    automationOn: boolean,
+    automationInterval: number,
+  ): number {
+    const now = this.#now().getTime();
+    let next = gitInterval;
+    if (state.retryAt !== undefined) next = Math.min(next, Math.max(0, state.retryAt - now));
+    const untilAutomation = state.lastAutomation + automationInterval - now;
+    if (automationOn && untilAutomation > 0) next = Math.min(next, untilAutomation);
+    return Math.max(1000, next);
   }
 
   async #sync(
@@ -159,38 +205,76 @@ export class GitSyncReconciler {
     state: State,
     head: HeadCommit,
     status: GitSyncStatus,
-    conditions: ConditionUpdate[],
     log: Logger,
-  ): Promise<SyncResult> {
-    const files = await this.#readFiles(state.repo, gitsync.spec.path);
-    const started = Date.now();
-    const result = await state.engine.sync({
-      files,
-      targetNamespace: gitsync.spec.targetNamespace,
-      previousInventory: fromStatusInventory(gitsync.status?.inventory),
-      prune: gitsync.spec.sync?.prune ?? true,
-    });
+  ): Promise<SyncResult | undefined> {
     const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
+    const gitInterval = duration(gitsync.spec.interval, 60_000);
+    state.attempted = { commit: head.oid, generation: gitsync.metadata.generation };
+    state.lastFullSync = this.#now().getTime();
+    const started = Date.now();
+    let result: SyncResult;
+    try {
+      const files = await this.#readFiles(state.repo, gitsync.spec.path);
+      result = await state.engine.sync({
+        files,
+        targetNamespace: gitsync.spec.targetNamespace,
+        previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),
+        prune: gitsync.spec.sync?.prune ?? true,
+      });
+    } catch (error) {
+      // Nothing is known about what was applied: keep the inventory, retry with backoff.
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn({ err: message, commit: head.oid }, 'sync failed');
+      state.syncConditions = [
+        {
+          type: 'Synced',
+          status: 'False',
+          reason: 'SyncError',
+          message: `commit ${head.oid.slice(0, 7)}: ${message}`,
+        },
+        { type: 'Healthy', status: 'Unknown', reason: 'SyncError', message: 'the last sync did not finish' },
+      ];
+      this.#scheduleRetry(state, gitInterval);
+      return undefined;
+    }
     this.#options.metrics?.syncSeconds.observe({ gitsync: key }, (Date.now() - started) / 1000);
     for (const [action, count] of Object.entries(result.counts)) {
       if (count > 0) this.#options.metrics?.objectsApplied.inc({ gitsync: key, action }, count);
     }
-    const synced = syncedCondition(result, head.oid);
-    conditions.push(synced, healthyCondition(result));
+    state.syncConditions = [syncedCondition(result, head.oid), healthyCondition(result)];
     log.info(
       { commit: head.oid, counts: result.counts, writes: result.writes, ms: result.durationMs },
       'synced',
     );
-    if (!result.error) {
-      status.inventory = toStatusInventory(result.inventory);
-      status.lastSyncedCommit = head.oid;
-      status.lastSyncTime = this.#now().toISOString();
-      state.syncedCommit = head.oid;
-      state.syncedGeneration = gitsync.metadata.generation;
-      state.lastFullSync = this.#now().getTime();
+    if (result.error) {
+      // Refused (path missing, empty render): nothing changes until the next poll at the earliest.
+      state.retryAt = this.#now().getTime() + gitInterval;
+      return result;
+    }
+    state.inventory = result.inventory;
+    status.inventory = toStatusInventory(result.inventory);
+    status.lastSyncedCommit = head.oid;
+    status.lastSyncTime = this.#now().toISOString();
+    state.syncedCommit = head.oid;
+    if (result.counts.failed > 0) this.#scheduleRetry(state, gitInterval);
+    else {
+      state.retryAt = undefined;
+      state.failedAttempts = 0;
     }
     // The Syncer records the Synced / SyncFailed / ApplyFailed events on the GitSync itself.
     return result;
+  }
+
+  /**
+   * Objects failed: sync the same commit again after a backoff of 2 s doubling, capped at 10 s (or
+   * the poll interval when shorter), so a namespace or RBAC rule added by hand takes effect within
+   * seconds. A retry of an unchanged commit is cheap: verified objects skip even their dry run.
+   */
+  #scheduleRetry(state: State, gitInterval: number): void {
+    const maxMs = Math.min(gitInterval, MAX_RETRY_DELAY_MS);
+    const delay = retryDelayMs(state.failedAttempts, { baseMs: 2_000, maxMs });
+    state.failedAttempts++;
+    state.retryAt = this.#now().getTime() + delay;
   }
 
   async #automate(
@@ -198,7 +282,6 @@ export class GitSyncReconciler {
     state: State,
     head: HeadCommit,
     status: GitSyncStatus,
-    conditions: ConditionUpdate[],
     log: Logger,
   ): Promise<void> {
     const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
@@ -244,8 +327,7 @@ export class GitSyncReconciler {
       if (run.push.branch !== state.branch) return;
       // Sync the automated commit now instead of waiting for the next poll.
       const next = await state.repo.refresh();
-      const result = await this.#sync(gitsync, state, next, status, conditions.splice(0), log);
-      conditions.push(syncedCondition(result, next.oid), healthyCondition(result));
+      await this.#sync(gitsync, state, next, status, log);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.warn({ err: message, commit: head.oid }, 'automation failed');
@@ -269,8 +351,16 @@ export class GitSyncReconciler {
   ): Promise<State> {
     const url = gitsync.spec.url;
     const branch = gitsync.spec.branch ?? 'main';
+    const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
+      target: rule.target ?? {},
+      paths: rule.paths,
+    }));
+    const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
+    const engineSpec = JSON.stringify({ ignore, revertDrift });
     const existing = this.#states.get(key);
-    if (existing && existing.url === url && existing.branch === branch) return existing;
+    if (existing && existing.url === url && existing.branch === branch && existing.engineSpec === engineSpec)
+      return existing;
+    // A new repository, branch, ignore list or revertDrift takes effect now: a new engine, synced at once.
     if (existing) await existing.engine.stop();
     const [namespace = '', name = ''] = key.split('/');
     const repo = await openRepository({
@@ -290,14 +380,12 @@ export class GitSyncReconciler {
     const state: State = {
       url,
       branch,
+      engineSpec,
       repo,
       engine: this.#options.engines({
         owner,
-        ignore: (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
-          target: rule.target ?? {},
-          paths: rule.paths,
-        })),
-        revertDrift: gitsync.spec.sync?.revertDrift ?? true,
+        ignore,
+        revertDrift,
         handlers: {
           onDrift: (report) => {
             this.#options.metrics?.driftReverts.inc({
@@ -310,6 +398,7 @@ export class GitSyncReconciler {
               reason: 'DriftReverted',
               message: report.message,
             };
+            state.driftAt = this.#now().getTime();
             void this.#patchConditions(key, [state.drift]);
           },
           onFight: (fight) => {
@@ -343,13 +432,24 @@ export class GitSyncReconciler {
           },
         },
       }),
+      failedAttempts: 0,
+      syncConditions: [],
+      ...(existing?.inventory ? { inventory: existing.inventory } : {}),
+      reconcileAt: existing?.reconcileAt,
       lastFullSync: 0,
-      lastAutomation: 0,
+      lastAutomation: existing?.lastAutomation ?? 0,
       automationRequested: false,
       reportedProblems: '',
     };
     this.#states.set(key, state);
     return state;
+  }
+
+  /** Stops the engine (drift watches) of a suspended GitSync; resuming makes a new one and syncs. */
+  async #stopEngine(key: string): Promise<void> {
+    const state = this.#states.get(key);
+    this.#states.delete(key);
+    await state?.engine.stop();
   }
 
   async #forget(key: string): Promise<void> {
@@ -400,6 +500,29 @@ export class GitSyncReconciler {
         ),
       );
   }
+}
+
+/** Ready follows the last sync: False whenever Synced is False. */
+function readyCondition(state: State): ConditionUpdate {
+  const synced = state.syncConditions.find((c) => c.type === 'Synced');
+  if (synced && synced.status !== 'True')
+    return { type: 'Ready', status: 'False', reason: synced.reason, message: synced.message };
+  if (!synced) return { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'not synced yet' };
+  return {
+    type: 'Ready',
+    status: 'True',
+    reason: 'Succeeded',
+    message: `synced commit ${state.syncedCommit?.slice(0, 7)}`,
+  };
+}
+
+/** True when the status inventory already holds exactly these entries. */
+function sameInventory(gitsync: GitSync, inventory: readonly InventoryEntry[]): boolean {
+  const stored = gitsync.status?.inventory ?? [];
+  return (
+    stored.length === inventory.length &&
+    stored.every((entry, i) => entry.id === inventory[i]?.id && entry.v === inventory[i]?.version)
+  );
 }
 
 function duration(value: string | undefined, fallback: number): number {

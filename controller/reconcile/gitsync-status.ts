@@ -2,6 +2,7 @@
 // Synced / Healthy conditions with messages a person can act on.
 import type { ConditionUpdate } from '../api/conditions.ts';
 import type { InventoryEntry as StatusEntry } from '../api/types.ts';
+import { failureLines } from '../sync/index.ts';
 import type { InventoryEntry, SyncResult } from '../sync/types.ts';
 
 /** The sync inventory as stored in status: `namespace_name_group_kind` + version. */
@@ -25,22 +26,17 @@ export function syncedCondition(result: SyncResult, commit: string): ConditionUp
   const short = commit.slice(0, 7);
   if (result.error)
     return { type: 'Synced', status: 'False', reason: result.error.code, message: result.error.message };
-  const failed = result.objects.filter((object) => object.action === 'failed');
   const c = result.counts;
   const summary = `${c.created} created, ${c.configured + c.recreated} configured, ${c.unchanged} unchanged, ${c.pruned} pruned`;
-  if (failed.length > 0 || result.problems.length > 0) {
-    const first = failed[0]
-      ? `${failed[0].object}: ${failed[0].message ?? failed[0].reason ?? 'failed'}`
-      : `${result.problems[0]?.path}:${result.problems[0]?.line}: ${result.problems[0]?.message}`;
-    const more =
-      failed.length + result.problems.length > 1
-        ? ` (and ${failed.length + result.problems.length - 1} more)`
-        : '';
+  const failures = failureLines(result);
+  if (failures.length > 0) {
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+    const held = result.pruneHeld ? `; ${result.pruneHeld}` : '';
     return {
       type: 'Synced',
       status: 'False',
       reason: 'ApplyFailed',
-      message: `commit ${short}: ${first}${more}; ${summary}`,
+      message: `commit ${short}: ${failures[0]}${more}; ${summary}${held}`,
     };
   }
   return { type: 'Synced', status: 'True', reason: 'Applied', message: `commit ${short}: ${summary}` };
@@ -64,6 +60,14 @@ export function healthyCondition(result: SyncResult): ConditionUpdate {
       status: 'Unknown',
       reason: 'Progressing',
       message: `${progressing.length} object(s) not ready yet, e.g. ${first?.object}: ${first?.message}`,
+    };
+  }
+  if (result.health.length === 0) {
+    return {
+      type: 'Healthy',
+      status: 'Unknown',
+      reason: 'NothingApplied',
+      message: result.error ? `nothing applied: ${result.error.message}` : 'no object was applied',
     };
   }
   return {

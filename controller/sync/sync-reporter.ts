@@ -30,6 +30,9 @@ export class SyncReporter {
   readonly #options: SyncReporterOptions;
   readonly #fights = new Map<string, DriftFight>();
   readonly #background = new Set<Promise<unknown>>();
+  /** What the last sync failed on (empty when nothing failed), so a retry does not repeat events. */
+  #lastFailure = '';
+  #failedObjects = new Set<string>();
 
   constructor(options: SyncReporterOptions) {
     this.#options = options;
@@ -101,26 +104,41 @@ export class SyncReporter {
     this.#options.emitFightEnded({ id, object: fight.object });
   }
 
-  /** A summary event on the owner when anything changed or failed, and one per failed object. */
+  /**
+   * A summary event on the owner when anything changed, or when what failed differs from the last
+   * sync (a retry that fails the same way records nothing new), and one per newly failed object.
+   */
   syncFinished(result: SyncResult, refOfId: (id: string) => ObjectRef | undefined): void {
-    const { created, configured, recreated, pruned, failed } = result.counts;
+    const { created, configured, recreated, pruned } = result.counts;
+    const failed = result.objects.filter((o) => o.action === 'failed');
+    const failures = failureLines(result);
+    const signature = result.error
+      ? `${result.error.code}: ${result.error.message}`
+      : [...failures, result.pruneHeld ?? ''].join('\n');
+    const repeated = signature === this.#lastFailure;
+    this.#lastFailure = signature;
     if (result.error) {
-      this.#event(undefined, 'Warning', result.error.code, 'Sync', result.error.message);
-    } else if (created + configured + recreated + pruned + failed > 0) {
-      const note = `created ${created}, configured ${configured}, recreated ${recreated}, pruned ${pruned}, failed ${failed}`;
+      if (!repeated) this.#event(undefined, 'Warning', result.error.code, 'Sync', result.error.message);
+      return;
+    }
+    const changed = created + configured + recreated + pruned > 0;
+    if (changed || (failures.length > 0 && !repeated)) {
+      const bad = failures.length > 0;
       this.#event(
         undefined,
-        failed > 0 ? 'Warning' : 'Normal',
-        failed > 0 ? 'SyncFailed' : 'Synced',
+        bad ? 'Warning' : 'Normal',
+        bad ? 'SyncFailed' : 'Synced',
         'Sync',
-        note,
+        syncNote(result),
       );
     }
-    for (const object of result.objects) {
-      if (object.action !== 'failed') continue;
-      const ref = refOfId(object.id);
+    const before = this.#failedObjects;
+    this.#failedObjects = new Set(failed.map((o) => `${o.id} ${o.reason ?? ''} ${o.message ?? ''}`));
+    for (const object of failed) {
+      if (before.has(`${object.id} ${object.reason ?? ''} ${object.message ?? ''}`)) continue;
+      // An object that never rendered or could not be listed has no ref: the owner alone is told.
       const note = `${object.object}: ${object.message ?? object.reason ?? 'failed'}`;
-      if (ref) this.#event(ref, 'Warning', 'ApplyFailed', 'Apply', note);
+      this.#event(refOfId(object.id), 'Warning', 'ApplyFailed', 'Apply', note);
     }
   }
 
@@ -155,4 +173,38 @@ function objectOf(task: DriftTask): string {
 function refOf(task: DriftTask): ObjectRef {
   const apiVersion = task.info.group === '' ? task.info.version : `${task.info.group}/${task.info.version}`;
   return { apiVersion, kind: task.info.kind, name: task.name, namespace: task.namespace };
+}
+
+/** Names, with a count of the rest: `a, b, c and 4 more`. */
+function listSome(items: readonly string[], max = 3): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+/**
+ * What went wrong in a sync, one line each: render problems (`file:line: message`), then the
+ * failed objects (`Kind ns/name: message`) that no problem already names.
+ */
+export function failureLines(result: SyncResult): string[] {
+  const problems = result.problems.map((p) => `${p.path}:${p.line}: ${p.message}`);
+  const named = new Set(result.problems.map((p) => p.message));
+  const failed = result.objects
+    .filter((o) => o.action === 'failed')
+    .map((o) => `${o.object}: ${o.message ?? o.reason ?? 'failed'}`)
+    .filter((line) => !named.has(line));
+  return [...problems, ...failed];
+}
+
+/** The summary event's note: counts, then what failed and what was pruned, by name. */
+export function syncNote(result: SyncResult): string {
+  const { created, configured, recreated, pruned, failed } = result.counts;
+  const parts = [
+    `created ${created}, configured ${configured}, recreated ${recreated}, pruned ${pruned}, failed ${failed}`,
+  ];
+  const failures = failureLines(result);
+  if (failures.length > 0) parts.push(`failed: ${listSome(failures)}`);
+  const prunedNames = result.objects.filter((o) => o.action === 'pruned').map((o) => o.object);
+  if (prunedNames.length > 0) parts.push(`pruned: ${listSome(prunedNames)}`);
+  if (result.pruneHeld) parts.push(result.pruneHeld);
+  return parts.join('; ');
 }
