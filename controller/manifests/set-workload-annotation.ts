@@ -5,8 +5,9 @@ import {
   parseAnnotationKey,
   TAGPILOT_PREFIX,
 } from './automation-annotations.ts';
+import { canBePlain } from './plain-scalar.ts';
 import { parseManifestFile } from './read-manifests.ts';
-import { canBePlain, doubleQuoted, renderScalar, singleQuoted } from './scalar-style.ts';
+import { canBeSingleQuoted, doubleQuoted, renderScalar, singleQuoted } from './scalar-style.ts';
 import { applyTextEdits, type TextEdit } from './text-edits.ts';
 import type { ManifestFile, ParsedFile, ScalarStyle, WorkloadRef } from './types.ts';
 import { scalarText } from './yaml-nodes.ts';
@@ -119,12 +120,10 @@ function replaceValues(found: Found, pairs: Pair[], value: string): Step {
     }
     if (scalarText(scalar) === value && scalar.value !== null) continue;
     const [start, end] = scalar.range;
-    const site = {
+    const rendered = renderScalar(value, {
       style: (scalar.type ?? 'PLAIN') as ScalarStyle,
-      nonString: false,
       inFlow: found.annotations?.flow === true,
-    };
-    const rendered = renderScalar(value, { ...site, range: { start, end }, line: 0, shared: false });
+    });
     if (!rendered.ok) return { error: rendered.reason };
     edits.push({ start, end, text: start === end ? ` ${rendered.text}` : rendered.text });
   }
@@ -226,7 +225,7 @@ function removeFromFlowMap(map: YAMLMap, pair: Pair): TextEdit {
 }
 
 function renderKey(key: string, inFlow: boolean): string {
-  return canBePlain(key, { inFlow, nonString: false }) ? key : doubleQuoted(key);
+  return canBePlain(key, { inFlow }) ? key : doubleQuoted(key);
 }
 
 /** Plain when the value stays a string that way, else the quote style the siblings use. */
@@ -235,8 +234,8 @@ function renderNewValue(
   siblings: YAMLMap | undefined,
   inFlow = siblings?.flow === true,
 ): string {
-  if (canBePlain(value, { inFlow, nonString: false })) return value;
+  if (canBePlain(value, { inFlow })) return value;
   const quoted = siblings?.items.find((p) => isScalar(p.value) && p.value.type?.startsWith('QUOTE_'))?.value;
-  const single = isScalar(quoted) && quoted.type === 'QUOTE_SINGLE' && !/\p{Cc}/u.test(value);
+  const single = isScalar(quoted) && quoted.type === 'QUOTE_SINGLE' && canBeSingleQuoted(value);
   return single ? singleQuoted(value) : doubleQuoted(value);
 }

@@ -72,8 +72,6 @@ export interface ScalarSite {
   /** 1-based line of the scalar's first character. */
   line: number;
   style: ScalarStyle;
-  /** The scalar resolved to a number or boolean (a plain `1.10`); a plain rewrite may stay one. */
-  nonString: boolean;
   /** Inside a flow collection (`[...]`, `{...}`), where plain scalars may not contain `,[]{}`. */
   inFlow: boolean;
   /**
