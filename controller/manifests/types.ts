@@ -108,9 +108,13 @@ export interface Container {
 
 /** A workload found in a manifest, with its automation settings (prefix precedence applied). */
 export interface Workload extends WorkloadRef {
+  /** As written, e.g. `apps/v1`. */
+  apiVersion: string;
   path: string;
   /** 0-based document index in the file. */
   index: number;
+  /** 0-based position in the `items` of a `kind: List` document; absent for a top-level object. */
+  item?: number;
   /** `automated: "true"`. Default false. */
   automated: boolean;
   /** `locked: "true"`. Default false. */
