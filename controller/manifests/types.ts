@@ -193,6 +193,8 @@ export interface UnappliedUpdate {
   reason: string;
   /** Set when the update found a target in this file but could not write it. */
   path?: string;
+  /** 1-based line of that target's scalar (set with `path`). */
+  line?: number;
 }
 
 /** The outcome of `applyImageUpdates`. */
