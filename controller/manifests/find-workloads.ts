@@ -59,7 +59,7 @@ export function findWorkloadsInFile(file: ParsedFile): Workload[] {
 }
 
 /** The items of a `v1` `List` document, or undefined when the document is not one. */
-export function listItems(doc: Document, root: Reached): Reached[] | undefined {
+function listItems(doc: Document, root: Reached): Reached[] | undefined {
   if (scalarString(mapGet(doc, root, 'apiVersion')) !== 'v1') return undefined;
   if (scalarString(mapGet(doc, root, 'kind')) !== 'List') return undefined;
   const items = mapGet(doc, root, 'items');
