@@ -209,7 +209,14 @@ interface PodSpecLike {
 function podSpecOf(found: RepoWorkloads, workload: Workload): PodSpecLike | undefined {
   const file = found.files.find((f) => f.path === workload.path);
   if (!file) return undefined;
-  const object = toKubeObjects(readManifests([file])).objects.find((o) => o.index === workload.index)?.object;
+  const document = toKubeObjects(readManifests([file])).objects.find(
+    (o) => o.index === workload.index,
+  )?.object;
+  // A workload inside a `kind: List` document is one of its items.
+  const items = Array.isArray(document?.items) ? (document.items as unknown[]) : [];
+  const object = (workload.item === undefined ? document : items[workload.item]) as
+    | Record<string, unknown>
+    | undefined;
   const spec = object?.spec as Record<string, unknown> | undefined;
   if (!spec) return undefined;
   if (workload.kind === 'Pod') return spec as PodSpecLike;

@@ -44,10 +44,9 @@ export function annotationChange(settings: readonly AnnotationSetting[]): Worklo
   return (workload, files) => {
     const file = files.find((f) => f.path === workload.path);
     if (!file) throw new Error(`${workload.path} vanished`);
-    const ref = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
     let content = file.content;
     for (const { key, value } of settings) {
-      const result = setWorkloadAnnotation({ path: file.path, content }, ref, key, value);
+      const result = setWorkloadAnnotation({ path: file.path, content }, workload, key, value);
       if (!result.ok) throw new UsageError(`cannot edit ${file.path}: ${result.reason}`);
       content = result.content;
     }

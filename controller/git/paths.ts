@@ -2,9 +2,13 @@
 import type { ErrorContext } from './errors.ts';
 import { GitError } from './errors.ts';
 
-const MANIFEST_PATH = /\.ya?ml$/;
+/** `*.yaml`, `*.yml`, and `Kustomization`, the one kustomization file name without an extension. */
+const MANIFEST_PATH = /(?:\.ya?ml|(?:^|\/)Kustomization)$/;
 
-/** True for the files the manifest reader gets: `*.yaml` and `*.yml`. */
+/**
+ * True for the files the manifest reader gets: `*.yaml`, `*.yml`, and files named `Kustomization`
+ * (kustomize, and so Flux, read that name like `kustomization.yaml`).
+ */
 export function isManifestPath(path: string): boolean {
   return MANIFEST_PATH.test(path);
 }

@@ -118,7 +118,7 @@ export class Repository {
     });
   }
 
-  /** Every `*.yaml`/`*.yml` file under `path` (repository-relative, default `.`) of the current commit. */
+  /** Every manifest file (`isManifestPath`) under `path` (repository-relative, default `.`) of the current commit. */
   async readFiles(path = '.'): Promise<ReadFilesResult> {
     const snapshot = this.#current();
     const prefix = normalizeDir(path, this.#errorContext('read'));

@@ -160,8 +160,8 @@ describe('applyImageUpdates: refusals', () => {
     );
     assert.deepEqual(result.files, []);
     assert.deepEqual(
-      result.unapplied.map((u) => u.code),
-      ['UNSUPPORTED_STYLE'],
+      result.unapplied.map((u) => [u.code, u.path, u.line]),
+      [['UNSUPPORTED_STYLE', 'd.yaml', content.split('\n').findIndex((l) => l.includes('image:')) + 1]],
     );
   });
 

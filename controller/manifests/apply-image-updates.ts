@@ -80,7 +80,7 @@ export function applyImageUpdates(
         });
         continue;
       }
-      unapplied.push({ update, ...outcome, path: target.path });
+      unapplied.push({ update, ...outcome, path: target.path, line: target.site.line });
     }
   }
   const changed = files.flatMap((file) => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Workload } from './index.ts';
-import { findWorkloads, readManifests, resolveAnnotations } from './index.ts';
+import { applyImageUpdates, findWorkloads, readManifests, resolveAnnotations } from './index.ts';
 
 function workloadsOf(content: string, path = 'w.yaml'): Workload[] {
   const set = readManifests([{ path, content }]);
@@ -81,6 +81,7 @@ describe('findWorkloads: the flux demo', () => {
     assert.ok(workload !== undefined);
     const { containers, annotations, ...rest } = workload;
     assert.deepEqual(rest, {
+      apiVersion: 'apps/v1',
       kind: 'Deployment',
       namespace: 'my-demo',
       name: 'fluxdemo',
@@ -109,6 +110,80 @@ describe('findWorkloads: the flux demo', () => {
       const line = content.split('\n')[container.site.line - 1];
       assert.equal(line?.trim(), `image: ${container.image}`);
     }
+  });
+});
+
+describe('findWorkloads: kind List', () => {
+  const content = [
+    '# what kubectl get -o yaml prints',
+    'apiVersion: v1',
+    'kind: List',
+    'items:',
+    '  - apiVersion: v1',
+    '    kind: ConfigMap',
+    '    metadata: {name: settings}',
+    '  - apiVersion: apps/v1',
+    '    kind: Deployment',
+    '    metadata:',
+    '      name: web',
+    '      namespace: shop',
+    '      annotations: {tagpilot.io/automated: "true", tagpilot.io/tag.app: "semver:^1"}',
+    '    spec:',
+    '      template:',
+    '        spec:',
+    '          containers:',
+    '            - name: app',
+    '              image: ghcr.io/acme/web:1.0.0 # pinned by CI',
+    '  - apiVersion: batch/v1',
+    '    kind: CronJob',
+    '    metadata: {name: nightly}',
+    '    spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: job, image: "repo/job:2"}]}}}}}',
+    '',
+  ].join('\n');
+
+  test('workloads among the items are found, with their position in the list', () => {
+    const workloads = workloadsOf(content);
+    assert.deepEqual(
+      workloads.map((w) => [w.apiVersion, w.kind, w.namespace, w.name, w.index, w.item, w.automated]),
+      [
+        ['apps/v1', 'Deployment', 'shop', 'web', 0, 1, true],
+        ['batch/v1', 'CronJob', undefined, 'nightly', 0, 2, false],
+      ],
+    );
+    assert.equal(workloads[0]?.containers[0]?.filter, 'semver:^1');
+  });
+
+  test('their image sites cover exactly the image text, so an update is a one-scalar edit', () => {
+    for (const workload of workloadsOf(content)) {
+      for (const container of workload.containers) {
+        const { start, end } = container.site.range;
+        const quoted = container.site.style === 'QUOTE_DOUBLE';
+        assert.equal(content.slice(start, end), quoted ? `"${container.image}"` : container.image);
+      }
+    }
+    const result = applyImageUpdates(
+      [{ path: 'w.yaml', content }],
+      [
+        {
+          target: {
+            type: 'container',
+            path: 'w.yaml',
+            workload: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+            container: 'app',
+          },
+          image: { repo: 'ghcr.io/acme/web', tag: '1.1.0' },
+        },
+      ],
+    );
+    assert.deepEqual(result.unapplied, []);
+    assert.equal(result.files[0]?.content, content.replace('web:1.0.0 #', 'web:1.1.0 #'));
+  });
+
+  test('a List of another apiVersion is not looked into', () => {
+    assert.deepEqual(
+      workloadsOf(content.replace('apiVersion: v1\nkind: List', 'apiVersion: x/v1\nkind: List')),
+      [],
+    );
   });
 });
 

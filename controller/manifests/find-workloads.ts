@@ -40,18 +40,43 @@ export function findWorkloads(set: ManifestSet): Workload[] {
   return set.files.flatMap(findWorkloadsInFile);
 }
 
-/** Every workload in one parsed file. */
+/**
+ * Every workload in one parsed file: top-level objects, and the items of `apiVersion: v1, kind:
+ * List` documents (what `kubectl get -o yaml` prints), which the sync applies item by item.
+ */
 export function findWorkloadsInFile(file: ParsedFile): Workload[] {
   const workloads: Workload[] = [];
   for (const { index, doc } of file.documents) {
-    const workload = readWorkload(file, index, doc);
-    if (workload !== undefined) workloads.push(workload);
+    const root: Reached = { node: doc.contents, shared: false };
+    const items = listItems(doc, root);
+    const objects = items === undefined ? [{ node: root }] : items.map((node, item) => ({ node, item }));
+    for (const object of objects) {
+      const workload = readWorkload(file, { index, doc, ...object });
+      if (workload !== undefined) workloads.push(workload);
+    }
   }
   return workloads;
 }
 
-function readWorkload(file: ParsedFile, index: number, doc: Document.Parsed): Workload | undefined {
-  const root: Reached = { node: doc.contents, shared: false };
+/** The items of a `v1` `List` document, or undefined when the document is not one. */
+function listItems(doc: Document, root: Reached): Reached[] | undefined {
+  if (scalarString(mapGet(doc, root, 'apiVersion')) !== 'v1') return undefined;
+  if (scalarString(mapGet(doc, root, 'kind')) !== 'List') return undefined;
+  const items = mapGet(doc, root, 'items');
+  return items === undefined ? undefined : seqItems(doc, items);
+}
+
+/** One object to read: the document, and the object's node (the root, or an item of a List). */
+interface ObjectAt {
+  index: number;
+  doc: Document.Parsed;
+  node: Reached;
+  /** Position in the List's `items`; undefined for a top-level object. */
+  item?: number;
+}
+
+function readWorkload(file: ParsedFile, at: ObjectAt): Workload | undefined {
+  const { index, doc, node: root } = at;
   const apiVersion = scalarString(mapGet(doc, root, 'apiVersion'));
   const kind = scalarString(mapGet(doc, root, 'kind'));
   if (apiVersion === undefined || kind === undefined) return undefined;
@@ -66,11 +91,13 @@ function readWorkload(file: ParsedFile, index: number, doc: Document.Parsed): Wo
   const podSpec = mapPath(doc, root, specPath);
   const containers = podSpec === undefined ? [] : readContainers(file, doc, podSpec, resolved, namespace);
   return {
+    apiVersion,
     kind,
     namespace,
     name,
     path: file.path,
     index,
+    ...(at.item === undefined ? {} : { item: at.item }),
     ...workloadSettings(resolved),
     annotations,
     containers,

@@ -181,7 +181,7 @@ const CASES: GoldenCase[] = [
     updates: [
       // `develop` was a string; plain `1.10` would be a number, so it is double-quoted.
       marker('apps:web', { repo: 'x', tag: '1.10' }),
-      // `1.9` was already a number: it stays plain.
+      // `1.9` was a number, but the tag is the string `1.10`: it is double-quoted too (promise 3).
       marker('apps:num', { repo: 'x', tag: '1.10' }),
     ],
   },

@@ -13,5 +13,9 @@ export { formatImageReference, type ImageReference, splitImageReference } from '
 export { type RenderedObjects, toKubeObjects } from './kube-objects.ts';
 export { createManifestCache, type ManifestCache } from './manifest-cache.ts';
 export { type ReadOptions, readManifests } from './read-manifests.ts';
-export { type AnnotationEditResult, setWorkloadAnnotation } from './set-workload-annotation.ts';
+export {
+  type AnnotatedObjectRef,
+  type AnnotationEditResult,
+  setWorkloadAnnotation,
+} from './set-workload-annotation.ts';
 export type * from './types.ts';

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import { renderScalar } from './scalar-style.ts';
 import type { ScalarSite, ScalarStyle } from './types.ts';
 
-function site(style: ScalarStyle, options: { inFlow?: boolean; nonString?: boolean } = {}): ScalarSite {
-  const { inFlow = false, nonString = false } = options;
-  return { range: { start: 0, end: 0 }, line: 1, style, inFlow, nonString, shared: false };
+function site(style: ScalarStyle, options: { inFlow?: boolean } = {}): ScalarSite {
+  const { inFlow = false } = options;
+  return { range: { start: 0, end: 0 }, line: 1, style, inFlow, shared: false };
 }
 
 describe('renderScalar', () => {
@@ -18,7 +18,10 @@ describe('renderScalar', () => {
     ['double escapes', 'a"b\\c', site('QUOTE_DOUBLE'), '"a\\"b\\\\c"'],
     ['a string that would read as a number is quoted', '1.10', site('PLAIN'), '"1.10"'],
     ['a string that would read as a boolean is quoted', 'yes', site('PLAIN'), '"yes"'],
-    ['a number stays a plain number', '1.10', site('PLAIN', { nonString: true }), '1.10'],
+    ['a plain number becomes a quoted string', '1.10', site('PLAIN'), '"1.10"'],
+    ['a value single quotes cannot carry is double-quoted', 'a\u2028b', site('QUOTE_SINGLE'), '"a\\u2028b"'],
+    ['DEL and C1 controls are escaped', 'a\u007f\u0085', site('QUOTE_DOUBLE'), '"a\\u007f\\u0085"'],
+    ['a control character is never plain', 'a\u0001', site('PLAIN'), '"a\\u0001"'],
     ['a value with ": " cannot be plain', 'a: b', site('PLAIN'), '"a: b"'],
     ['a value with " #" cannot be plain', 'a #b', site('PLAIN'), '"a #b"'],
     ['a leading * would be an alias', '*x', site('PLAIN'), '"*x"'],

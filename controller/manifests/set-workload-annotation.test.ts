@@ -6,8 +6,8 @@ import type { WorkloadRef } from './index.ts';
 import { findWorkloads, readManifests, setWorkloadAnnotation } from './index.ts';
 
 const demo = readFileSync(join(import.meta.dirname, 'testdata/flux-demo/original/deployment.yaml'), 'utf8');
-const fluxdemo: WorkloadRef = { kind: 'Deployment', namespace: 'my-demo', name: 'fluxdemo' };
-const web: WorkloadRef = { kind: 'Deployment', namespace: undefined, name: 'web' };
+const fluxdemo = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'my-demo', name: 'fluxdemo' };
+const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: undefined, name: 'web' };
 
 const head = 'apiVersion: apps/v1\nkind: Deployment\n';
 const tail = 'spec:\n  replicas: 1\n';
@@ -18,7 +18,7 @@ interface Row {
   key: string;
   value: string | undefined;
   after: string;
-  workload?: WorkloadRef;
+  workload?: WorkloadRef & { apiVersion: string };
 }
 
 const rows: Row[] = [
@@ -171,6 +171,36 @@ describe('setWorkloadAnnotation', () => {
   test('an object that is not in the file is NO_OBJECT', () => {
     const result = setWorkloadAnnotation({ path: 'd.yaml', content: demo }, web, 'automated', 'true');
     assert.equal(result.ok ? 'ok' : result.code, 'NO_OBJECT');
+  });
+
+  test('a custom resource of kind Deployment with the same name is never edited instead', () => {
+    const custom = 'apiVersion: example.com/v1\nkind: Deployment\nmetadata:\n  name: web\n';
+    const before = `${custom}---\n${head}metadata:\n  name: web\n${tail}`;
+    const result = setWorkloadAnnotation({ path: 'w.yaml', content: before }, web, 'automated', 'true');
+    assert.ok(result.ok, JSON.stringify(result));
+    const annotated = `${head}metadata:\n  name: web\n  annotations:\n    tagpilot.io/automated: "true"\n${tail}`;
+    assert.equal(result.content, `${custom}---\n${annotated}`);
+    const alone = setWorkloadAnnotation({ path: 'w.yaml', content: custom }, web, 'automated', 'true');
+    assert.equal(alone.ok ? 'ok' : alone.code, 'NO_OBJECT');
+  });
+
+  test('a workload inside a kind: List document is edited in place', () => {
+    const item = (name: string, annotations: string[]) =>
+      [
+        '  - apiVersion: apps/v1',
+        '    kind: Deployment',
+        '    metadata:',
+        `      name: ${name}`,
+        ...annotations,
+        '    spec: {replicas: 1}',
+      ].join('\n');
+    const list = (annotations: string[]) =>
+      `apiVersion: v1\nkind: List\nitems:\n${item('other', [])}\n${item('web', annotations)}\n`;
+    const result = setWorkloadAnnotation({ path: 'l.yaml', content: list([]) }, web, 'automated', 'true');
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.content, list(['      annotations:', '        tagpilot.io/automated: "true"']));
+    const [, found] = findWorkloads(readManifests([{ path: 'l.yaml', content: result.content }]));
+    assert.equal(found?.automated, true);
   });
 
   test('annotations that are not a map are UNSUPPORTED, not overwritten', () => {

@@ -1,14 +1,15 @@
-import { type Document, isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import {
   annotationKeyFor,
   PREFIX_PRECEDENCE,
   parseAnnotationKey,
   TAGPILOT_PREFIX,
 } from './automation-annotations.ts';
+import { canBePlain } from './plain-scalar.ts';
 import { parseManifestFile } from './read-manifests.ts';
-import { canBePlain, doubleQuoted, renderScalar, singleQuoted } from './scalar-style.ts';
+import { canBeSingleQuoted, doubleQuoted, renderScalar, singleQuoted } from './scalar-style.ts';
 import { applyTextEdits, type TextEdit } from './text-edits.ts';
-import type { ManifestFile, ParsedFile, ScalarStyle, WorkloadRef } from './types.ts';
+import type { ManifestFile, ParsedFile, ScalarStyle, Workload } from './types.ts';
 import { scalarText } from './yaml-nodes.ts';
 import { indentAt, lineEndAfter, lineEnding, lineStart, linesAt, pairEnd, pairStart } from './yaml-text.ts';
 
@@ -18,6 +19,9 @@ export type AnnotationEditResult =
   | { ok: false; code: 'NO_OBJECT' | 'UNSUPPORTED'; reason: string };
 
 type Step = { edits: TextEdit[]; keys: string[] } | { error: string };
+
+/** The object to edit: apiVersion, kind, namespace and name must all match (a `Workload` fits). */
+export type AnnotatedObjectRef = Pick<Workload, 'apiVersion' | 'kind' | 'namespace' | 'name'>;
 
 /** The object's own metadata map and (when present) its `annotations:` pair and map. */
 interface Found {
@@ -30,7 +34,9 @@ interface Found {
 
 /**
  * Sets (or, with `value` undefined, removes) one annotation of the object `workload` in `file`
- * with a minimal diff. `key` is either a full key (`example.com/x`) or a prefix-free automation key
+ * with a minimal diff. The object is a top-level document or an item of a `v1` `List` document whose
+ * apiVersion, kind, namespace and name all match (a custom resource of kind `Deployment` is never
+ * taken for an `apps/v1` one). `key` is either a full key (`example.com/x`) or a prefix-free automation key
  * (`automated`, `tag.flask`, `locked_msg`): a prefix-free key is changed in place under every
  * prefix that has it (`filter.fluxcd.io/<c>` counts for `tag.<c>`), removed under every prefix, or
  * added under the prefix the object already uses (`tagpilot.io/` when it uses that or none).
@@ -40,7 +46,7 @@ interface Found {
  */
 export function setWorkloadAnnotation(
   file: ManifestFile,
-  workload: WorkloadRef,
+  workload: AnnotatedObjectRef,
   key: string,
   value: string | undefined,
 ): AnnotationEditResult {
@@ -61,20 +67,34 @@ export function setWorkloadAnnotation(
   return { ok: true, content, changed: content !== file.content, keys };
 }
 
-function findObject(file: ManifestFile, ref: WorkloadRef): Found | string {
+function findObject(file: ManifestFile, ref: AnnotatedObjectRef): Found | string {
   const { parsed, problems } = parseManifestFile(file);
   for (const { doc } of parsed.documents) {
-    const found = matchObject(parsed, doc, ref);
-    if (found !== undefined) return found;
+    for (const object of objectsOf(doc)) {
+      const found = matchObject(parsed, object, ref);
+      if (found !== undefined) return found;
+    }
   }
-  const id = `${ref.kind} ${ref.namespace ?? '(no namespace)'}/${ref.name}`;
+  const id = `${ref.apiVersion} ${ref.kind} ${ref.namespace ?? '(no namespace)'}/${ref.name}`;
   const why = problems.length > 0 ? ` (${problems.length} document(s) did not parse)` : '';
   return `${file.path}: no ${id}${why}`;
 }
 
-function matchObject(parsed: ParsedFile, doc: Document.Parsed, ref: WorkloadRef): Found | undefined {
+/** The document's root map, or the maps among the `items` of a `v1` `List` document. */
+function objectsOf(doc: Document.Parsed): YAMLMap[] {
   const root = doc.contents;
-  if (!isMap(root) || scalarText(ownPair(root, 'kind')?.value) !== ref.kind) return undefined;
+  if (!isMap(root)) return [];
+  const isList =
+    scalarText(ownPair(root, 'apiVersion')?.value) === 'v1' &&
+    scalarText(ownPair(root, 'kind')?.value) === 'List';
+  const items = ownPair(root, 'items')?.value;
+  if (!isList || !isSeq(items)) return [root];
+  return items.items.filter((item): item is YAMLMap => isMap(item));
+}
+
+function matchObject(parsed: ParsedFile, root: YAMLMap, ref: AnnotatedObjectRef): Found | undefined {
+  if (scalarText(ownPair(root, 'apiVersion')?.value) !== ref.apiVersion) return undefined;
+  if (scalarText(ownPair(root, 'kind')?.value) !== ref.kind) return undefined;
   const metadataPair = ownPair(root, 'metadata');
   const metadata = metadataPair?.value;
   if (metadataPair === undefined || !isMap(metadata)) return undefined;
@@ -119,12 +139,10 @@ function replaceValues(found: Found, pairs: Pair[], value: string): Step {
     }
     if (scalarText(scalar) === value && scalar.value !== null) continue;
     const [start, end] = scalar.range;
-    const site = {
+    const rendered = renderScalar(value, {
       style: (scalar.type ?? 'PLAIN') as ScalarStyle,
-      nonString: false,
       inFlow: found.annotations?.flow === true,
-    };
-    const rendered = renderScalar(value, { ...site, range: { start, end }, line: 0, shared: false });
+    });
     if (!rendered.ok) return { error: rendered.reason };
     edits.push({ start, end, text: start === end ? ` ${rendered.text}` : rendered.text });
   }
@@ -226,7 +244,7 @@ function removeFromFlowMap(map: YAMLMap, pair: Pair): TextEdit {
 }
 
 function renderKey(key: string, inFlow: boolean): string {
-  return canBePlain(key, { inFlow, nonString: false }) ? key : doubleQuoted(key);
+  return canBePlain(key, { inFlow }) ? key : doubleQuoted(key);
 }
 
 /** Plain when the value stays a string that way, else the quote style the siblings use. */
@@ -235,8 +253,8 @@ function renderNewValue(
   siblings: YAMLMap | undefined,
   inFlow = siblings?.flow === true,
 ): string {
-  if (canBePlain(value, { inFlow, nonString: false })) return value;
+  if (canBePlain(value, { inFlow })) return value;
   const quoted = siblings?.items.find((p) => isScalar(p.value) && p.value.type?.startsWith('QUOTE_'))?.value;
-  const single = isScalar(quoted) && quoted.type === 'QUOTE_SINGLE' && !/\p{Cc}/u.test(value);
+  const single = isScalar(quoted) && quoted.type === 'QUOTE_SINGLE' && canBeSingleQuoted(value);
   return single ? singleQuoted(value) : doubleQuoted(value);
 }

@@ -74,8 +74,6 @@ export interface ScalarSite {
   /** 1-based line of the scalar's first character. */
   line: number;
   style: ScalarStyle;
-  /** The scalar resolved to a number or boolean (a plain `1.10`); a plain rewrite may stay one. */
-  nonString: boolean;
   /** Inside a flow collection (`[...]`, `{...}`), where plain scalars may not contain `,[]{}`. */
   inFlow: boolean;
   /**
@@ -112,9 +110,13 @@ export interface Container {
 
 /** A workload found in a manifest, with its automation settings (prefix precedence applied). */
 export interface Workload extends WorkloadRef {
+  /** As written, e.g. `apps/v1`. */
+  apiVersion: string;
   path: string;
   /** 0-based document index in the file. */
   index: number;
+  /** 0-based position in the `items` of a `kind: List` document; absent for a top-level object. */
+  item?: number;
   /** `automated: "true"`. Default false. */
   automated: boolean;
   /** `locked: "true"`. Default false. */
@@ -193,6 +195,8 @@ export interface UnappliedUpdate {
   reason: string;
   /** Set when the update found a target in this file but could not write it. */
   path?: string;
+  /** 1-based line of that target's scalar (set with `path`). */
+  line?: number;
 }
 
 /** The outcome of `applyImageUpdates`. */

@@ -100,7 +100,6 @@ export function scalarSite(
     range: { start: range[0], end: range[1] },
     line: file.lineCounter.linePos(range[0]).line,
     style: (scalar.type ?? 'PLAIN') as ScalarStyle,
-    nonString: ['number', 'bigint', 'boolean'].includes(typeof scalar.value),
     inFlow,
     shared,
   };

@@ -100,7 +100,7 @@ async function workloadCredentials(
   defaultNamespace: string,
 ): Promise<{ credentials: CredentialProvider | undefined; problems: string[] }> {
   const wanted = new Map<string, { secrets: Set<string>; accounts: Set<string> }>();
-  for (const { object } of toKubeObjects(readManifests(files)).objects) {
+  for (const object of toKubeObjects(readManifests(files)).objects.flatMap(listedObjects)) {
     const spec = podSpecOf(object);
     if (!spec) continue;
     const metadata = (object.metadata ?? {}) as { namespace?: string };
@@ -125,6 +125,15 @@ async function workloadCredentials(
     }
   }
   return { credentials: providers.length > 0 ? chainCredentials(...providers) : undefined, problems };
+}
+
+/** The object, or the items of a `v1` `List` (whose workloads are automated like top-level ones). */
+function listedObjects({ object }: { object: Record<string, unknown> }): Record<string, unknown>[] {
+  if (object.apiVersion !== 'v1' || object.kind !== 'List' || !Array.isArray(object.items)) return [object];
+  return object.items.filter(
+    (item): item is Record<string, unknown> =>
+      typeof item === 'object' && item !== null && !Array.isArray(item),
+  );
 }
 
 function podSpecOf(object: Record<string, unknown>): PodSpecLike | undefined {

@@ -22,6 +22,7 @@ import {
 } from './gitsync-status.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import type { EventSink, ScannerFactory, SyncEngine, SyncEngineFactory } from './ports.ts';
+import { describeSkippedUpdates } from './skipped-updates.ts';
 import type { ReconcileOutcome } from './work-queue.ts';
 
 /** Longest wait before re-syncing a commit whose objects failed. */
@@ -302,7 +303,9 @@ export class GitSyncReconciler {
           (d) =>
             `${d.workload ? `${d.workload.kind} ${d.workload.namespace ?? ''}/${d.workload.name} container ${d.container}` : `marker ${d.marker?.namespace}:${d.marker?.name} in ${d.path}`}: ${d.outcome}: ${d.message}`,
         )
-        .concat(run.credentialProblems);
+        .concat(run.credentialProblems)
+        // Decided updates that could not be written (an alias, a block scalar): say so, never silence.
+        .concat(describeSkippedUpdates(run.push?.unapplied ?? []));
       const signature = problems.join('\n');
       if (signature !== state.reportedProblems) {
         state.reportedProblems = signature;

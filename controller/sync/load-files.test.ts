@@ -13,11 +13,14 @@ describe('loadManifestFiles', () => {
   writeFileSync(join(root, 'apps', 'z.yaml'), 'z');
   writeFileSync(join(root, 'apps', 'b', 'a.yml'), 'a');
   writeFileSync(join(root, 'apps', 'readme.md'), 'no');
+  writeFileSync(join(root, 'apps', 'b', 'Kustomization'), 'k');
+  writeFileSync(join(root, 'apps', 'Kustomization.bak'), 'no');
   writeFileSync(join(root, 'apps', '.hidden', 'x.yaml'), 'no');
 
-  it('reads YAML files recursively in a stable order, relative to the root', () => {
+  it('reads YAML files and files named Kustomization recursively in a stable order, relative to the root', () => {
     assert.deepEqual(loadManifestFiles(root, 'apps'), [
       { path: 'apps/b/a.yml', content: 'a' },
+      { path: 'apps/b/Kustomization', content: 'k' },
       { path: 'apps/z.yaml', content: 'z' },
     ]);
   });

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { isManifestPath } from '../git/paths.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 
 /**
- * Reads every `*.yaml` / `*.yml` under `path` inside a working copy (recursively, hidden entries
+ * Reads every `*.yaml` / `*.yml` / `Kustomization` file (see `isManifestPath`) under `path` inside a working copy (recursively, hidden entries
  * skipped, sorted for a stable order). Returns undefined when the path does not exist, which a
  * sync reports as `PathMissing` instead of pruning everything. A path escaping the root throws.
  */
@@ -30,7 +31,7 @@ function collect(base: string, dir: string, files: ManifestFile[]): void {
     if (entry.name.startsWith('.')) continue;
     const full = join(dir, entry.name);
     if (entry.isDirectory()) collect(base, full, files);
-    else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
+    else if (entry.isFile() && (/\.ya?ml$/i.test(entry.name) || isManifestPath(entry.name))) {
       files.push({ path: relative(base, full).split(sep).join('/'), content: readFileSync(full, 'utf8') });
     }
   }
