@@ -1,23 +1,28 @@
-// What the automation loop needs from registries, as an interface so the loop can be tested with
-// the real registry client or any other source, and so credentials stay with the caller.
+// What the scan pipeline needs from registries, as an interface so credentials stay with the
+// caller and the pipeline can be tested against the real registry client or a table of answers.
+import type { CreatedTimes } from '../../registry/index.ts';
 
 /** Reads tags and image metadata of repositories such as `127.0.0.1:5000/flaskapp`. */
 export interface ImageScanner {
   /** Every tag of the repository. */
   listTags(repository: string): Promise<string[]>;
-  /** Build time (image config `created`) of `repository:tag`, undefined when the image has none. */
-  created(repository: string, tag: string): Promise<Date | undefined>;
+  /**
+   * Build times (image config `created`) of some tags, a bounded number at a time; a tag whose
+   * image has no `created` is in neither map, a tag the registry does not know (NOT_FOUND) is in
+   * `notFound`, and any other failure rejects.
+   */
+  createdTimes(repository: string, tags: readonly string[]): Promise<CreatedTimes>;
   /** Manifest digest (`sha256:…`) of `repository:tag`. */
   digest(repository: string, tag: string): Promise<string>;
 }
 
 /**
- * Wraps a scanner so that one automation run lists each repository once and asks for each
- * tag's metadata once, however many workloads share the image.
+ * Wraps a scanner so that one automation run lists each repository once and asks for the same
+ * build times and digests once, however many workloads share the image.
  */
 export function memoizeScanner(scanner: ImageScanner): ImageScanner {
   const tags = new Map<string, Promise<string[]>>();
-  const created = new Map<string, Promise<Date | undefined>>();
+  const created = new Map<string, Promise<CreatedTimes>>();
   const digests = new Map<string, Promise<string>>();
   const once = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
     let value = cache.get(key);
@@ -29,8 +34,8 @@ export function memoizeScanner(scanner: ImageScanner): ImageScanner {
   };
   return {
     listTags: (repository) => once(tags, repository, () => scanner.listTags(repository)),
-    created: (repository, tag) =>
-      once(created, `${repository}:${tag}`, () => scanner.created(repository, tag)),
+    createdTimes: (repository, names) =>
+      once(created, `${repository}\n${names.join('\n')}`, () => scanner.createdTimes(repository, names)),
     digest: (repository, tag) => once(digests, `${repository}:${tag}`, () => scanner.digest(repository, tag)),
   };
 }

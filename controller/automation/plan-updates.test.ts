@@ -3,30 +3,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findMarkers, findWorkloads, readManifests } from '../manifests/index.ts';
+import { type FakeRepository, fakeScanner } from './fake-scanner.test-support.ts';
 import type { ImageScanner } from './image-scanner.ts';
 import { type PlanInput, type PolicyState, planImageUpdates } from './plan-updates.ts';
 
 const fixture = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'flux-demo', 'deployment.yaml');
 const demo = readFileSync(fixture, 'utf8').replace('REGISTRY_HOST', 'reg.test');
 
-/** An in-memory ImageScanner: repository -> tag -> build time. */
+/** An in-memory ImageScanner: repository -> tag -> build time ('' for none). */
 function scanner(repos: Record<string, Record<string, string>>, calls: string[] = []): ImageScanner {
-  return {
-    async listTags(repository) {
-      calls.push(`list ${repository}`);
-      const tags = repos[repository];
-      if (!tags) throw new Error(`repository ${repository} not found`);
-      return Object.keys(tags);
-    },
-    async created(repository, tag) {
-      calls.push(`created ${repository}:${tag}`);
-      const time = repos[repository]?.[tag];
-      return time ? new Date(time) : undefined;
-    },
-    async digest(_repository, tag) {
-      return `sha256:${tag.replace(/\W/g, '').padEnd(64, '0')}`;
-    },
-  };
+  const fake = Object.fromEntries(
+    Object.entries(repos).map(([name, tags]) => [
+      name,
+      { tags: Object.fromEntries(Object.entries(tags).map(([tag, time]) => [tag, time || null])) },
+    ]),
+  );
+  return fakeScanner(fake, calls);
 }
 
 function plan(files: { path: string; content: string }[], input: Partial<PlanInput>) {
@@ -125,6 +117,7 @@ spec:
     const result = await plan([{ path: 'd.yaml', content }], {
       scanner: scanner({ 'reg.test/app': { '1.0.0': '', '1.2.0': '', '2.0.0': '' } }),
     });
+    // down.test is not in the fake: its tag list fails with NOT_FOUND, a scan failure.
     const byContainer = Object.fromEntries(result.decisions.map((d) => [d.container, d]));
     assert.equal(byContainer.flask?.outcome, 'InvalidPolicy');
     assert.match(byContainer.flask?.message ?? '', /invalid regex/);
@@ -194,4 +187,44 @@ spec:
     );
     assert.equal(calls.filter((call) => call.startsWith('list')).length, 1);
   });
+
+  // Each of these moved flask from develop-v1.9.0 down to develop-v1.8.0 before the one scan pipeline.
+  const faults: { name: string; repo: FakeRepository; outcome: string; message: RegExp }[] = [
+    {
+      name: '429 on the current tag',
+      repo: { tags: flask, createdFails: { 'develop-v1.9.0': 'RATE_LIMITED' } },
+      outcome: 'ScanFailed',
+      message: /develop-v1\.9\.0: rate limited/,
+    },
+    {
+      name: '503 on the current tag',
+      repo: { tags: flask, createdFails: { 'develop-v1.9.0': 'UNAVAILABLE' } },
+      outcome: 'ScanFailed',
+      message: /develop-v1\.9\.0: unavailable/,
+    },
+    {
+      name: 'token realm refusing while reading build times',
+      repo: { tags: flask, createdFails: { 'develop-v1.9.0': 'UNAUTHORIZED' } },
+      outcome: 'ScanFailed',
+      message: /unauthorized/,
+    },
+    {
+      name: 'current tag deleted from the registry',
+      repo: { tags: { 'develop-v1.8.0': flask['develop-v1.8.0'], latest: flask.latest } },
+      outcome: 'Kept',
+      message: /no longer lists "develop-v1\.9\.0".*build time is unknown/,
+    },
+  ];
+  for (const fault of faults) {
+    it(`never downgrades on a registry fault: ${fault.name}`, async () => {
+      const content = demo.replace('develop-v1.8.0', 'develop-v1.9.0');
+      const result = await plan([{ path: 'd.yaml', content }], {
+        scanner: fakeScanner({ 'reg.test/flaskapp': fault.repo }),
+      });
+      assert.deepEqual(result.updates, []);
+      const decision = result.decisions.find((d) => d.container === 'flask');
+      assert.equal(decision?.outcome, fault.outcome);
+      assert.match(decision?.message ?? '', fault.message);
+    });
+  }
 });

@@ -1,12 +1,14 @@
 // The decision half of the image update loop: for every automated container and every setter
-// marker in the repository, which image should it run? Scans registries through an ImageScanner,
-// chooses with controller/policy, and returns the updates for controller/manifests to apply plus
+// marker in the repository, which image should it run? Scans registries through the one scan
+// pipeline (scan-image.ts), and returns the updates for controller/manifests to apply plus
 // one decision per container or marker, with the reason, for status, events and the CLI.
 import type { ImageUpdate, Marker, Workload, WorkloadRef } from '../manifests/index.ts';
 import { splitImageReference } from '../manifests/index.ts';
-import { chooseLatestTag, filterTags, needsBuildTime, policyFromAnnotations } from '../policy/index.ts';
+import { policyFromAnnotations } from '../policy/index.ts';
+import { mapLimit } from '../sync/concurrency.ts';
 import type { ImageScanner } from './image-scanner.ts';
 import { memoizeScanner } from './image-scanner.ts';
+import { scanImage } from './scan-image.ts';
 
 /** What the automation loop knows of one ImagePolicy (from its status). */
 export interface PolicyState {
@@ -22,6 +24,8 @@ export interface PolicyState {
 export type DecisionOutcome =
   | 'Update'
   | 'UpToDate'
+  /** The current image stays although it could not be ranked (vanished from the registry, unknown build time). */
+  | 'Kept'
   | 'Locked'
   | 'NoFilter'
   | 'InvalidPolicy'
@@ -68,12 +72,12 @@ export interface PlanInput {
 export async function planImageUpdates(input: PlanInput): Promise<UpdatePlan> {
   const scanner = memoizeScanner(input.scanner);
   const automated = input.workloads.filter((workload) => workload.automated);
-  const jobs = automated.flatMap((workload) =>
-    workload.containers.map(
-      (container) => () => decideContainer(workload, container.name, input.policies, scanner),
-    ),
+  const containers = automated.flatMap((workload) =>
+    workload.containers.map((container) => ({ workload, name: container.name })),
   );
-  const containerResults = await pool(jobs, input.concurrency ?? 8);
+  const containerResults = await mapLimit(containers, input.concurrency ?? 8, ({ workload, name }) =>
+    decideContainer(workload, name, input.policies, scanner),
+  );
   const markerResults = decideMarkers(input.markers, input.policies);
   const results = [...containerResults, ...markerResults];
   const updates = results.flatMap((result) => (result.update ? [result.update] : []));
@@ -136,32 +140,28 @@ async function decideContainer(
   }
   const policy = policyFromAnnotations({ filter: container.filter, sort: container.sort });
   if (!policy.ok) return { decision: decision('InvalidPolicy', policy.error.message) };
-  try {
-    const tags = await scanner.listTags(current.name);
-    const candidates = filterTags(tags, policy.value);
-    let created: Map<string, Date> | undefined;
-    if (needsBuildTime(policy.value)) {
-      // The current tag's build time too: without it the current tag is not orderable and a
-      // cold cache could move to an older build.
-      const names = [...new Set([...candidates.map((c) => c.tag), ...(current.tag ? [current.tag] : [])])];
-      const times = await Promise.all(
-        names.map((tag) => scanner.created(current.name, tag).catch(() => undefined)),
-      );
-      created = new Map();
-      for (const [i, tag] of names.entries()) {
-        const time = times[i];
-        if (time) created.set(tag, time);
-      }
-    }
-    const choice = chooseLatestTag({ policy: policy.value, candidates, current: current.tag, created });
-    if (choice.tag === undefined) return { decision: decision('NoMatchingTag', choice.message) };
-    if (!choice.update && !container.digest) return { decision: decision('UpToDate', choice.message) };
-    const digest = container.digest ? await scanner.digest(current.name, choice.tag) : undefined;
-    const image = { repo: current.name, tag: choice.tag, ...(digest ? { digest } : {}) };
-    return compare(decision, target, container.image, image, choice.message);
-  } catch (error) {
-    return { decision: decision('ScanFailed', error instanceof Error ? error.message : String(error)) };
+  const scan = await scanImage({
+    scanner,
+    repository: current.name,
+    policy: policy.value,
+    current: current.tag,
+    withDigest: container.digest,
+  });
+  if (!scan.ok) return { decision: decision('ScanFailed', scan.message) };
+  const choice = scan.result;
+  if (choice.tag === undefined) return { decision: decision('NoMatchingTag', choice.message) };
+  if (choice.reason === 'CurrentUnknown') {
+    const gone = scan.currentVanished ? `the registry no longer lists "${current.tag}"; ` : '';
+    return { decision: decision('Kept', `${gone}${choice.message}`) };
   }
+  if (!choice.update && !container.digest) return { decision: decision('UpToDate', choice.message) };
+  if (container.digest && scan.digest === undefined) {
+    return {
+      decision: decision('Kept', `the registry no longer lists "${choice.tag}"; its digest is unknown`),
+    };
+  }
+  const image = { repo: current.name, tag: choice.tag, ...(scan.digest ? { digest: scan.digest } : {}) };
+  return compare(decision, target, container.image, image, choice.message);
 }
 
 function compare(
@@ -235,18 +235,4 @@ function dedupeMarkerUpdates(updates: ImageUpdate[]): ImageUpdate[] {
     seen.add(key);
     return true;
   });
-}
-
-async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      const job = jobs[index];
-      if (job) results[index] = await job();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  return results;
 }

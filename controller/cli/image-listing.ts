@@ -15,7 +15,7 @@ import {
   type Workload,
 } from '../manifests/index.ts';
 import { policyFromAnnotations, policyFromSpec, type TagPolicy } from '../policy/index.ts';
-import { readPullSecrets } from '../reconcile/pull-secrets.ts';
+import { type PullSecretSources, podServiceAccount, readPullSecrets } from '../reconcile/pull-secrets.ts';
 import { messageOf } from './errors.ts';
 import { gitSyncKey } from './gitsyncs.ts';
 import { scanPolicy } from './policy-scan.ts';
@@ -155,7 +155,10 @@ async function policySource(
     const rules = policyFromSpec(policy.spec);
     if (!rules.ok) throw new Error(`ImagePolicy ${ns}/${policy.metadata.name}: ${rules.error.message}`);
     const secretNames = policy.spec.secretRef ? [policy.spec.secretRef.name] : [];
-    const credentials = await pullSecrets(ctx, ns, secretNames, policy.spec.serviceAccountName);
+    const credentials = await pullSecrets(ctx, ns, {
+      secretNames,
+      serviceAccountName: policy.spec.serviceAccountName,
+    });
     return {
       policy: rules.value,
       image: policy.spec.image,
@@ -168,7 +171,7 @@ async function policySource(
   if (!rules.ok) throw new Error(`tag filter ${container.filter}: ${rules.error.message}`);
   const spec = podSpecOf(ctx.found, workload);
   const secretNames = (spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
-  const credentials = await pullSecrets(ctx, namespace, secretNames, spec?.serviceAccountName);
+  const credentials = await pullSecrets(ctx, namespace, { secretNames, ...podServiceAccount(spec ?? {}) });
   const current = splitImageReference(container.image);
   const label = container.sort ? `${container.filter} (sort ${container.sort})` : container.filter;
   return { policy: rules.value, image: current.name, credentials, label };
@@ -190,11 +193,11 @@ async function getImagePolicy(client: KubeClient, namespace: string, name: strin
 async function pullSecrets(
   ctx: ListingContext,
   namespace: string,
-  secretNames: string[],
-  serviceAccountName: string | undefined,
+  sources: PullSecretSources,
 ): Promise<CredentialProvider | undefined> {
-  if (secretNames.length === 0 && !serviceAccountName) return undefined;
-  const result = await readPullSecrets(ctx.client, namespace, { secretNames, serviceAccountName });
+  const { secretNames = [], serviceAccountName, implicitServiceAccountName } = sources;
+  if (secretNames.length === 0 && !serviceAccountName && !implicitServiceAccountName) return undefined;
+  const result = await readPullSecrets(ctx.client, namespace, sources);
   if (result.ok) return result.credentials;
   ctx.warn(`${result.message}; scanning without it`);
   return undefined;
@@ -203,6 +206,7 @@ async function pullSecrets(
 interface PodSpecLike {
   imagePullSecrets?: { name?: string }[];
   serviceAccountName?: string;
+  serviceAccount?: string;
 }
 
 /** The pod spec of a workload, for its pull secrets. */

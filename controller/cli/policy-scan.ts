@@ -1,24 +1,17 @@
-// One dry run of a tag policy against a registry, shared by `check-policy` and `list-images`:
-// list the tags, filter them, fetch build times for the candidates only (newest-build ordering),
-// rank, and choose against the current tag. Progress is reported through a callback.
+// The CLI's view of the one scan pipeline (controller/automation/scan-image.ts), shared by
+// `check-policy` and `list-images`: the same list -> filter -> build times -> choose as the
+// controller, with the ranked candidates added for display. A failed scan throws its RegistryError,
+// which the commands report and turn into their exit code.
 
 import {
   type CredentialProvider,
   formatReference,
-  type ImageReference,
   parseReference,
   type RegistryClient,
 } from '../../registry/index.ts';
-import {
-  type Candidate,
-  type ChooseResult,
-  chooseLatestTag,
-  filterTags,
-  listCandidates,
-  needsBuildTime,
-  type OrderedTag,
-  type TagPolicy,
-} from '../policy/index.ts';
+import { registryScanners } from '../automation/registry-scanner.ts';
+import { type ImageScan, scanImage } from '../automation/scan-image.ts';
+import { listCandidates, type OrderedTag, type TagPolicy } from '../policy/index.ts';
 
 /** What to scan. */
 export interface PolicyScanInput {
@@ -31,61 +24,32 @@ export interface PolicyScanInput {
   credentials?: CredentialProvider | undefined;
   /** Platform whose build time counts for multi-arch images; default linux/amd64. */
   platform?: string | undefined;
-  /** Called with a short description of what is being done (`reading build times 40/120`). */
+  /** Called with a short description of what is being done (`reading build times 64/120`). */
   onProgress?: ((text: string) => void) | undefined;
 }
 
 /** What one scan found. */
-export interface PolicyScan {
+export interface PolicyScan extends Omit<ImageScan, 'ok' | 'digest'> {
   /** The repository without tag, normalised (`docker.io/library/nginx`). */
   image: string;
-  /** Every tag the registry listed, in registry order. */
-  tags: string[];
-  candidates: Candidate[];
-  /** Build times that were read (newest-build ordering only). */
-  created: Map<string, Date> | undefined;
   /** Candidates that can be ranked, best first. */
   ranked: OrderedTag[];
-  /** Candidates deleted between listing and reading their build time. */
-  vanished: string[];
-  result: ChooseResult;
 }
 
-/** Build times are read in batches this big, so progress moves. */
-const BATCH = 32;
-
-/** Runs the scan; registry failures throw RegistryError. */
+/** Runs the scan pipeline; registry failures throw RegistryError. */
 export async function scanPolicy(client: RegistryClient, input: PolicyScanInput): Promise<PolicyScan> {
   const ref = parseReference(input.image);
-  const repo: ImageReference = { ...ref, tag: undefined, digest: undefined };
-  const name = formatReference(repo);
-  const progress = input.onProgress ?? (() => {});
-  progress(`listing tags of ${name}`);
-  const tags = await client.listTags(repo, { credentials: input.credentials });
-  const candidates = filterTags(tags, input.policy);
-  let created: Map<string, Date> | undefined;
-  const vanished: string[] = [];
-  if (needsBuildTime(input.policy)) {
-    created = new Map();
-    const names = candidates.map((candidate) => candidate.tag);
-    for (let start = 0; start < names.length; start += BATCH) {
-      progress(`reading build times of ${name}: ${start}/${names.length}`);
-      const times = await client.getCreatedTimes(repo, names.slice(start, start + BATCH), {
-        credentials: input.credentials,
-        platform: input.platform,
-      });
-      for (const [tag, time] of times.created) created.set(tag, time);
-      vanished.push(...times.notFound.keys());
-    }
-  }
-  const rank = { policy: input.policy, candidates, created };
-  return {
-    image: name,
-    tags,
-    candidates,
-    created,
-    ranked: listCandidates(rank),
-    vanished,
-    result: chooseLatestTag({ ...rank, current: input.current }),
-  };
+  const image = formatReference({ ...ref, tag: undefined, digest: undefined });
+  const scanner = registryScanners(client)({ credentials: input.credentials, platform: input.platform });
+  const outcome = await scanImage({
+    scanner,
+    repository: image,
+    policy: input.policy,
+    current: input.current,
+    onProgress: input.onProgress,
+  });
+  if (!outcome.ok) throw outcome.error;
+  const { ok: _ok, digest: _digest, ...scan } = outcome;
+  const ranked = listCandidates({ policy: input.policy, candidates: scan.candidates, created: scan.created });
+  return { ...scan, image, ranked };
 }

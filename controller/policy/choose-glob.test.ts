@@ -96,12 +96,20 @@ const cases: ChooseCase[] = [
     expected: { tag: '1.0-a', reason: 'UpToDate' },
   },
   {
-    name: 'current without a build time cannot be ordered: top wins',
+    name: 'current without a build time is kept: never a downgrade on an unknown',
     policy: { filter: 'glob:*' },
     tags: ['a', 'b'],
     current: 'gone',
     created: { a: 1, b: 2 },
-    expected: { tag: 'b', reason: 'CurrentNotOrderable' },
+    expected: { tag: 'gone', reason: 'CurrentUnknown' },
+  },
+  {
+    name: 'current rejected by the filter loses to the top even without a build time',
+    policy: { filter: 'glob:develop-*' },
+    tags: ['develop-a', 'develop-b'],
+    current: 'main-1',
+    created: { 'develop-a': 1, 'develop-b': 2 },
+    expected: { tag: 'develop-b', reason: 'CurrentNotOrderable' },
   },
   {
     name: 'current built later than every candidate: never downgrade',

@@ -1,9 +1,10 @@
 /**
  * Choosing the tag to run: filter, order, take the top; move only when the top ranks above the
- * current tag under the same ordering. A current tag that cannot be ordered under the policy
- * (filtered out, e.g. after a policy change, or without a known build time) loses to the top.
- * Never downgrade: a current tag that ranks above every candidate (the newer tag vanished from
- * the registry, or the cache is cold) stays.
+ * current tag under the same ordering. A current tag that the filter rejects (e.g. after a policy
+ * change) cannot be ordered and loses to the top. Never downgrade: a current tag that ranks at or
+ * above every candidate stays, and so does a current tag that passes the filter but whose build
+ * time is unknown under newest-build ordering (deleted from the registry, unreadable): an unknown
+ * rank is a reason to change nothing, not to pick something else.
  */
 import { type Candidate, classifyTag, describeRejection } from './candidates.ts';
 import { formatTagFilter } from './filter.ts';
@@ -28,8 +29,10 @@ export type ChooseReason =
   | 'Newer'
   /** The current tag ranks at or above the top candidate: stay. */
   | 'UpToDate'
-  /** The current tag does not pass the filter or has no build time: the top candidate wins. */
+  /** The current tag does not pass the filter (or has no value the ordering can use): the top candidate wins. */
   | 'CurrentNotOrderable'
+  /** The current tag passes the filter but its build time is unknown (newest-build): it stays. */
+  | 'CurrentUnknown'
   /** No current tag was given (a dry run): the top candidate wins. */
   | 'NoCurrentTag'
   /** No tag passes the filter: no winner. */
@@ -97,7 +100,7 @@ function findTop(
   return { best: best && toOrdered(best, ordering, created), missing };
 }
 
-type CurrentRank = { readonly ordered: OrderedTag } | { readonly why: string };
+type CurrentRank = { readonly ordered: OrderedTag } | { readonly why: string } | { readonly unknown: string };
 
 function rankCurrent(
   current: string,
@@ -109,7 +112,7 @@ function rankCurrent(
   if (typeof classified === 'string') return { why: describeRejection(current, classified, policy) };
   const ordered = toOrdered(classified, ordering, created);
   if (ordered !== undefined) return { ordered };
-  if (ordering.kind === 'newest-build') return { why: 'its build time is unknown' };
+  if (ordering.kind === 'newest-build') return { unknown: 'its build time is unknown' };
   return { why: `"${classified.value}" is not a number, unlike every candidate` };
 }
 
@@ -148,6 +151,10 @@ export function chooseLatestTag(input: ChooseInput): ChooseResult {
     return { tag: current, update: false, reason: 'UpToDate', message, ...counts };
   }
   const rank = rankCurrent(current, policy, ordering, created);
+  if ('unknown' in rank) {
+    const message = `current "${current}" is kept: ${rank.unknown}, so ${top} cannot be shown to be newer (${orderText}); never downgrading`;
+    return { tag: current, update: false, reason: 'CurrentUnknown', message, ...counts };
+  }
   if ('why' in rank) {
     const message = `current "${current}" cannot be ordered under this policy (${rank.why}); ${top} wins`;
     return { tag: best.tag, update: true, reason: 'CurrentNotOrderable', message, ...counts };

@@ -16,7 +16,7 @@ import {
   toKubeObjects,
 } from '../manifests/index.ts';
 import type { ScannerFactory } from './ports.ts';
-import { readPullSecrets } from './pull-secrets.ts';
+import { podServiceAccount, readPullSecrets } from './pull-secrets.ts';
 
 /** The outcome of one automation run. */
 export interface AutomationRun {
@@ -91,6 +91,7 @@ export function policyStates(policies: readonly ImagePolicy[]): Map<string, Poli
 interface PodSpecLike {
   imagePullSecrets?: { name?: string }[];
   serviceAccountName?: string;
+  serviceAccount?: string;
 }
 
 /** The pull secrets named by every workload in the files, read from their namespaces. */
@@ -99,23 +100,26 @@ async function workloadCredentials(
   files: readonly ManifestFile[],
   defaultNamespace: string,
 ): Promise<{ credentials: CredentialProvider | undefined; problems: string[] }> {
-  const wanted = new Map<string, { secrets: Set<string>; accounts: Set<string> }>();
+  const wanted = new Map<string, { secrets: Set<string>; accounts: Set<string>; implicit: Set<string> }>();
   for (const object of toKubeObjects(readManifests(files)).objects.flatMap(listedObjects)) {
     const spec = podSpecOf(object);
     if (!spec) continue;
     const metadata = (object.metadata ?? {}) as { namespace?: string };
     const namespace = metadata.namespace ?? defaultNamespace;
-    const entry = wanted.get(namespace) ?? { secrets: new Set(), accounts: new Set() };
+    const entry = wanted.get(namespace) ?? { secrets: new Set(), accounts: new Set(), implicit: new Set() };
     wanted.set(namespace, entry);
     for (const ref of spec.imagePullSecrets ?? []) if (ref.name) entry.secrets.add(ref.name);
-    if (spec.serviceAccountName) entry.accounts.add(spec.serviceAccountName);
+    const account = podServiceAccount(spec);
+    if (account.serviceAccountName) entry.accounts.add(account.serviceAccountName);
+    if (account.implicitServiceAccountName) entry.implicit.add(account.implicitServiceAccountName);
   }
   const providers: CredentialProvider[] = [];
   const problems: string[] = [];
-  for (const [namespace, { secrets, accounts }] of wanted) {
+  for (const [namespace, { secrets, accounts, implicit }] of wanted) {
     const requests = [
       { secretNames: [...secrets] },
       ...[...accounts].map((name) => ({ serviceAccountName: name })),
+      ...[...implicit].map((name) => ({ implicitServiceAccountName: name })),
     ];
     for (const request of requests) {
       if ('secretNames' in request && request.secretNames.length === 0) continue;

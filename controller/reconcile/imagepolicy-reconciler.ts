@@ -3,10 +3,11 @@
 // one every reconciler here has: get, check suspend, inner reconcile, always write status.
 import { setCondition } from '../api/conditions.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
+import { type ImageScan, scanImage } from '../automation/scan-image.ts';
 import { parseDuration } from '../config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../logger.ts';
-import { chooseLatestTag, filterTags, needsBuildTime, policyFromSpec } from '../policy/index.ts';
+import { policyFromSpec } from '../policy/index.ts';
 import type { EventSink, ScannerFactory } from './ports.ts';
 import { readPullSecrets } from './pull-secrets.ts';
 import type { ReconcileOutcome } from './work-queue.ts';
@@ -26,6 +27,11 @@ export interface ImagePolicyReconcilerOptions {
 
 interface Outcome {
   status: Partial<ImagePolicyStatus>;
+  /**
+   * The scan did not get to choose (credentials, registry errors): status.observedGeneration stays,
+   * so a spec change keeps its right to choose afresh at the next scan that completes.
+   */
+  unchosen?: true;
   ready: { status: 'True' | 'False'; reason: string; message: string };
   event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
 }
@@ -93,6 +99,7 @@ export class ImagePolicyReconciler {
     if (!secrets.ok) {
       return {
         status: {},
+        unchosen: true,
         ready: { status: 'False', reason: 'CredentialsUnavailable', message: secrets.message },
         event: { type: 'Warning', reason: 'CredentialsUnavailable', message: secrets.message },
       };
@@ -102,71 +109,29 @@ export class ImagePolicyReconciler {
       ...(spec.platform ? { platform: spec.platform } : {}),
     });
     const previous = policy.status?.latestTag;
-    try {
-      const tags = await scanner.listTags(spec.image);
-      const candidates = filterTags(tags, rules.value);
-      let created: Map<string, Date> | undefined;
-      if (needsBuildTime(rules.value)) {
-        created = new Map();
-        const names = [...new Set([...candidates.map((c) => c.tag), ...(previous ? [previous] : [])])];
-        const times = await Promise.all(
-          names.map((tag) => scanner.created(spec.image, tag).catch(() => undefined)),
-        );
-        for (const [i, tag] of names.entries()) {
-          const time = times[i];
-          if (time) created.set(tag, time);
-        }
-      }
-      // Never downgrade: the recorded latest tag is "current" as long as it is still listed.
-      const current = previous && tags.includes(previous) ? previous : undefined;
-      const choice = chooseLatestTag({ policy: rules.value, candidates, current, created });
-      const base = { tagCount: tags.length, lastScanTime: this.#now().toISOString() };
-      if (choice.tag === undefined) {
-        return {
-          status: base,
-          ready: {
-            status: 'False',
-            reason: 'NoMatchingTag',
-            message: `${choice.message} (${tags.length} tags scanned)`,
-          },
-        };
-      }
-      const digest = await scanner.digest(spec.image, choice.tag);
-      const latestImage = `${spec.image}:${choice.tag}${spec.digest === 'Always' ? `@${digest}` : ''}`;
-      const changed = choice.tag !== previous;
+    // Never lower status.latestTag under the policy's own ordering: the recorded tag is the current
+    // one even when the registry no longer lists it. Only a spec change may choose afresh (the
+    // recorded tag then counts only while it is still listed).
+    const specChanged = policy.status?.observedGeneration !== metadata.generation;
+    const scan = await scanImage({
+      scanner,
+      repository: spec.image,
+      policy: rules.value,
+      current: previous,
+      ...(specChanged ? { vanishedCurrent: 'ignore' as const } : {}),
+      withDigest: true,
+    });
+    const lastScanTime = this.#now().toISOString();
+    if (!scan.ok) {
+      const reason = scan.code === 'RATE_LIMITED' ? 'RateLimited' : 'ScanFailed';
       return {
-        status: {
-          ...base,
-          latestTag: choice.tag,
-          latestImage,
-          latestDigest: digest,
-          ...(changed && previous ? { previousTag: previous } : {}),
-        },
-        ready: {
-          status: 'True',
-          reason: 'Succeeded',
-          message: `latest tag ${choice.tag} of ${tags.length} tags`,
-        },
-        ...(changed
-          ? {
-              event: {
-                type: 'Normal' as const,
-                reason: 'NewLatestTag',
-                message: previous ? `latest tag ${previous} -> ${choice.tag}` : `latest tag ${choice.tag}`,
-              },
-            }
-          : {}),
-      };
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      const reason = code === 'RATE_LIMITED' ? 'RateLimited' : 'ScanFailed';
-      const message = error instanceof Error ? error.message : String(error);
-      return {
-        status: { lastScanTime: this.#now().toISOString() },
-        ready: { status: 'False', reason, message },
-        event: { type: 'Warning', reason, message },
+        status: { lastScanTime },
+        unchosen: true,
+        ready: { status: 'False', reason, message: scan.message },
+        event: { type: 'Warning', reason, message: scan.message },
       };
     }
+    return chosenOutcome(spec, previous, scan, lastScanTime);
   }
 
   async #writeStatus(policy: ImagePolicy, outcome: Outcome): Promise<void> {
@@ -179,10 +144,11 @@ export class ImagePolicyReconciler {
         ...(generation !== undefined ? { generation } : {}),
       },
     );
+    const observedGeneration = outcome.unchosen ? policy.status?.observedGeneration : generation;
     const status: ImagePolicyStatus = {
       ...outcome.status,
       conditions,
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      ...(observedGeneration !== undefined ? { observedGeneration } : {}),
     };
     const { namespace = 'default', name } = policy.metadata;
     await this.#options.client.request({
@@ -201,4 +167,47 @@ function safeInterval(interval: string | undefined): number {
   } catch {
     return 300_000;
   }
+}
+
+/** Status, Ready condition and Event of a completed scan. */
+function chosenOutcome(
+  spec: ImagePolicy['spec'],
+  previous: string | undefined,
+  scan: ImageScan,
+  lastScanTime: string,
+): Outcome {
+  const { result, tags } = scan;
+  const base = { tagCount: tags.length, lastScanTime };
+  if (result.tag === undefined) {
+    const message = `${result.message} (${tags.length} tags scanned)`;
+    return { status: base, ready: { status: 'False', reason: 'NoMatchingTag', message } };
+  }
+  if (result.tag === previous && !tags.includes(previous)) {
+    // Held back: the recorded tag vanished, and nothing ranks above it.
+    const message = `latest tag ${previous} kept although the registry no longer lists it: ${result.message}; it is never lowered unless the spec changes`;
+    return { status: base, ready: { status: 'True', reason: 'Succeeded', message } };
+  }
+  const digest = scan.digest ?? '';
+  const latestImage = `${spec.image}:${result.tag}${spec.digest === 'Always' ? `@${digest}` : ''}`;
+  const changed = result.tag !== previous;
+  const message = `latest tag ${result.tag} of ${tags.length} tags`;
+  return {
+    status: {
+      ...base,
+      latestTag: result.tag,
+      latestImage,
+      latestDigest: digest,
+      ...(changed && previous ? { previousTag: previous } : {}),
+    },
+    ready: { status: 'True', reason: 'Succeeded', message },
+    ...(changed
+      ? {
+          event: {
+            type: 'Normal' as const,
+            reason: 'NewLatestTag',
+            message: previous ? `latest tag ${previous} -> ${result.tag}` : `latest tag ${result.tag}`,
+          },
+        }
+      : {}),
+  };
 }

@@ -1,5 +1,6 @@
 // Registry credentials from Kubernetes: kubernetes.io/dockerconfigjson Secrets named directly or
-// through a ServiceAccount's imagePullSecrets. A Secret that cannot be read is reported as a
+// through a ServiceAccount's imagePullSecrets (for workloads that name none, the implicit
+// `default` ServiceAccount's, as the kubelet would use). A Secret that cannot be read is reported as a
 // value (it ends up in a status condition), never a crash; Secret data never appears in messages.
 import {
   type CredentialProvider,
@@ -19,29 +20,45 @@ interface SecretObject {
   data?: Record<string, string>;
 }
 
+/** Which Secrets to read. */
+export interface PullSecretSources {
+  /** dockerconfigjson Secrets named directly (an ImagePolicy's secretRef, a pod spec's imagePullSecrets); default none. */
+  secretNames?: readonly string[];
+  /** A ServiceAccount named explicitly: its imagePullSecrets are read, and its absence is a problem; default none. */
+  serviceAccountName?: string | undefined;
+  /**
+   * A ServiceAccount a Pod gets without naming one (Kubernetes' `default`, see `podServiceAccount`):
+   * its imagePullSecrets are read when it exists; a missing one is not a problem. Default none.
+   */
+  implicitServiceAccountName?: string | undefined;
+}
+
+/** The ServiceAccount of a pod spec: the one it names, else the implicit `default` (as Kubernetes does). */
+export function podServiceAccount(spec: {
+  serviceAccountName?: string | undefined;
+  serviceAccount?: string | undefined;
+}): Pick<PullSecretSources, 'serviceAccountName' | 'implicitServiceAccountName'> {
+  const named = spec.serviceAccountName || spec.serviceAccount;
+  return named ? { serviceAccountName: named } : { implicitServiceAccountName: 'default' };
+}
+
 /** Reads the named dockerconfigjson Secrets and the ServiceAccount's imagePullSecrets in `namespace`. */
 export async function readPullSecrets(
   client: KubeClient,
   namespace: string,
-  options: { secretNames?: readonly string[]; serviceAccountName?: string | undefined },
+  options: PullSecretSources,
 ): Promise<PullSecretResult> {
   const names = [...(options.secretNames ?? [])];
-  if (options.serviceAccountName) {
-    const path = `/api/v1/namespaces/${namespace}/serviceaccounts/${options.serviceAccountName}`;
+  for (const [account, implicit] of [
+    [options.serviceAccountName, false],
+    [options.implicitServiceAccountName, true],
+  ] as const) {
+    if (!account) continue;
     try {
-      const account = (await client.request({
-        method: 'GET',
-        path,
-        what: `get ServiceAccount ${namespace}/${options.serviceAccountName}`,
-      })) as {
-        imagePullSecrets?: { name?: string }[];
-      };
-      for (const ref of account.imagePullSecrets ?? []) if (ref.name) names.push(ref.name);
+      names.push(...(await accountPullSecrets(client, namespace, account)));
     } catch (error) {
-      return {
-        ok: false,
-        message: describe(error, `ServiceAccount ${namespace}/${options.serviceAccountName}`),
-      };
+      if (implicit && isKubeError(error, 'NotFound')) continue;
+      return { ok: false, message: describe(error, `ServiceAccount ${namespace}/${account}`) };
     }
   }
   const providers: CredentialProvider[] = [];
@@ -79,4 +96,13 @@ function describe(error: unknown, what: string): string {
   if (isKubeError(error, 'NotFound')) return `${what} not found`;
   if (isKubeError(error, 'Forbidden')) return `not allowed to read ${what}`;
   return `cannot read ${what}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+async function accountPullSecrets(client: KubeClient, namespace: string, name: string): Promise<string[]> {
+  const account = (await client.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}`,
+    what: `get ServiceAccount ${namespace}/${name}`,
+  })) as { imagePullSecrets?: { name?: string }[] };
+  return (account.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
 }

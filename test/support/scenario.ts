@@ -15,6 +15,8 @@ export interface ScenarioOptions {
   fixture: string;
   /** GitSync `interval` and `automation.interval` (default 2s). */
   interval?: string;
+  /** More placeholders to fill in the fixture's files, placeholder -> value (default none; may override REGISTRY_HOST). */
+  replace?: Record<string, string>;
 }
 
 /** Seeds the repository, installs tagpilot and the GitSync; returns the controller's kubeconfig (its ServiceAccount). */
@@ -27,7 +29,7 @@ export async function installScenario(
   const interval = options.interval ?? '2s';
   await git.createRepo(name, {
     fromDir: join(root, 'test', 'fixtures', name),
-    replace: { REGISTRY_HOST: registry.host },
+    replace: { REGISTRY_HOST: registry.host, ...options.replace },
   });
   await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
   await kube.kubectl([

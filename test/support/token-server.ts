@@ -15,6 +15,13 @@ export interface TokenServer {
   requests(): number;
   /** Makes every later token request wait this long before answering (0 = answer at once). */
   setDelay(ms: number): void;
+  /**
+   * While set, token requests for a scope matching `scope` find the realm down: the connection is
+   * closed without an answer. `undefined` brings it back.
+   */
+  setDown(scope: RegExp | undefined): void;
+  /** Token requests refused by `setDown` so far. */
+  refused(): number;
   stop(): Promise<void>;
 }
 
@@ -37,8 +44,16 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const expiresIn = options.expiresIn ?? 300;
   let count = 0;
   let delay = 0;
+  let down: RegExp | undefined;
+  let refused = 0;
   const server: Server = createServer((req, res) => {
     count++;
+    const scopes = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('scope');
+    if (down && scopes.some((scope) => down?.test(scope))) {
+      refused++;
+      req.socket.destroy();
+      return;
+    }
     const answer = async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const user = basicUser(req.headers.authorization, options.users);
@@ -81,6 +96,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     setDelay: (ms) => {
       delay = ms;
     },
+    setDown: (scope) => {
+      down = scope;
+    },
+    refused: () => refused,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
