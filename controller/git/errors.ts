@@ -23,6 +23,8 @@ export type GitErrorCode =
   | 'PUSH_REJECTED'
   /** Every retry after a rejected (not fast-forward) push met yet another concurrent update. */
   | 'CONFLICT_RETRIES_EXHAUSTED'
+  /** Someone else committed on the review branch and the updates cannot be written on top of it. */
+  | 'REVIEW_BRANCH_DIVERGED'
   /** A tree entry or a configured path would leave the working copy (`..`, `.git`). */
   | 'UNSAFE_PATH'
   /** The configured path is not a directory of the branch. */

@@ -116,6 +116,8 @@ export interface PushOptions {
    * nothing is sent and the outcome is `conflict`. Set: the branch is overwritten (a review branch).
    */
   force: boolean;
+  /** With `force`: overwrite only while the remote head is this commit (the zero id: the branch is new). */
+  expected?: string | undefined;
   /** The commit our commit was made on. */
   parent: string;
   /** For a forced push: true when the remote head already holds this change (then nothing is sent). */
@@ -132,10 +134,11 @@ export async function pushCommit(remote: Remote, commit: string, options: PushOp
   await git.writeRef({ fs, dir, ref: PUSH_REF, value: commit, force: true });
   let outcome: PushOutcome | undefined;
   const onPrePush = async ({ remoteRef }: { remoteRef: { oid: string } }) => {
-    if (!options.force && remoteRef.oid !== options.parent) {
+    const expected = options.force ? options.expected : options.parent;
+    if (expected !== undefined && remoteRef.oid !== expected) {
       outcome = {
         status: 'conflict',
-        reason: `the remote head is ${remoteRef.oid.slice(0, 12)}, not our parent`,
+        reason: `the remote head is ${remoteRef.oid.slice(0, 12)}, not ${expected.slice(0, 12)}`,
       };
     } else if (options.force && (await options.isSameChange(remoteRef.oid))) {
       outcome = { status: 'up-to-date', commit: remoteRef.oid };
