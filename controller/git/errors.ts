@@ -29,6 +29,8 @@ export type GitErrorCode =
   | 'UNSAFE_PATH'
   /** The configured path is not a directory of the branch. */
   | 'PATH_NOT_FOUND'
+  /** The push was refused or cut off because this replica no longer holds its leadership Lease. */
+  | 'FENCED'
   /** Anything else (a local disk error, a corrupt cache); the cache is re-cloned on the next open. */
   | 'LOCAL';
 
@@ -113,6 +115,9 @@ export function toGitError(error: unknown, context: ErrorContext): GitError {
   }
   if (code === 'UrlParseError' || code === 'UnknownTransportError') {
     return new GitError('INVALID_URL', `${where}: not an http(s) Git URL`, details);
+  }
+  if (code === 'FENCED' || (error instanceof Error && errorCode(error.cause) === 'FENCED')) {
+    return new GitError('FENCED', `${where}: ${describe(cause)}`, { ...details, retryable: false });
   }
   const network = networkCode(error);
   if (network !== undefined) {

@@ -5,6 +5,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../../registry/limits.ts';
 import { isKubeError, KubeError, kubeErrorFromResponse } from './errors.ts';
 import { type KubeRetryOptions, retryDelay } from './retry.ts';
+import type { WriteFence } from './write-fence.ts';
 
 /** How the client reaches the API server. */
 export interface KubeClientOptions {
@@ -24,6 +25,11 @@ export interface KubeClientOptions {
   retry?: KubeRetryOptions;
   /** Waits between retries; resolves early or rejects when `signal` aborts. Default `timers/promises` setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Asked before every request that is not a GET (dry runs included); its signal cuts off such a
+   * request in flight, which then fails with code `Fenced`. Default none: every write is allowed.
+   */
+  fence?: WriteFence;
 }
 
 /** One API request. Paths start with `/api` or `/apis`. */
@@ -77,6 +83,7 @@ export class KubeClient {
   readonly #limit: Semaphore;
   readonly #retry: KubeRetryOptions;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #fence: WriteFence | undefined;
   #auth: { headers: Record<string, string>; at: number } | undefined;
 
   constructor(options: KubeClientOptions) {
@@ -90,6 +97,7 @@ export class KubeClient {
     this.#limit = new Semaphore(options.maxInFlight ?? 32);
     this.#retry = options.retry ?? {};
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#fence = options.fence;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? makeAgent(options.kubeConfig);
   }
@@ -145,6 +153,8 @@ export class KubeClient {
   }
 
   async #send(req: KubeRequest, headersTimeout: number, bodyTimeout: number) {
+    const fence = req.method === 'GET' ? undefined : this.#fence;
+    if (fence) this.#checkFence(fence, req);
     const headers: Record<string, string> = { ...(await this.#authHeaders()) };
     headers.accept = req.accept ?? 'application/json';
     let body: string | undefined;
@@ -152,6 +162,7 @@ export class KubeClient {
       body = JSON.stringify(req.body);
       headers['content-type'] = req.contentType ?? 'application/json';
     }
+    const signals = [req.signal, fence?.signal].filter((signal) => signal !== undefined);
     this.counts[req.method]++;
     try {
       return await this.#dispatcher.request({
@@ -160,13 +171,23 @@ export class KubeClient {
         method: req.method,
         headers,
         body,
-        signal: req.signal,
+        signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
         headersTimeout,
         bodyTimeout,
       });
     } catch (error) {
       if (req.signal?.aborted) throw error;
+      if (fence?.signal.aborted) throw fenced(req, error);
       throw new KubeError('NetworkError', `${describe(req)}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  #checkFence(fence: WriteFence, req: KubeRequest): void {
+    try {
+      fence.check(describe(req));
+    } catch (error) {
+      // The fence's refusal already names the request.
+      throw new KubeError('Fenced', errorMessage(error), { cause: error, retryable: false });
     }
   }
 
@@ -198,6 +219,10 @@ function makeAgent(kubeConfig: KubeConfig): Agent {
       rejectUnauthorized: cluster?.skipTLSVerify !== true,
     },
   });
+}
+
+function fenced(req: KubeRequest, cause: unknown): KubeError {
+  return new KubeError('Fenced', `${describe(req)}: ${errorMessage(cause)}`, { cause, retryable: false });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

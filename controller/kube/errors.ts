@@ -29,6 +29,8 @@ export type KubeErrorCode =
   | 'NetworkError'
   /** The answer was not the JSON the API promises. */
   | 'InvalidResponse'
+  /** A write refused or cut off by the leadership fence (this replica no longer holds its Lease). */
+  | 'Fenced'
   /** Discovery does not know the apiVersion/kind (a CRD not installed, a typo). */
   | 'UnknownKind'
   /** Any other HTTP failure. */
