@@ -60,12 +60,13 @@ export async function cloneBranch(remote: Remote): Promise<{ oid: string; cache:
 }
 
 /**
- * Fetches the branch into the clone at `dir` and returns its head: with `depth` for a shallow clone,
- * without it incrementally (only objects the local branch head does not reach).
+ * Fetches the branch into the clone at `dir` and returns its head: with `depth` for a shallow clone
+ * (with `relative`, `depth` more commits below the current shallow boundary), without it
+ * incrementally (only objects the local branch head does not reach).
  */
 export async function fetchBranch(
   remote: Remote,
-  target: { dir: string; cache: object; depth?: number },
+  target: { dir: string; cache: object; depth?: number; relative?: boolean },
 ): Promise<string> {
   const fetch = (depth: number | undefined) =>
     git.fetch({
@@ -79,7 +80,7 @@ export async function fetchBranch(
       singleBranch: true,
       tags: false,
       headers: remote.headers(),
-      ...(depth === undefined ? {} : { depth }),
+      ...(depth === undefined ? {} : { depth, relative: target.relative ?? false }),
     });
   let result: Awaited<ReturnType<typeof fetch>>;
   try {

@@ -76,6 +76,7 @@ export class Repository {
   readonly #workingTree: WorkingTree;
   #snapshot: Snapshot | undefined;
   #busy = false;
+  readonly #deepenedFor = new Set<string>();
 
   /** Use `openRepository`. */
   constructor(options: OpenRepositoryOptions & { url: string }) {
@@ -250,6 +251,21 @@ export class Repository {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Like `isInHistory`, but when the copy is shallow and does not reach `oid`, first fetches up to
+   * `commits` more commits of the branch's history (once per `oid` for the life of this object).
+   */
+  async isInDeepHistory(oid: string, commits: number): Promise<boolean> {
+    if (await this.isInHistory(oid)) return true;
+    if (this.#deepenedFor.has(oid) || !this.#ctx.fs.existsSync(join(this.dir, '.git', 'shallow')))
+      return false;
+    this.#deepenedFor.add(oid);
+    await this.#exclusive('fetch', () =>
+      fetchBranch(this.#remote, { dir: this.dir, cache: this.#ctx.cache, depth: commits, relative: true }),
+    );
+    return this.isInHistory(oid);
   }
 
   /**

@@ -6,8 +6,9 @@
 // sets the committer on every amend, cherry-pick and rebase, so a commit a person touched is theirs
 // even when it keeps the trailer. The branch may be force-updated only when every commit on it that
 // is not in the sync branch's history is tagpilot's; otherwise tagpilot commits on top of its head
-// (a fast-forward), and never overwrites it. When in doubt (history the shallow working copy cannot
-// see, a commit it cannot read) the commit counts as someone else's.
+// (a fast-forward), and never overwrites it. A commit that the shallow working copy does not reach is
+// looked for in up to 500 more commits of the sync branch (once per commit); when in doubt (still not
+// found, a commit that cannot be read) it counts as someone else's.
 import type { Repository } from './repository.ts';
 import type { CommitAuthor } from './types.ts';
 
@@ -16,6 +17,8 @@ export const AUTOMATION_TRAILER = 'Tagpilot-Automation';
 const TRAILER_LINE = `${AUTOMATION_TRAILER}: true`;
 /** How many commits on a review branch are examined before it counts as someone else's. */
 const MAX_WALK = 100;
+/** How many more commits of the sync branch a shallow copy fetches to find a review branch's base. */
+const DEEPEN_COMMITS = 500;
 
 /** What is on the remote review branch, and so how tagpilot may write it. */
 export type ReviewBranchState =
@@ -63,7 +66,11 @@ export async function inspectReviewBranch(
       hasAutomationTrailer(commit.message) &&
       commit.committer.name === identity.name &&
       commit.committer.email === identity.email;
-    if (!ours || parent === undefined) return { kind: 'shared', head, commit: oid };
+    if (!ours || parent === undefined) {
+      // Perhaps an older commit of the sync branch that the shallow copy does not reach yet.
+      if (await repo.isInDeepHistory(oid, DEEPEN_COMMITS)) return { kind: 'own', head };
+      return { kind: 'shared', head, commit: oid };
+    }
     oid = parent;
   }
   return { kind: 'shared', head, commit: oid };

@@ -95,6 +95,27 @@ describe('the review branch is not force-pushed over people', () => {
     ]);
   });
 
+  it('after a restart (a fresh shallow clone) still recognises a branch of its own commits on an older sync commit', async () => {
+    await automate('develop-v1.9.0');
+    await h.git(['checkout', '--quiet', 'main'], clone);
+    await h.cliPush(clone, 'configmap.yaml', (text) => `${text}# on main 1\n`, 'Change on main 1');
+    await h.cliPush(clone, 'configmap.yaml', (text) => `${text}# on main 2\n`, 'Change on main 2');
+    const restarted = await h.open(name, h.cacheDir(`${name}-restarted`));
+    const rebuilt = await commitAndPush({
+      repo: restarted,
+      updates: [flaskUpdate('develop-v1.9.0')],
+      pushBranch: REVIEW,
+      sleep,
+    });
+    assert.equal(rebuilt.pushed, true);
+    assert.deepEqual(await h.subjects(name, REVIEW), [
+      release('develop-v1.9.0'),
+      'Change on main 2',
+      'Change on main 1',
+      'Initial commit',
+    ]);
+  });
+
   it('counts a tagpilot commit that someone amended as theirs (git sets them as committer)', async () => {
     await automate('develop-v1.9.0');
     await h.git(['fetch', '--quiet', 'origin'], clone);
