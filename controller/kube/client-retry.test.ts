@@ -3,11 +3,11 @@
 // interceptor must fire, and the injected sleep records each delay exactly.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { MockAgent } from 'undici';
 import { KubeApi } from './api.ts';
 import { KubeClient, type KubeClientOptions } from './client.ts';
 import { isKubeError } from './errors.ts';
+import { testKubeConfig } from './test-kubeconfig.ts';
 import type { ResourceInfo } from './types.ts';
 
 const SERVER = 'https://kube.test';
@@ -30,16 +30,7 @@ const APPLY_PATH = `${CM_PATH}?fieldManager=tagpilot&force=true`;
 const CM = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns' } };
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: SERVER }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = () => testKubeConfig(SERVER);
 
 const status = (code: number, reason: string, details: Record<string, unknown> = {}) => ({
   kind: 'Status',

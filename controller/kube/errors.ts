@@ -36,8 +36,8 @@ export type KubeErrorCode =
   /** Any other HTTP failure. */
   | 'Unknown';
 
-const RETRYABLE: ReadonlySet<KubeErrorCode> = new Set([
-  'Conflict',
+/** Failures of the server or the connection that the same request may not meet again. */
+export const TRANSIENT_CODES: ReadonlySet<KubeErrorCode> = new Set([
   'TooManyRequests',
   'InternalError',
   'ServiceUnavailable',
@@ -45,6 +45,9 @@ const RETRYABLE: ReadonlySet<KubeErrorCode> = new Set([
   'ServerTimeout',
   'NetworkError',
 ]);
+
+// A Conflict is retryable by the caller (read again, then write), not by sending the same request.
+const RETRYABLE: ReadonlySet<KubeErrorCode> = new Set([...TRANSIENT_CODES, 'Conflict']);
 
 const CODE_BY_STATUS: ReadonlyMap<number, KubeErrorCode> = new Map([
   [400, 'BadRequest'],

@@ -17,7 +17,7 @@
  */
 import { type BackoffOptions, retryDelayMs } from '../git/backoff.ts';
 import type { KubeRequest } from './client.ts';
-import type { KubeError, KubeErrorCode } from './errors.ts';
+import { type KubeError, TRANSIENT_CODES } from './errors.ts';
 
 /** How the client retries transient failures. */
 export interface KubeRetryOptions {
@@ -33,15 +33,6 @@ export interface KubeRetryOptions {
 export const DEFAULT_KUBE_MAX_ATTEMPTS = 4;
 /** Default longest `Retry-After` the client waits for, in milliseconds. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
-
-const TRANSIENT: ReadonlySet<KubeErrorCode> = new Set([
-  'TooManyRequests',
-  'InternalError',
-  'ServiceUnavailable',
-  'Timeout',
-  'ServerTimeout',
-  'NetworkError',
-]);
 
 const REPEATABLE_PATCHES: ReadonlySet<string> = new Set([
   'application/apply-patch+yaml',
@@ -76,7 +67,7 @@ export function retryDelay(
   options: KubeRetryOptions = {},
 ): number | undefined {
   if (attempt + 1 >= (options.maxAttempts ?? DEFAULT_KUBE_MAX_ATTEMPTS)) return undefined;
-  if (!TRANSIENT.has(error.code)) return undefined;
+  if (!TRANSIENT_CODES.has(error.code)) return undefined;
   if (error.code !== 'TooManyRequests' && !isIdempotent(req)) return undefined;
   const { retryAfterMs } = error;
   if (retryAfterMs === undefined || retryAfterMs <= 0) return retryDelayMs(attempt, options.backoff);

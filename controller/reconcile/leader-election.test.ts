@@ -4,10 +4,10 @@
 // against a real kube-apiserver and two controller processes.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { MockAgent } from 'undici';
 import { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
+import { testKubeConfig } from '../kube/test-kubeconfig.ts';
 import { WriteFencedError } from '../kube/write-fence.ts';
 import { LeaderElector } from './leader-election.ts';
 
@@ -16,16 +16,7 @@ const LEASE = '/apis/coordination.k8s.io/v1/namespaces/ops/leases/leader';
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/ops/leases';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: SERVER }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = () => testKubeConfig(SERVER);
 
 const lease = (holder: string, resourceVersion: string) => ({
   apiVersion: 'coordination.k8s.io/v1',

@@ -8,6 +8,7 @@
 // after the old leader's last, and the update is committed exactly once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { replicas } from '../server/flux-demo-helpers.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type AuditEvent, type KubeStack, startKube } from '../support/kube.ts';
@@ -38,7 +39,7 @@ describe('a leader that loses its Lease stops writing before the standby starts'
   let kube: KubeStack;
   let registry: RegistryStack;
   let git: GitServer;
-  const replicas: ControllerProcess[] = [];
+  const running: ControllerProcess[] = [];
 
   const holder = async () =>
     (
@@ -49,22 +50,10 @@ describe('a leader that loses its Lease stops writing before the standby starts'
         },
       )
     ).stdout;
-  const replicas_ = async () =>
-    (
-      await kube.kubectl([
-        'get',
-        'deployment',
-        'fluxdemo',
-        '-n',
-        'my-demo',
-        '-o',
-        'jsonpath={.spec.replicas}',
-      ])
-    ).stdout;
   const start = async (identity: string) => {
     const kubeconfig = await kube.serviceAccountKubeconfig(NS, identity);
     const replica = await startController({ kubeconfig, name: identity, args: [`--identity=${identity}`] });
-    replicas.push(replica);
+    running.push(replica);
     return replica;
   };
 
@@ -90,21 +79,21 @@ describe('a leader that loses its Lease stops writing before the standby starts'
   });
 
   after(async () => {
-    for (const replica of replicas) {
+    for (const replica of running) {
       try {
         process.kill(-replica.process.pid, 'SIGCONT');
       } catch {
         // Already gone.
       }
     }
-    await Promise.allSettled(replicas.map((replica) => replica.stop()));
+    await Promise.allSettled(running.map((replica) => replica.stop()));
     await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
   });
 
   it('the frozen leader makes no write after its Lease expired; the standby writes only after it', async () => {
     const a = await start('replica-a');
     await waitFor('replica-a to lead', async () => (await holder()) === 'replica-a', { timeoutMs: 30_000 });
-    await waitFor('the first sync', async () => (await replicas_()) === '1', {
+    await waitFor('the first sync', async () => (await replicas(kube)) === '1', {
       timeoutMs: 60_000,
       onTimeout: () => a.process.logTail(20),
     });
@@ -119,7 +108,7 @@ describe('a leader that loses its Lease stops writing before the standby starts'
       timeoutMs: (LEASE_SECONDS + 20) * 1000,
       onTimeout: () => b.process.logTail(20),
     });
-    await waitFor('the new leader to revert the scale', async () => (await replicas_()) === '1', {
+    await waitFor('the new leader to revert the scale', async () => (await replicas(kube)) === '1', {
       timeoutMs: 30_000,
       onTimeout: () => b.process.logTail(20),
     });
