@@ -5,7 +5,8 @@
 // after the Lease's duration and does the work; then the old leader is thawed, with a drift event
 // and its timers waiting for it. The API server's audit log, which names the user of every write,
 // proves it: the old leader makes no write after its Lease ran out, the standby's first write comes
-// after the old leader's last, and the update is committed exactly once.
+// after the old leader's last, and the update is committed exactly once. A second case takes away
+// a busy, healthy leader's right to renew (RBAC): it stops writing on its own at the renew deadline.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { replicas } from '../server/flux-demo-helpers.ts';
@@ -32,6 +33,7 @@ function persisted(events: AuditEvent[], replica: string): AuditEvent[] {
 }
 
 const isLeaseWrite = (event: AuditEvent) => event.objectRef?.resource === 'leases';
+const RENEW_DEADLINE_MS = 10_000;
 const describeWrite = (event: AuditEvent) =>
   `${event.requestReceivedTimestamp} ${event.verb} ${event.objectRef?.resource ?? ''} ${event.objectRef?.namespace ?? ''}/${event.objectRef?.name ?? ''}`;
 
@@ -157,5 +159,87 @@ describe('a leader that loses its Lease stops writing before the standby starts'
       .split('\n')
       .filter((subject) => subject.startsWith('Auto-release'));
     assert.deepEqual(releases, [`Auto-release ${registry.host}/flaskapp:develop-v1.9.0`]);
+  });
+
+  it('a busy leader that may no longer renew stops writing at its renew deadline; the standby follows', async () => {
+    // replica-c may write everything tagpilot writes, and its Lease only through one RoleBinding.
+    await kube.kubectl(['create', 'serviceaccount', 'replica-c', '-n', NS]);
+    for (const role of ['tagpilot-controller', 'tagpilot-applier']) {
+      await kube.kubectl([
+        'create',
+        'clusterrolebinding',
+        `${role}-replica-c`,
+        `--clusterrole=${role}`,
+        `--serviceaccount=${NS}:replica-c`,
+      ]);
+    }
+    await kube.kubectl([
+      'create',
+      'rolebinding',
+      'lease-replica-c',
+      '-n',
+      NS,
+      '--role=tagpilot-leader-election',
+      `--serviceaccount=${NS}:replica-c`,
+    ]);
+    // The current leader leaves gracefully (releases the Lease); replica-c leads, replica-a stands by.
+    await Promise.allSettled(running.map((replica) => replica.stop()));
+    const c = await start('replica-c');
+    await waitFor('replica-c to lead', async () => (await holder()) === 'replica-c', { timeoutMs: 30_000 });
+    const standby = await start('replica-a');
+
+    // Keep the leader busy reverting drift the whole time.
+    let churning = true;
+    const churn = (async () => {
+      while (churning) {
+        await kube.kubectl(['scale', 'deployment/fluxdemo', '--replicas=3', '-n', 'my-demo'], {
+          allowFailure: true,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    await waitFor(
+      'replica-c to revert drift',
+      () => persisted(kube.auditedWrites(), 'replica-c').some((e) => e.objectRef?.resource === 'deployments'),
+      { timeoutMs: 30_000, onTimeout: () => c.process.logTail(20) },
+    );
+    await kube.kubectl(['delete', 'rolebinding', 'lease-replica-c', '-n', NS]);
+    const cut = Date.now();
+    await waitFor('replica-a to lead', async () => (await holder()) === 'replica-a', {
+      timeoutMs: (LEASE_SECONDS + 20) * 1000,
+      onTimeout: () => standby.process.logTail(20),
+    });
+    const exit = await Promise.race([
+      c.process.exited.then((code) => `exited ${code}`),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 15_000).unref()),
+    ]);
+    churning = false;
+    await churn;
+    await waitFor('the new leader to revert the last scale', async () => (await replicas(kube)) === '1', {
+      timeoutMs: 30_000,
+      onTimeout: () => standby.process.logTail(20),
+    });
+
+    const events = kube.auditedWrites();
+    const cWrites = persisted(events, 'replica-c');
+    const cLastRenew = cWrites.filter(isLeaseWrite).at(-1);
+    const takeover = persisted(events, 'replica-a').find(
+      (event) => isLeaseWrite(event) && time(event.requestReceivedTimestamp) > cut,
+    );
+    assert.ok(cLastRenew !== undefined && takeover !== undefined);
+    const fenceClosed = time(cLastRenew.requestReceivedTimestamp) + RENEW_DEADLINE_MS;
+    const cLast = cWrites.at(-1) as AuditEvent;
+    const reverts = cWrites.filter((event) => event.objectRef?.resource === 'deployments');
+    const revertsAfterCut = reverts.filter((event) => time(event.requestReceivedTimestamp) > cut);
+    process.stdout.write(
+      `# replica-c: ${reverts.length} reverts (${revertsAfterCut.length} after its Lease rights were cut), last renew ${cLastRenew.requestReceivedTimestamp}, last write ${describeWrite(cLast)}; replica-a took over ${takeover.requestReceivedTimestamp}; replica-c: ${exit}\n`,
+    );
+    assert.ok(revertsAfterCut.length > 0, 'the leader kept working until its fence closed');
+    const late = cWrites.filter(
+      (event) => !isLeaseWrite(event) && time(event.requestReceivedTimestamp) > fenceClosed + 1000,
+    );
+    assert.deepEqual(late.map(describeWrite), [], 'the leader wrote after its renew deadline');
+    assert.ok(time(cLast.stageTimestamp) < time(takeover.requestReceivedTimestamp), 'the standby follows');
+    assert.equal(exit, 'exited 1');
   });
 });
