@@ -16,6 +16,12 @@ export interface ControllerConfig {
   leaderElectionNamespace: string;
   /** Name of the leader election Lease (default tagpilot-leader). */
   leaderElectionId: string;
+  /**
+   * Lease timing: a standby takes over after watching the Lease unchanged for `leaseDurationSeconds`
+   * (default 15); the leader stops writing `renewDeadlineMs` after it sent its last successful renew
+   * (default 10 s, must be shorter); renewals every `retryPeriodMs` (default 2 s).
+   */
+  leaderElection: { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number };
   /** This replica's identity in the Lease (default: $POD_NAME or the hostname, plus a random suffix). */
   identity: string;
   /** Working copies and the registry metadata cache (default ~/.cache/tagpilot/controller). */
@@ -79,12 +85,26 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const podName = env.POD_NAME ?? hostname();
+  const duration = (flag: string, envName: string, fallback: string): number =>
+    parseDuration(text(flag, envName) ?? fallback);
+  const leaderElection = {
+    leaseDurationSeconds: duration('leader-election-lease-duration', 'TAGPILOT_LEASE_DURATION', '15s') / 1000,
+    renewDeadlineMs: duration('leader-election-renew-deadline', 'TAGPILOT_RENEW_DEADLINE', '10s'),
+    retryPeriodMs: duration('leader-election-retry-period', 'TAGPILOT_RETRY_PERIOD', '2s'),
+  };
+  if (!Number.isInteger(leaderElection.leaseDurationSeconds) || leaderElection.leaseDurationSeconds < 1) {
+    throw new ConfigError('--leader-election-lease-duration: expected whole seconds, at least 1s');
+  }
+  if (leaderElection.renewDeadlineMs >= leaderElection.leaseDurationSeconds * 1000) {
+    throw new ConfigError('--leader-election-renew-deadline must be shorter than the lease duration');
+  }
   return {
     kubeconfig: text('kubeconfig', 'KUBECONFIG'),
     namespace: text('namespace', 'TAGPILOT_NAMESPACE'),
     leaderElect: bool('leader-elect', 'TAGPILOT_LEADER_ELECT', true),
     leaderElectionNamespace: text('leader-election-namespace', 'POD_NAMESPACE') ?? 'tagpilot-system',
     leaderElectionId: text('leader-election-id', 'TAGPILOT_LEADER_ELECTION_ID') ?? 'tagpilot-leader',
+    leaderElection,
     identity: text('identity', 'TAGPILOT_IDENTITY') ?? `${podName}_${randomBytes(4).toString('hex')}`,
     cacheDir: text('cache-dir', 'TAGPILOT_CACHE_DIR') ?? join(homedir(), '.cache', 'tagpilot', 'controller'),
     httpAddr: parseAddress(text('http-addr', 'TAGPILOT_HTTP_ADDR') ?? ':8080'),

@@ -67,8 +67,34 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   // Read before anything starts: a missing or empty secret file stops the controller at once.
   const webhookSecret = config.webhookSecretFile ? readWebhookSecret(config.webhookSecretFile) : undefined;
   const kubeConfig = loadKubeConfig(config.kubeconfig);
-  const client = new KubeClient({ kubeConfig });
   const metrics = createMetrics();
+  let resolveDone: (reason: string) => void = () => {};
+  const done = new Promise<string>((resolve) => {
+    resolveDone = resolve;
+  });
+  // Only the leader writes: every write to the cluster and every push asks the Lease's fence first.
+  const elector = config.leaderElect
+    ? new LeaderElector({
+        kubeConfig,
+        namespace: config.leaderElectionNamespace,
+        name: config.leaderElectionId,
+        identity: config.identity,
+        ...config.leaderElection,
+        onStartedLeading: () => {
+          logger.info({ identity: config.identity }, 'started leading');
+          metrics.leader.set(1);
+          startInformers();
+        },
+        onStoppedLeading: () => {
+          logger.error({ identity: config.identity }, 'lost leadership; writes stopped; stopping');
+          metrics.leader.set(0);
+          resolveDone('lost leadership');
+        },
+        onError: (error) => logger.warn({ err: (error as Error).message }, 'leader election request failed'),
+      })
+    : undefined;
+  const fence = elector?.fence;
+  const client = new KubeClient({ kubeConfig, ...(fence ? { fence } : {}) });
   mkdirSync(config.cacheDir, { recursive: true });
   const metadataPath = join(config.cacheDir, 'registry-metadata.json');
   const registry = new RegistryClient({
@@ -87,9 +113,9 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   let gitsyncs: ResourceCache<GitSync> | undefined;
   const gitSyncReconciler = new GitSyncReconciler({
     client,
-    http: createGitHttpClient({ dispatcher: gitAgent }),
+    http: createGitHttpClient({ dispatcher: gitAgent, ...(fence ? { fence } : {}) }),
     scanners,
-    engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity }),
+    engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity, fence }),
     events,
     logger,
     metrics,
@@ -174,29 +200,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     });
   };
 
-  let resolveDone: (reason: string) => void = () => {};
-  const done = new Promise<string>((resolve) => {
-    resolveDone = resolve;
-  });
-  let elector: LeaderElector | undefined;
-  if (config.leaderElect) {
-    elector = new LeaderElector({
-      kubeConfig,
-      namespace: config.leaderElectionNamespace,
-      name: config.leaderElectionId,
-      identity: config.identity,
-      onStartedLeading: () => {
-        logger.info({ identity: config.identity }, 'started leading');
-        metrics.leader.set(1);
-        startInformers();
-      },
-      onStoppedLeading: () => {
-        logger.error({ identity: config.identity }, 'lost leadership; stopping');
-        metrics.leader.set(0);
-        resolveDone('lost leadership');
-      },
-      onError: (error) => logger.warn({ err: (error as Error).message }, 'leader election request failed'),
-    });
+  if (elector) {
     elector.start();
   } else {
     metrics.leader.set(1);

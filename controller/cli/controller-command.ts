@@ -27,6 +27,21 @@ export function controllerCommand(): Command {
     .addOption(new Option('--leader-election-id <name>', 'name of the Lease (default: tagpilot-leader)'))
     .addOption(
       new Option(
+        '--leader-election-lease-duration <duration>',
+        'a standby takes over after seeing the Lease unchanged this long (default: 15s)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--leader-election-renew-deadline <duration>',
+        'the leader stops writing this long after its last successful renew; < lease duration (default: 10s)',
+      ),
+    )
+    .addOption(
+      new Option('--leader-election-retry-period <duration>', 'time between Lease renewals (default: 2s)'),
+    )
+    .addOption(
+      new Option(
         '--identity <id>',
         'this replica in the Lease (default: $POD_NAME or hostname + random suffix)',
       ),

@@ -1,5 +1,6 @@
 // One automation run's image updates as one commit, pushed without ever forcing the sync branch:
 // when someone else pushed first, fetch, reset, re-run the edits on the new tree, and try again.
+// A review branch is rebuilt only over tagpilot's own commits (review-branch.ts).
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   type AppliedChange,
@@ -14,6 +15,7 @@ import { type BackoffOptions, retryDelayMs } from './backoff.ts';
 import { formatCommitMessage, type MessageTemplate, toCommitChanges } from './commit-message.ts';
 import { GitError } from './errors.ts';
 import type { Repository } from './repository.ts';
+import { inspectReviewBranch, withAutomationTrailer } from './review-branch.ts';
 import type { CommitAuthor } from './types.ts';
 
 /** The author and committer of automated commits unless configured. */
@@ -21,6 +23,8 @@ export const DEFAULT_AUTHOR: CommitAuthor = { name: 'tagpilot', email: 'tagpilot
 
 /** Default number of retries after a push rejected as not fast-forward. */
 export const DEFAULT_MAX_RETRIES = 4;
+
+const ZERO_OID = '0000000000000000000000000000000000000000';
 
 /**
  * The updates to write: a list, re-applied as is on every attempt (`applyImageUpdates` is idempotent),
@@ -44,7 +48,8 @@ export interface CommitAndPushOptions {
   messageTemplate?: MessageTemplate;
   /**
    * Branch to push to. Default: the synced branch, which is only ever fast-forwarded. A different
-   * branch (a review flow) gets the sync head plus this commit, and is force-updated.
+   * branch (a review flow) gets the sync head plus this commit, force-updated only over tagpilot's
+   * own commits; on top of anyone else's commits it is fast-forwarded (see `review-branch.ts`).
    */
   pushBranch?: string;
   /** Retries after a push rejected as not fast-forward. Default 4. */
@@ -87,51 +92,103 @@ export interface CommitAndPushResult {
  * a fetch and reset, re-running the updates on the new tree; if nothing is left to change then
  * (someone else made the same bump), no commit. Throws a GitError (`CONFLICT_RETRIES_EXHAUSTED` when
  * every retry met another concurrent push); the working copy then stays at a remote head.
+ *
+ * A review branch (`pushBranch` other than the sync branch) gets the sync head plus one commit and is
+ * force-updated only while every commit on it that the sync branch lacks is tagpilot's (see
+ * `review-branch.ts`); when someone else committed on it, the updates are re-run on its head and
+ * pushed as a fast-forward on top, and nothing of theirs is overwritten.
  */
 export async function commitAndPush(options: CommitAndPushOptions): Promise<CommitAndPushResult> {
   const { repo } = options;
   const branch = options.pushBranch ?? repo.branch;
-  const force = branch !== repo.branch;
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
-  const now = options.now ?? (() => new Date());
   for (let attempt = 0; ; attempt++) {
-    const { files, problems } = await repo.readFiles(options.path);
-    const updates = typeof options.updates === 'function' ? await options.updates(files) : options.updates;
-    const applied = applyImageUpdates(files, updates, { cache: options.manifestCache });
-    const result: CommitAndPushResult = {
-      commit: undefined,
-      pushed: false,
-      branch,
-      message: undefined,
-      changes: applied.changes,
-      unapplied: applied.unapplied,
-      problems: [...problems, ...applied.problems],
-      retries: attempt,
-    };
-    if (applied.files.length === 0) return result;
-    const message = formatCommitMessage(toCommitChanges(applied.changes), options.messageTemplate);
-    const commit = await repo.createCommit({
-      files: applied.files,
-      message,
-      author: options.author ?? DEFAULT_AUTHOR,
-      date: now(),
-    });
-    await options.beforePush?.({ attempt, commit: commit.oid });
-    const outcome = await repo.push(commit, { branch, force });
-    if (outcome.status === 'pushed') {
-      if (!force) await repo.adopt(commit);
-      return { ...result, commit: commit.oid, pushed: true, message };
-    }
-    if (outcome.status === 'up-to-date') return { ...result, commit: outcome.commit, message };
+    const outcome = await attemptOnce(options, branch, attempt);
+    if ('result' in outcome) return outcome.result;
     if (attempt >= maxRetries) {
       throw new GitError(
         'CONFLICT_RETRIES_EXHAUSTED',
-        `push ${repo.url}: ${branch} kept moving; gave up after ${attempt + 1} attempts (${outcome.reason})`,
+        `push ${repo.url}: ${branch} kept moving; gave up after ${attempt + 1} attempts (${outcome.conflict})`,
         { url: repo.url, operation: 'push' },
       );
     }
     await sleep(retryDelayMs(attempt, options.backoff));
     await repo.refresh();
   }
+}
+
+type Attempt = { result: CommitAndPushResult } | { conflict: string };
+
+/** One attempt: on the sync branch, or on a review branch according to whose commits are on it. */
+async function attemptOnce(options: CommitAndPushOptions, branch: string, attempt: number): Promise<Attempt> {
+  const { repo } = options;
+  if (branch === repo.branch)
+    return writeAndPush(options, { branch, force: false }, attempt, { review: false });
+  const author = options.author ?? DEFAULT_AUTHOR;
+  const state = await inspectReviewBranch(repo, branch, author);
+  if (state.kind === 'missing')
+    return writeAndPush(options, { branch, force: true, expected: ZERO_OID }, attempt, { review: true });
+  if (state.kind === 'own')
+    return writeAndPush(options, { branch, force: true, expected: state.head }, attempt, { review: true });
+  // Someone else committed on it: re-run the updates on its head and fast-forward it, or stop.
+  const diverged = (why: string, cause?: unknown) =>
+    new GitError(
+      'REVIEW_BRANCH_DIVERGED',
+      `push ${repo.url}: ${branch} has a commit by someone else (${state.commit.slice(0, 12)}) and the updates do not fit on top of it (${why}); ${branch} was left as it is`,
+      { url: repo.url, operation: 'push', cause },
+    );
+  return repo.atCommit(state.head, async () => {
+    try {
+      return await writeAndPush(options, { branch, force: false }, attempt, { review: true, strict: true });
+    } catch (error) {
+      if (error instanceof GitError && error.code === 'PATH_NOT_FOUND') throw diverged(error.message, error);
+      if (error instanceof UnfitUpdates) throw diverged(error.message);
+      throw error;
+    }
+  });
+}
+
+/** Updates that could not be written on top of someone else's commit. */
+class UnfitUpdates extends Error {}
+
+/** Applies the updates to the files of the working copy's commit, commits on it, pushes. */
+async function writeAndPush(
+  options: CommitAndPushOptions,
+  push: { branch: string; force: boolean; expected?: string },
+  attempt: number,
+  mode: { review: boolean; strict?: boolean },
+): Promise<Attempt> {
+  const { repo } = options;
+  const { files, problems } = await repo.readFiles(options.path);
+  const updates = typeof options.updates === 'function' ? await options.updates(files) : options.updates;
+  const applied = applyImageUpdates(files, updates, { cache: options.manifestCache });
+  const result: CommitAndPushResult = {
+    commit: undefined,
+    pushed: false,
+    branch: push.branch,
+    message: undefined,
+    changes: applied.changes,
+    unapplied: applied.unapplied,
+    problems: [...problems, ...applied.problems],
+    retries: attempt,
+  };
+  if (mode.strict && applied.unapplied.length > 0) {
+    throw new UnfitUpdates(applied.unapplied.map((u) => u.reason).join('; '));
+  }
+  if (applied.files.length === 0) return { result };
+  const formatted = formatCommitMessage(toCommitChanges(applied.changes), options.messageTemplate);
+  const message = mode.review ? withAutomationTrailer(formatted) : formatted;
+  const commit = await repo.createCommit({
+    files: applied.files,
+    message,
+    author: options.author ?? DEFAULT_AUTHOR,
+    date: (options.now ?? (() => new Date()))(),
+  });
+  await options.beforePush?.({ attempt, commit: commit.oid });
+  const outcome = await repo.push(commit, push);
+  if (outcome.status === 'conflict') return { conflict: outcome.reason };
+  if (outcome.status === 'up-to-date') return { result: { ...result, commit: outcome.commit, message } };
+  if (!mode.review) await repo.adopt(commit);
+  return { result: { ...result, commit: commit.oid, pushed: true, message } };
 }

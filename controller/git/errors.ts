@@ -23,10 +23,14 @@ export type GitErrorCode =
   | 'PUSH_REJECTED'
   /** Every retry after a rejected (not fast-forward) push met yet another concurrent update. */
   | 'CONFLICT_RETRIES_EXHAUSTED'
+  /** Someone else committed on the review branch and the updates cannot be written on top of it. */
+  | 'REVIEW_BRANCH_DIVERGED'
   /** A tree entry or a configured path would leave the working copy (`..`, `.git`). */
   | 'UNSAFE_PATH'
   /** The configured path is not a directory of the branch. */
   | 'PATH_NOT_FOUND'
+  /** The push was refused or cut off because this replica no longer holds its leadership Lease. */
+  | 'FENCED'
   /** Anything else (a local disk error, a corrupt cache); the cache is re-cloned on the next open. */
   | 'LOCAL';
 
@@ -111,6 +115,9 @@ export function toGitError(error: unknown, context: ErrorContext): GitError {
   }
   if (code === 'UrlParseError' || code === 'UnknownTransportError') {
     return new GitError('INVALID_URL', `${where}: not an http(s) Git URL`, details);
+  }
+  if (code === 'FENCED' || (error instanceof Error && errorCode(error.cause) === 'FENCED')) {
+    return new GitError('FENCED', `${where}: ${describe(cause)}`, { ...details, retryable: false });
   }
   const network = networkCode(error);
   if (network !== undefined) {

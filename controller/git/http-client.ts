@@ -17,6 +17,12 @@ export interface GitHttpClientOptions {
   userAgent?: string;
   /** Called once per request when its headers arrived (for metrics); never sees request headers. */
   onResponse?: (info: GitHttpExchange) => void;
+  /**
+   * Asked before every push request (`POST …/git-receive-pack`), whose signal then cuts it off in
+   * flight: a `WriteFence` (kube/write-fence.ts), whose refusal carries the code `FENCED`. Default
+   * none: every push is allowed.
+   */
+  fence?: { check(what: string): void; readonly signal: AbortSignal };
 }
 
 /** What `onResponse` learns about one request: no headers, so no credentials. */
@@ -45,18 +51,27 @@ export function createGitHttpClient(options: GitHttpClientOptions): HttpClient {
       const method = request.method ?? 'GET';
       const url = new URL(request.url);
       const body = request.body === undefined ? undefined : await collectBody(request.body);
+      const fence =
+        method === 'POST' && url.pathname.endsWith('/git-receive-pack') ? options.fence : undefined;
+      fence?.check(`push to ${url.origin}${url.pathname}`);
+      const signals = [request.signal, fence?.signal].filter((signal) => signal !== undefined);
       const headers: Record<string, string> = { 'user-agent': userAgent, ...request.headers };
       if (body !== undefined) headers['content-length'] = String(body.byteLength);
-      const response = await options.dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body,
-        headersTimeout,
-        bodyTimeout,
-        signal: request.signal,
-      });
+      const response = await options.dispatcher
+        .request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          headersTimeout,
+          bodyTimeout,
+          signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+        })
+        .catch((error: unknown) => {
+          // Cut off by the fence: report the fence's reason (code FENCED), not a bare abort.
+          throw fence?.signal.aborted ? fence.signal.reason : error;
+        });
       options.onResponse?.({
         method,
         url: request.url,

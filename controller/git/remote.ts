@@ -60,12 +60,13 @@ export async function cloneBranch(remote: Remote): Promise<{ oid: string; cache:
 }
 
 /**
- * Fetches the branch into the clone at `dir` and returns its head: with `depth` for a shallow clone,
- * without it incrementally (only objects the local branch head does not reach).
+ * Fetches the branch into the clone at `dir` and returns its head: with `depth` for a shallow clone
+ * (with `relative`, `depth` more commits below the current shallow boundary), without it
+ * incrementally (only objects the local branch head does not reach).
  */
 export async function fetchBranch(
   remote: Remote,
-  target: { dir: string; cache: object; depth?: number },
+  target: { dir: string; cache: object; depth?: number; relative?: boolean },
 ): Promise<string> {
   const fetch = (depth: number | undefined) =>
     git.fetch({
@@ -79,7 +80,7 @@ export async function fetchBranch(
       singleBranch: true,
       tags: false,
       headers: remote.headers(),
-      ...(depth === undefined ? {} : { depth }),
+      ...(depth === undefined ? {} : { depth, relative: target.relative ?? false }),
     });
   let result: Awaited<ReturnType<typeof fetch>>;
   try {
@@ -116,6 +117,8 @@ export interface PushOptions {
    * nothing is sent and the outcome is `conflict`. Set: the branch is overwritten (a review branch).
    */
   force: boolean;
+  /** With `force`: overwrite only while the remote head is this commit (the zero id: the branch is new). */
+  expected?: string | undefined;
   /** The commit our commit was made on. */
   parent: string;
   /** For a forced push: true when the remote head already holds this change (then nothing is sent). */
@@ -132,10 +135,11 @@ export async function pushCommit(remote: Remote, commit: string, options: PushOp
   await git.writeRef({ fs, dir, ref: PUSH_REF, value: commit, force: true });
   let outcome: PushOutcome | undefined;
   const onPrePush = async ({ remoteRef }: { remoteRef: { oid: string } }) => {
-    if (!options.force && remoteRef.oid !== options.parent) {
+    const expected = options.force ? options.expected : options.parent;
+    if (expected !== undefined && remoteRef.oid !== expected) {
       outcome = {
         status: 'conflict',
-        reason: `the remote head is ${remoteRef.oid.slice(0, 12)}, not our parent`,
+        reason: `the remote head is ${remoteRef.oid.slice(0, 12)}, not ${expected.slice(0, 12)}`,
       };
     } else if (options.force && (await options.isSameChange(remoteRef.oid))) {
       outcome = { status: 'up-to-date', commit: remoteRef.oid };

@@ -22,6 +22,7 @@ import { syncBackedFs } from './sync-fs.ts';
 import { pruneTreeCache, readSnapshot, type Snapshot, type TreeCache, writeChangedTree } from './tree.ts';
 import type {
   CommitAuthor,
+  CommitInfo,
   HeadCommit,
   OpenRepositoryOptions,
   PreparedCommit,
@@ -75,6 +76,7 @@ export class Repository {
   readonly #workingTree: WorkingTree;
   #snapshot: Snapshot | undefined;
   #busy = false;
+  readonly #deepenedFor = new Set<string>();
 
   /** Use `openRepository`. */
   constructor(options: OpenRepositoryOptions & { url: string }) {
@@ -182,9 +184,13 @@ export class Repository {
   /**
    * Pushes a prepared commit to `branch`. Without `force` a push that is not a fast-forward comes
    * back as `conflict` (never forced). With `force` the branch is overwritten, unless it already
-   * holds the same tree on the same parent (`up-to-date`: nothing is pushed).
+   * holds the same tree on the same parent (`up-to-date`: nothing is pushed); with `expected` as well,
+   * only while its remote head is still `expected` (else `conflict`).
    */
-  async push(commit: PreparedCommit, options: { branch: string; force: boolean }): Promise<PushOutcome> {
+  async push(
+    commit: PreparedCommit,
+    options: { branch: string; force: boolean; expected?: string },
+  ): Promise<PushOutcome> {
     return this.#exclusive('push', () =>
       pushCommit(this.#remote, commit.oid, {
         ...options,
@@ -192,6 +198,89 @@ export class Repository {
         isSameChange: (remoteOid) => this.#holdsSameChange(remoteOid, commit),
       }),
     );
+  }
+
+  /**
+   * The remote head of another branch (a review branch), with its objects fetched into this copy;
+   * undefined when the branch does not exist. The working copy stays where it is.
+   */
+  async fetchOtherBranch(branch: string): Promise<string | undefined> {
+    return this.#exclusive('fetch', async () => {
+      const remote: Remote = { ...this.#remote, branch };
+      let head: string;
+      try {
+        head = await remoteHead(remote);
+      } catch (error) {
+        if (error instanceof GitError && error.code === 'BRANCH_NOT_FOUND') return undefined;
+        throw error;
+      }
+      if (!(await this.#hasCommit(head)))
+        await fetchBranch(remote, { dir: this.dir, cache: this.#ctx.cache });
+      return head;
+    });
+  }
+
+  /** Parents, message and committer of a commit in the object store. */
+  async readCommitInfo(oid: string): Promise<CommitInfo> {
+    const { commit } = await git.readCommit({
+      fs: this.#ctx.gitFs,
+      dir: this.dir,
+      oid,
+      cache: this.#ctx.cache,
+    });
+    return {
+      parents: commit.parent,
+      message: commit.message,
+      committer: { name: commit.committer.name, email: commit.committer.email },
+    };
+  }
+
+  /** True when `oid` is the working copy's commit or in its history, as far as the (shallow) copy reaches. */
+  async isInHistory(oid: string): Promise<boolean> {
+    const head = this.#current().commit;
+    if (oid === head) return true;
+    try {
+      return await git.isDescendent({
+        fs: this.#ctx.gitFs,
+        dir: this.dir,
+        oid: head,
+        ancestor: oid,
+        depth: -1,
+        cache: this.#ctx.cache,
+      });
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Like `isInHistory`, but when the copy is shallow and does not reach `oid`, first fetches up to
+   * `commits` more commits of the branch's history (once per `oid` for the life of this object).
+   */
+  async isInDeepHistory(oid: string, commits: number): Promise<boolean> {
+    if (await this.isInHistory(oid)) return true;
+    if (this.#deepenedFor.has(oid) || !this.#ctx.fs.existsSync(join(this.dir, '.git', 'shallow')))
+      return false;
+    this.#deepenedFor.add(oid);
+    await this.#exclusive('fetch', () =>
+      fetchBranch(this.#remote, { dir: this.dir, cache: this.#ctx.cache, depth: commits, relative: true }),
+    );
+    return this.isInHistory(oid);
+  }
+
+  /**
+   * Runs `fn` with the working copy at `oid` (a commit fetched with `fetchOtherBranch`), so that
+   * `readFiles` and `createCommit` work on it; afterwards the copy is back at its own commit (a
+   * local checkout, no network). If that fails the copy refuses reads until the next refresh.
+   */
+  async atCommit<T>(oid: string, fn: () => Promise<T>): Promise<T> {
+    const own = this.#current().commit;
+    await this.#exclusive('read', () => this.#checkout(oid));
+    try {
+      return await fn();
+    } finally {
+      await this.#exclusive('read', () => this.#checkout(own));
+    }
   }
 
   /** Moves the working copy to a commit that was just pushed to its own branch. */

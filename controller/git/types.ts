@@ -41,6 +41,13 @@ export interface CommitAuthor {
   email: string;
 }
 
+/** What `readCommitInfo` tells about a commit. */
+export interface CommitInfo {
+  parents: string[];
+  message: string;
+  committer: CommitAuthor;
+}
+
 /** A commit written locally by `createCommit`, not yet pushed. */
 export interface PreparedCommit {
   oid: string;

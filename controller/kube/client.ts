@@ -1,7 +1,11 @@
 import type { RequestOptions } from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
 import { bufferFromFileOrString, type KubeConfig } from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
-import { KubeError, kubeErrorFromResponse } from './errors.ts';
+import { parseRetryAfter } from '../../registry/limits.ts';
+import { isKubeError, KubeError, kubeErrorFromResponse } from './errors.ts';
+import { type KubeRetryOptions, retryDelay } from './retry.ts';
+import type { WriteFence } from './write-fence.ts';
 
 /** How the client reaches the API server. */
 export interface KubeClientOptions {
@@ -15,8 +19,17 @@ export interface KubeClientOptions {
   requestTimeoutMs?: number;
   /** How long computed auth headers (tokens, exec plugins) are reused. Default 60 s. */
   authRefreshMs?: number;
-  /** Clock for the auth header cache. Default `Date.now`. */
+  /** Clock for the auth header cache and `Retry-After` dates. Default `Date.now`. */
   now?: () => number;
+  /** Retries of transient failures (429, 5xx, cut connections); see `retry.ts`. Default 4 sends. */
+  retry?: KubeRetryOptions;
+  /** Waits between retries; resolves early or rejects when `signal` aborts. Default `timers/promises` setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Asked before every request that is not a GET (dry runs included); its signal cuts off such a
+   * request in flight, which then fails with code `Fenced`. Default none: every write is allowed.
+   */
+  fence?: WriteFence;
 }
 
 /** One API request. Paths start with `/api` or `/apis`. */
@@ -33,6 +46,11 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Names the request in error messages, e.g. `apply Deployment my-demo/fluxdemo`. */
   what?: string;
+  /**
+   * Whether sending the request twice cannot act twice, so a 5xx or a cut connection may be retried.
+   * Default: guessed from method, content type and body (see `isIdempotent` in `retry.ts`).
+   */
+  idempotent?: boolean;
 }
 
 /** A streaming response (a watch); the caller must consume or destroy `body`. */
@@ -63,6 +81,9 @@ export class KubeClient {
   readonly #authRefreshMs: number;
   readonly #now: () => number;
   readonly #limit: Semaphore;
+  readonly #retry: KubeRetryOptions;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #fence: WriteFence | undefined;
   #auth: { headers: Record<string, string>; at: number } | undefined;
 
   constructor(options: KubeClientOptions) {
@@ -74,17 +95,42 @@ export class KubeClient {
     this.#authRefreshMs = options.authRefreshMs ?? 60_000;
     this.#now = options.now ?? Date.now;
     this.#limit = new Semaphore(options.maxInFlight ?? 32);
+    this.#retry = options.retry ?? {};
+    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#fence = options.fence;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? makeAgent(options.kubeConfig);
   }
 
-  /** Sends a request and parses the JSON answer; non-2xx answers throw `KubeError`. */
+  /**
+   * Sends a request and parses the JSON answer; non-2xx answers throw `KubeError`. Transient failures
+   * are sent again after `Retry-After` or a jittered backoff when that cannot act twice (`retry.ts`).
+   */
   async request(req: KubeRequest): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#requestOnce(req);
+      } catch (error) {
+        const wait = isKubeError(error) ? retryDelay(req, error, attempt, this.#retry) : undefined;
+        if (wait === undefined || req.signal?.aborted) throw error;
+        await this.#sleep(wait, req.signal);
+        req.signal?.throwIfAborted();
+      }
+    }
+  }
+
+  async #requestOnce(req: KubeRequest): Promise<unknown> {
     const release = await this.#limit.acquire();
     try {
       const response = await this.#send(req, this.#requestTimeoutMs, this.#requestTimeoutMs);
-      const text = await response.body.text();
-      if (response.statusCode >= 300) throw kubeErrorFromResponse(response.statusCode, text, describe(req));
+      const text = await response.body.text().catch((error: unknown) => {
+        if (req.signal?.aborted) throw error;
+        throw new KubeError('NetworkError', `${describe(req)}: ${errorMessage(error)}`, { cause: error });
+      });
+      if (response.statusCode >= 300) {
+        const retryAfter = parseRetryAfter(headerValue(response.headers['retry-after']), this.#now());
+        throw kubeErrorFromResponse(response.statusCode, text, describe(req), retryAfter);
+      }
       return parseJson(text, req);
     } finally {
       release();
@@ -107,6 +153,8 @@ export class KubeClient {
   }
 
   async #send(req: KubeRequest, headersTimeout: number, bodyTimeout: number) {
+    const fence = req.method === 'GET' ? undefined : this.#fence;
+    if (fence) this.#checkFence(fence, req);
     const headers: Record<string, string> = { ...(await this.#authHeaders()) };
     headers.accept = req.accept ?? 'application/json';
     let body: string | undefined;
@@ -114,6 +162,7 @@ export class KubeClient {
       body = JSON.stringify(req.body);
       headers['content-type'] = req.contentType ?? 'application/json';
     }
+    const signals = [req.signal, fence?.signal].filter((signal) => signal !== undefined);
     this.counts[req.method]++;
     try {
       return await this.#dispatcher.request({
@@ -122,13 +171,23 @@ export class KubeClient {
         method: req.method,
         headers,
         body,
-        signal: req.signal,
+        signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
         headersTimeout,
         bodyTimeout,
       });
     } catch (error) {
       if (req.signal?.aborted) throw error;
+      if (fence?.signal.aborted) throw fenced(req, error);
       throw new KubeError('NetworkError', `${describe(req)}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  #checkFence(fence: WriteFence, req: KubeRequest): void {
+    try {
+      fence.check(describe(req));
+    } catch (error) {
+      // The fence's refusal already names the request.
+      throw new KubeError('Fenced', errorMessage(error), { cause: error, retryable: false });
     }
   }
 
@@ -160,6 +219,14 @@ function makeAgent(kubeConfig: KubeConfig): Agent {
       rejectUnauthorized: cluster?.skipTLSVerify !== true,
     },
   });
+}
+
+function fenced(req: KubeRequest, cause: unknown): KubeError {
+  return new KubeError('Fenced', `${describe(req)}: ${errorMessage(cause)}`, { cause, retryable: false });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function withQuery(path: string, query: KubeRequest['query']): string {

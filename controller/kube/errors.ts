@@ -29,13 +29,15 @@ export type KubeErrorCode =
   | 'NetworkError'
   /** The answer was not the JSON the API promises. */
   | 'InvalidResponse'
+  /** A write refused or cut off by the leadership fence (this replica no longer holds its Lease). */
+  | 'Fenced'
   /** Discovery does not know the apiVersion/kind (a CRD not installed, a typo). */
   | 'UnknownKind'
   /** Any other HTTP failure. */
   | 'Unknown';
 
-const RETRYABLE: ReadonlySet<KubeErrorCode> = new Set([
-  'Conflict',
+/** Failures of the server or the connection that the same request may not meet again. */
+export const TRANSIENT_CODES: ReadonlySet<KubeErrorCode> = new Set([
   'TooManyRequests',
   'InternalError',
   'ServiceUnavailable',
@@ -43,6 +45,9 @@ const RETRYABLE: ReadonlySet<KubeErrorCode> = new Set([
   'ServerTimeout',
   'NetworkError',
 ]);
+
+// A Conflict is retryable by the caller (read again, then write), not by sending the same request.
+const RETRYABLE: ReadonlySet<KubeErrorCode> = new Set([...TRANSIENT_CODES, 'Conflict']);
 
 const CODE_BY_STATUS: ReadonlyMap<number, KubeErrorCode> = new Map([
   [400, 'BadRequest'],
@@ -75,6 +80,8 @@ export interface KubeErrorCause {
 export interface KubeErrorDetails {
   /** HTTP status, when the server answered. */
   status?: number | undefined;
+  /** How long the server asked us to wait (`Retry-After` or the Status' `retryAfterSeconds`). */
+  retryAfterMs?: number | undefined;
   causes?: KubeErrorCause[] | undefined;
   cause?: unknown;
   /** Overrides the code's default retryability. */
@@ -88,6 +95,8 @@ export class KubeError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly causes: readonly KubeErrorCause[];
+  /** How long the server asked us to wait before trying again, when it said. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: KubeErrorCode, message: string, details: KubeErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -96,6 +105,7 @@ export class KubeError extends Error {
     this.status = details.status ?? 0;
     this.retryable = details.retryable ?? RETRYABLE.has(code);
     this.causes = details.causes ?? [];
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -106,8 +116,16 @@ export function isKubeError(error: unknown, code?: KubeErrorCode): error is Kube
 
 const TYPED_PATCH_FAILURE = 'failed to create typed patch object';
 
-/** Builds a KubeError from an HTTP status and the body the server sent (usually a `Status`). */
-export function kubeErrorFromResponse(status: number, body: string, what: string): KubeError {
+/**
+ * Builds a KubeError from an HTTP status and the body the server sent (usually a `Status`);
+ * `retryAfterMs` is the parsed `Retry-After` header, which wins over the Status' `retryAfterSeconds`.
+ */
+export function kubeErrorFromResponse(
+  status: number,
+  body: string,
+  what: string,
+  retryAfterMs?: number,
+): KubeError {
   const parsed = parseStatus(body);
   const message = parsed?.message ?? (body.trim().slice(0, 300) || `HTTP ${status}`);
   // Server-side apply answers 500 for a manifest that does not fit the schema (an unknown or
@@ -120,7 +138,11 @@ export function kubeErrorFromResponse(status: number, body: string, what: string
     });
   }
   const code = knownCode(parsed?.reason) ?? CODE_BY_STATUS.get(status) ?? 'Unknown';
-  return new KubeError(code, `${what}: ${message}`, { status, causes: parsed?.causes });
+  return new KubeError(code, `${what}: ${message}`, {
+    status,
+    causes: parsed?.causes,
+    retryAfterMs: retryAfterMs ?? parsed?.retryAfterMs,
+  });
 }
 
 /** The code for a Status object delivered inside a watch stream (an `ERROR` event). */
@@ -138,6 +160,7 @@ interface ParsedStatus {
   reason: string | undefined;
   message: string | undefined;
   causes: KubeErrorCause[] | undefined;
+  retryAfterMs: number | undefined;
 }
 
 function parseStatus(body: string): ParsedStatus | undefined {
@@ -156,6 +179,10 @@ function statusFields(status: Record<string, unknown>): ParsedStatus {
     reason: typeof status.reason === 'string' ? status.reason : undefined,
     message: typeof status.message === 'string' ? status.message : undefined,
     causes,
+    retryAfterMs:
+      typeof details.retryAfterSeconds === 'number' && details.retryAfterSeconds > 0
+        ? details.retryAfterSeconds * 1000
+        : undefined,
   };
 }
 

@@ -2,10 +2,10 @@
 // compaction, so this edge is tested with undici's MockAgent (every mock must be used).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { MockAgent } from 'undici';
 import { KubeClient } from './client.ts';
+import { testKubeConfig } from './test-kubeconfig.ts';
 import type { ResourceInfo } from './types.ts';
 import { ResourceWatch, type WatchEvent } from './watch.ts';
 
@@ -18,16 +18,7 @@ const CONFIGMAPS: ResourceInfo = {
   namespaced: true,
 };
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: SERVER, skipTLSVerify: false }],
-    users: [{ name: 'u', token: 'secret-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = () => testKubeConfig(SERVER, 'secret-token');
 
 const cm = (name: string, rv: string) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;

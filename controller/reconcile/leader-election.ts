@@ -1,24 +1,47 @@
-// Leader election on a coordination.k8s.io/v1 Lease, the protocol client-go uses: the holder
-// renews the lease every `retryPeriod`; a candidate takes it over when it has not been renewed
-// for `leaseDuration`; a leader that cannot renew for `renewDeadline` stops leading (and the
-// process exits, so it can never write while another replica leads).
-import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+// Leader election on a coordination.k8s.io/v1 Lease, fenced so that two replicas never write at once
+// and no decision compares two machines' clocks:
+//
+// 1. The leader renews the Lease every `retryPeriod`. It notes, on its own monotonic clock, when it
+//    SENT each renew that then succeeded. Writes are allowed (the fence is open) only while less than
+//    `renewDeadline` has passed since that moment; then the fence closes, writes in flight are cut off
+//    (their AbortSignal fires), the replica stops leading and the process exits.
+// 2. A standby takes the Lease over only after it has watched the Lease stay unchanged (same
+//    resourceVersion) for a full `leaseDuration` on ITS monotonic clock. Its clock starts no earlier
+//    than the leader's last successful renew reached the server, which is after the leader sent it;
+//    so the leader's fence closed at least `leaseDuration − renewDeadline` (the safety margin, 5 s by
+//    default) before the standby can lead. `renewTime` in the Lease is written for people and kubectl
+//    only; no replica compares it with its own clock.
+// 3. Lease requests time out (`attemptTimeoutMs`), so an API server that hangs cannot hold a leader's
+//    loop; the fence does not depend on the loop anyway (it checks the time on every write).
+import { setTimeout as delay } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Dispatcher } from 'undici';
+import { KubeClient } from '../kube/client.ts';
+import { isKubeError } from '../kube/errors.ts';
+import { type WriteFence, WriteFencedError } from '../kube/write-fence.ts';
 
 /** Options for LeaderElector. */
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
+  /** Transport of the Lease requests. Default: a keep-alive Agent from the KubeConfig. */
+  dispatcher?: Dispatcher;
   /** Lease namespace and name, e.g. tagpilot-system/tagpilot-leader. */
   namespace: string;
   name: string;
   /** This replica's identity (default: hostname + random suffix, set by config). */
   identity: string;
-  /** Seconds a lease is valid without renewal (default 15). */
+  /** Seconds a standby waits, watching the Lease unchanged, before it takes over (default 15). */
   leaseDurationSeconds?: number;
-  /** A leader gives up when it could not renew for this long (default 10 s). */
+  /** The leader stops writing this long after it sent its last successful renew (default 10 s; must be < the lease duration). */
   renewDeadlineMs?: number;
   /** Time between attempts (default 2 s). */
   retryPeriodMs?: number;
+  /** Timeout of each Lease request (default: the retry period, at least 1 s). */
+  attemptTimeoutMs?: number;
+  /** Wall clock, only for the `acquireTime`/`renewTime` written into the Lease. Default `new Date()`. */
   now?: () => Date;
+  /** Monotonic clock in milliseconds, for every expiry decision. Default `performance.now`. */
+  monotonic?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
@@ -26,46 +49,77 @@ export interface LeaderElectionOptions {
   onError?: (error: unknown) => void;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+interface Lease {
+  metadata: { name?: string; namespace?: string; resourceVersion?: string; [key: string]: unknown };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+  [key: string]: unknown;
 }
 
-function httpStatus(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
+async function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
-/** Runs the election loop until stop() is called or leadership is lost. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/Z$/, '000Z');
+}
+
+/** Runs the election loop until stop() is called or leadership is lost; `fence` guards every write. */
 export class LeaderElector {
-  readonly #api: CoordinationV1Api;
+  readonly #client: KubeClient;
   readonly #options: LeaderElectionOptions;
   readonly #abort = new AbortController();
   readonly #now: () => Date;
+  readonly #monotonic: () => number;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly #durationMs: number;
+  readonly #renewDeadlineMs: number;
+  readonly #attemptTimeoutMs: number;
+  readonly #term = new AbortController();
   #leading = false;
+  #lost = false;
+  /** Monotonic time at which the last successful acquire/renew was sent. */
+  #renewSentAt = Number.NEGATIVE_INFINITY;
+  /** The Lease as last seen, and when (monotonic) it was first seen in that version. */
+  #observed: { resourceVersion: string; at: number } | undefined;
+  #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
+
+  /** Open while this replica leads and its last renew is recent enough; see the rules at the top. */
+  readonly fence: WriteFence;
 
   constructor(options: LeaderElectionOptions) {
     this.#options = options;
-    this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
     this.#now = options.now ?? (() => new Date());
+    this.#monotonic = options.monotonic ?? (() => performance.now());
     this.#sleep = options.sleep ?? abortableSleep;
+    this.#durationMs = (options.leaseDurationSeconds ?? 15) * 1000;
+    this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    if (this.#renewDeadlineMs >= this.#durationMs) {
+      throw new Error('leader election: renewDeadline must be shorter than the lease duration');
+    }
+    const retry = options.retryPeriodMs ?? 2000;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? Math.max(1000, retry);
+    this.#client = new KubeClient({
+      kubeConfig: options.kubeConfig,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      requestTimeoutMs: this.#attemptTimeoutMs,
+      retry: { maxAttempts: 1 },
+    });
+    this.fence = {
+      check: (what) => this.#check(what),
+      signal: this.#term.signal,
+    };
   }
 
-  /** True while this replica holds the lease. */
+  /** True while this replica holds the lease and may write. */
   get isLeader(): boolean {
-    return this.#leading;
+    return this.#leading && this.#mayWrite();
   }
 
   /** Starts campaigning in the background. */
@@ -73,53 +127,106 @@ export class LeaderElector {
     this.#loop ??= this.#run();
   }
 
-  /** Stops campaigning; a leader releases the lease so another replica takes over at once. */
+  /** Stops campaigning; a leader closes its fence, then releases the lease so another replica takes over at once. */
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#loop;
-    if (this.#leading) {
-      this.#leading = false;
-      await this.#release().catch((error: unknown) => this.#options.onError?.(error));
-    }
+    const wasLeading = this.#leading && !this.#lost;
+    this.#closeFence('stopped');
+    if (wasLeading) await this.#release().catch((error: unknown) => this.#options.onError?.(error));
+    await this.#client.close();
+  }
+
+  #mayWrite(): boolean {
+    return this.#leading && !this.#lost && this.#monotonic() - this.#renewSentAt < this.#renewDeadlineMs;
+  }
+
+  #check(what: string): void {
+    if (this.#mayWrite()) return;
+    const reason = this.#leading
+      ? `the leadership lease was not renewed for ${this.#renewDeadlineMs} ms`
+      : 'this replica does not hold the leadership lease';
+    throw new WriteFencedError(`${what}: refused: ${reason}`);
   }
 
   async #run(): Promise<void> {
     const retry = this.#options.retryPeriodMs ?? 2000;
-    const deadline = this.#options.renewDeadlineMs ?? 10_000;
-    let lastRenew = 0;
-    while (!this.#abort.signal.aborted) {
+    while (!this.#abort.signal.aborted && !this.#lost) {
+      const sent = this.#monotonic();
+      // The attempt counts from before its read: the fence never outlives what the server saw.
       const ok = await this.#tryAcquireOrRenew().catch((error: unknown) => {
         this.#options.onError?.(error);
         return false;
       });
-      if (this.#abort.signal.aborted) break;
-      const now = this.#now().getTime();
-      if (ok) {
-        lastRenew = now;
-        if (!this.#leading) {
-          this.#leading = true;
-          this.#options.onStartedLeading();
-        }
-      } else if (this.#leading && now - lastRenew >= deadline) {
-        this.#leading = false;
-        this.#options.onStoppedLeading();
-        return;
-      }
+      if (this.#abort.signal.aborted || this.#lost) break;
+      if (ok) this.#renewed(sent);
+      else if (this.#leading && !this.#mayWrite()) this.#loseLeadership();
       await this.#sleep(retry, this.#abort.signal);
+    }
+  }
+
+  #renewed(sent: number): void {
+    this.#renewSentAt = Math.max(this.#renewSentAt, sent);
+    clearTimeout(this.#timer);
+    // The fence closes by itself at the deadline, even when the loop hangs on the API server.
+    const left = this.#renewSentAt + this.#renewDeadlineMs - this.#monotonic();
+    this.#timer = setTimeout(
+      () => {
+        if (!this.#mayWrite()) this.#loseLeadership();
+      },
+      Math.max(0, left),
+    );
+    this.#timer.unref();
+    if (!this.#leading) {
+      this.#leading = true;
+      this.#options.onStartedLeading();
+    }
+  }
+
+  #loseLeadership(): void {
+    if (this.#lost) return;
+    this.#closeFence(`the leadership lease was not renewed for ${this.#renewDeadlineMs} ms`);
+    this.#leading = false;
+    this.#options.onStoppedLeading();
+  }
+
+  #closeFence(why: string): void {
+    this.#lost = true;
+    clearTimeout(this.#timer);
+    if (!this.#term.signal.aborted) this.#term.abort(new WriteFencedError(`writes stopped: ${why}`));
+  }
+
+  #path(withName: boolean): string {
+    const { namespace, name } = this.#options;
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+    return withName ? `${base}/${encodeURIComponent(name)}` : base;
+  }
+
+  /** Reads the Lease; undefined when there is none. */
+  async #read(): Promise<Lease | undefined> {
+    try {
+      return (await this.#client.request({
+        method: 'GET',
+        path: this.#path(true),
+        signal: AbortSignal.timeout(this.#attemptTimeoutMs),
+        what: 'read the leadership lease',
+      })) as Lease;
+    } catch (error) {
+      if (isKubeError(error, 'NotFound')) return undefined;
+      throw error;
     }
   }
 
   /** One attempt: create, renew, or take over the lease. True when we hold it afterwards. */
   async #tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.#options;
-    const duration = this.#options.leaseDurationSeconds ?? 15;
-    const now = new V1MicroTime(this.#now().getTime());
-    let lease: V1Lease;
-    try {
-      lease = await this.#api.readNamespacedLease({ name, namespace });
-    } catch (error) {
-      if (httpStatus(error) !== 404) throw error;
-      const created: V1Lease = {
+    const duration = this.#durationMs / 1000;
+    const now = microTime(this.#now());
+    const lease = await this.#read();
+    if (lease === undefined) {
+      return this.#write('POST', this.#path(false), {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
         metadata: { name, namespace },
         spec: {
           holderIdentity: identity,
@@ -128,41 +235,57 @@ export class LeaderElector {
           renewTime: now,
           leaseTransitions: 0,
         },
-      };
-      return this.#write(() => this.#api.createNamespacedLease({ namespace, body: created }));
+      });
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-    const expired = renewed + (spec.leaseDurationSeconds ?? duration) * 1000 < now.getTime();
+    const expired = this.#observedUnchanged(lease) >= (spec.leaseDurationSeconds ?? duration) * 1000;
     if (holder !== identity && holder !== '' && !expired) return false;
     const takeover = holder !== identity;
-    lease.spec = {
-      ...spec,
-      holderIdentity: identity,
-      leaseDurationSeconds: duration,
-      renewTime: now,
-      ...(takeover ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
+    const body: Lease = {
+      ...lease,
+      spec: {
+        ...spec,
+        holderIdentity: identity,
+        leaseDurationSeconds: duration,
+        renewTime: now,
+        ...(takeover ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
+      },
     };
-    // replace carries metadata.resourceVersion: if another replica wrote first, we get a 409.
-    return this.#write(() => this.#api.replaceNamespacedLease({ name, namespace, body: lease }));
+    // The PUT carries metadata.resourceVersion: if another replica wrote first, we get a 409.
+    return this.#write('PUT', this.#path(true), body);
   }
 
-  async #write(write: () => Promise<unknown>): Promise<boolean> {
+  /** How long (monotonic ms) this replica has seen the Lease unchanged. */
+  #observedUnchanged(lease: Lease): number {
+    const resourceVersion = lease.metadata.resourceVersion ?? '';
+    if (this.#observed?.resourceVersion !== resourceVersion) {
+      // Counted from when the answer arrived, which is after the holder's renew reached the server.
+      this.#observed = { resourceVersion, at: this.#monotonic() };
+    }
+    return this.#monotonic() - this.#observed.at;
+  }
+
+  async #write(method: 'POST' | 'PUT', path: string, body: Lease): Promise<boolean> {
     try {
-      await write();
+      await this.#client.request({
+        method,
+        path,
+        body,
+        signal: AbortSignal.timeout(this.#attemptTimeoutMs),
+        what: 'write the leadership lease',
+      });
       return true;
     } catch (error) {
-      if (httpStatus(error) === 409) return false;
+      if (isKubeError(error, 'Conflict') || isKubeError(error, 'AlreadyExists')) return false;
       throw error;
     }
   }
 
   async #release(): Promise<void> {
-    const { namespace, name, identity } = this.#options;
-    const lease = await this.#api.readNamespacedLease({ name, namespace });
-    if (lease.spec?.holderIdentity !== identity) return;
-    lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 };
-    await this.#api.replaceNamespacedLease({ name, namespace, body: lease });
+    const lease = await this.#read();
+    if (lease?.spec?.holderIdentity !== this.#options.identity) return;
+    const body: Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } };
+    await this.#write('PUT', this.#path(true), body);
   }
 }

@@ -2,6 +2,7 @@
 // drift watches started after the first sync that applied something.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { WriteFence } from '../kube/write-fence.ts';
 import { Syncer } from '../sync/index.ts';
 import type { SyncEngineFactory } from './ports.ts';
 
@@ -10,6 +11,8 @@ export function syncEngines(options: {
   kubeConfig: KubeConfig;
   logger: Logger;
   reportingInstance: string;
+  /** Asked before every write of every Syncer (the leadership fence). Default none. */
+  fence?: WriteFence | undefined;
 }): SyncEngineFactory {
   return ({ owner, ignore, revertDrift, handlers }) => {
     const syncer = new Syncer({
@@ -18,6 +21,7 @@ export function syncEngines(options: {
       owner,
       ignore,
       reportingInstance: options.reportingInstance,
+      ...(options.fence ? { fence: options.fence } : {}),
     });
     syncer.on('drift', handlers.onDrift);
     syncer.on('fight', handlers.onFight);

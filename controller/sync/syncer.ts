@@ -8,6 +8,7 @@ import { KubeClient } from '../kube/client.ts';
 import { Discovery } from '../kube/discovery.ts';
 import { EventRecorder } from '../kube/events.ts';
 import type { KubeObject, ObjectRef, ResourceInfo } from '../kube/types.ts';
+import type { WriteFence } from '../kube/write-fence.ts';
 import { applyObject } from './apply-object.ts';
 import { KeyedMutex } from './concurrency.ts';
 import { type RevertDetails, revertDetails } from './drift-report.ts';
@@ -70,6 +71,8 @@ export interface SyncerOptions {
   dispatcher?: Dispatcher;
   /** Delay before watch reconnect attempt n. Default 100 ms doubling, capped at 2 s. */
   reconnectDelay?: (failures: number) => number;
+  /** Asked before every write (applies, reverts, prunes, Events); the leadership fence. Default none. */
+  fence?: WriteFence;
 }
 
 /** Events a Syncer emits. */
@@ -127,6 +130,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       kubeConfig: options.kubeConfig,
       dispatcher: options.dispatcher,
       now: this.#now,
+      ...(options.fence ? { fence: options.fence } : {}),
     });
     this.#api = new KubeApi(this.client);
     this.#discovery = new Discovery(this.client, { now: this.#now });

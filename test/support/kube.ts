@@ -39,12 +39,41 @@ export interface KubeStack {
   serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   /** Stops and starts kube-apiserver on the same port and etcd data (to test reconnection). */
   restartApiServer(): Promise<void>;
+  /**
+   * With `startKube({ audit: true })`: every write request the API server answered so far (create,
+   * update, patch, delete), from its audit log; [] without auditing.
+   */
+  auditedWrites(): AuditEvent[];
   /** Stops both processes and removes their data. */
   stop(): Promise<void>;
 }
 
-/** Starts etcd and kube-apiserver on free loopback ports and waits until /readyz is ok. */
-export async function startKube(): Promise<KubeStack> {
+/** One entry of the API server's audit log (the fields tests read). */
+export interface AuditEvent {
+  verb: string;
+  requestURI: string;
+  user: { username: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string; apiGroup?: string };
+  responseStatus?: { code?: number };
+  /** API server clock, microsecond precision. */
+  requestReceivedTimestamp: string;
+  stageTimestamp: string;
+}
+
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+`;
+
+/**
+ * Starts etcd and kube-apiserver on free loopback ports and waits until /readyz is ok. `audit`
+ * writes an audit log of every write request (who, what, when) that `auditedWrites()` reads.
+ */
+export async function startKube(options: { audit?: boolean } = {}): Promise<KubeStack> {
   const dir = makeTempDir('kube');
   const etcd = await startEtcd(dir);
   const pki = await makePki(dir);
@@ -71,6 +100,16 @@ export async function startKube(): Promise<KubeStack> {
     '--endpoint-reconciler-type=none',
     '--profiling=false',
   ];
+  const auditLog = join(dir, 'audit.log');
+  if (options.audit) {
+    writeFileSync(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
+    args.push(
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${auditLog}`,
+      '--audit-log-format=json',
+      '--audit-log-mode=blocking',
+    );
+  }
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(server, pki.ca.cert, pki.admin.cert, pki.admin.key));
   const tls = {
@@ -102,6 +141,14 @@ export async function startKube(): Promise<KubeStack> {
       const path = join(dir, `kubeconfig-${namespace}-${name}`);
       writeFileSync(path, tokenKubeconfigYaml(server, pki.ca.cert, stdout.trim()));
       return path;
+    },
+    auditedWrites() {
+      if (!options.audit) return [];
+      return readFileSync(auditLog, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as AuditEvent)
+        .filter((event) => event.stageTimestamp !== undefined);
     },
     async restartApiServer() {
       await apiserver.stop();
