@@ -42,12 +42,13 @@ describe('safety: chaos (SIGKILL at random moments)', () => {
     ).stdout;
   /** Where the round stood when the controller died, as seen from outside (Git, the cluster). */
   const killPoint = async (pushed: string, scaled: boolean): Promise<string> => {
+    const stages: string[] = [];
+    if (scaled && (await replicas()) !== '1') stages.push('before the revert');
     const subject = (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim();
-    if (!subject.endsWith(`:${pushed}`)) return 'before the push (scan, edit or commit)';
     const image = await deploymentImage(kube, 'my-demo', 'fluxdemo', 'flask');
-    if (!image.endsWith(`:${pushed}`)) return 'after the push, before the apply';
-    if (scaled && (await replicas()) !== '1') return 'after the apply, before the revert';
-    return 'after everything (idle)';
+    if (!subject.endsWith(`:${pushed}`)) stages.push('before the push (scan, edit or commit)');
+    else if (!image.endsWith(`:${pushed}`)) stages.push('after the push, before the apply');
+    return stages.length > 0 ? stages.join(' and ') : 'after everything (idle)';
   };
   const replicas = async () =>
     (await kube.kubectl(['get', 'deployment/fluxdemo', '-n', 'my-demo', '-o', 'jsonpath={.spec.replicas}']))
