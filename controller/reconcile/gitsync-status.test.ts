@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ObjectAction, ObjectResult, SyncResult } from '../sync/types.ts';
+import { countActions } from '../sync/run-sync.ts';
+import type { ObjectResult, SyncResult } from '../sync/types.ts';
 import { healthyCondition, syncedCondition } from './gitsync-status.ts';
 
 const commit = 'abcdef0123456789';
 
 function result(objects: ObjectResult[], extra: Partial<SyncResult> = {}): SyncResult {
-  const counts: Record<ObjectAction, number> = {
-    created: 0,
-    configured: 0,
-    recreated: 0,
-    unchanged: 0,
-    pruned: 0,
-    skipped: 0,
-    failed: 0,
-  };
-  for (const object of objects) counts[object.action]++;
+  const counts = countActions(objects);
   return { inventory: [], objects, problems: [], health: [], counts, writes: 0, durationMs: 1, ...extra };
 }
 

@@ -400,7 +400,8 @@ function refused(
   };
 }
 
-function countActions(results: readonly ObjectResult[]): Record<ObjectAction, number> {
+/** How many objects each action took. */
+export function countActions(results: readonly ObjectResult[]): Record<ObjectAction, number> {
   const counts: Record<ObjectAction, number> = {
     created: 0,
     configured: 0,
