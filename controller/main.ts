@@ -120,6 +120,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     logger,
     metrics,
     cacheDir: config.cacheDir,
+    readLimits: config.readLimits,
     get: (namespace, name) => gitsyncs?.get(namespace, name),
     policies: () => policies?.list() ?? [],
   });
