@@ -9,6 +9,7 @@ import {
   dockerConfigCredentials,
   isRegistryError,
   loadMetadataCache,
+  parseDockerConfigJson,
   parseReference,
   RegistryClient,
   saveMetadataCache,
@@ -56,7 +57,7 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 /** Reads the controller-level docker config.json; a file that cannot be used stops the start with a ConfigError. */
 function readDockerConfig(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return parseDockerConfigJson(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`--docker-config: cannot use ${path}: ${(error as Error).message}`);
   }
