@@ -47,7 +47,8 @@ export interface ControllerConfig {
   /**
    * Caps on the manifests read from one GitSync path: files (default 10,000, `--max-manifest-files`),
    * bytes per file (default 4Mi, `--max-manifest-file-bytes`), bytes in all (default 64Mi,
-   * `--max-manifest-bytes`). Over a cap the sync is refused: Ready=False, nothing applied or pruned.
+   * `--max-manifest-bytes`), YAML documents per file (default 5,000, `--max-manifest-documents`).
+   * Over a cap the sync is refused: Ready=False, nothing applied or pruned.
    */
   readLimits: ReadLimits;
 }
@@ -139,6 +140,11 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
         'max-manifest-bytes',
         'TAGPILOT_MAX_MANIFEST_BYTES',
         DEFAULT_READ_LIMITS.maxTotalBytes,
+      ),
+      maxDocumentsPerFile: int(
+        'max-manifest-documents',
+        'TAGPILOT_MAX_MANIFEST_DOCUMENTS',
+        DEFAULT_READ_LIMITS.maxDocumentsPerFile,
       ),
     },
   };

@@ -97,6 +97,12 @@ export function controllerCommand(): Command {
         'bytes of all manifests of one GitSync path; more refuses the sync (default: 64Mi) [$TAGPILOT_MAX_MANIFEST_BYTES]',
       ),
     )
+    .addOption(
+      new Option(
+        '--max-manifest-documents <n>',
+        'YAML documents in one manifest file; more refuses the sync (default: 5000) [$TAGPILOT_MAX_MANIFEST_DOCUMENTS]',
+      ),
+    )
     .action(async (options: RawOptions & { leaderElect?: boolean }) => {
       const raw: RawOptions = {};
       for (const [key, value] of Object.entries(options))

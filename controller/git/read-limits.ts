@@ -10,17 +10,23 @@ export interface ReadLimits {
   maxFileBytes: number;
   /** Bytes of all manifest files under the path together. Default 64 MiB. */
   maxTotalBytes: number;
+  /** YAML documents in one file (counted by `---` lines, before parsing). Default 5,000. */
+  maxDocumentsPerFile: number;
 }
 
-/** The defaults of `ReadLimits` (flags `--max-manifest-files`, `--max-manifest-file-bytes`, `--max-manifest-bytes`). */
+/**
+ * The defaults of `ReadLimits` (flags `--max-manifest-files`, `--max-manifest-file-bytes`,
+ * `--max-manifest-bytes`, `--max-manifest-documents`).
+ */
 export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = {
   maxFiles: 10_000,
   maxFileBytes: 4 * 1024 * 1024,
   maxTotalBytes: 64 * 1024 * 1024,
+  maxDocumentsPerFile: 5_000,
 };
 
 /** Which cap a read went over. */
-export type ReadLimitKind = 'files' | 'fileBytes' | 'totalBytes';
+export type ReadLimitKind = 'files' | 'fileBytes' | 'totalBytes' | 'documents';
 
 /** A read over one of the `ReadLimits`: the whole read is refused; retrying the same commit cannot help. */
 export class ReadLimitError extends Error {
@@ -46,18 +52,22 @@ const FLAGS: Record<ReadLimitKind, string> = {
   files: '--max-manifest-files',
   fileBytes: '--max-manifest-file-bytes',
   totalBytes: '--max-manifest-bytes',
+  documents: '--max-manifest-documents',
 };
 
 function describe(limit: ReadLimitKind, actual: number, max: number, where: string): string {
   const n = (value: number) => value.toLocaleString('en');
-  const what =
-    limit === 'files'
-      ? `${where} holds ${n(actual)} manifest files, over the limit of ${n(max)}`
-      : limit === 'fileBytes'
-        ? `${where} is ${n(actual)} bytes, over the limit of ${n(max)} bytes per manifest file`
-        : `the manifests under ${where} add up to more than ${n(max)} bytes (${n(actual)} read so far)`;
-  return `${what}; limit set by ${FLAGS[limit]}`;
+  const what: Record<ReadLimitKind, string> = {
+    files: `${where} holds ${n(actual)} manifest files, over the limit of ${n(max)}`,
+    fileBytes: `${where} is ${n(actual)} bytes, over the limit of ${n(max)} bytes per manifest file`,
+    totalBytes: `the manifests under ${where} add up to more than ${n(max)} bytes (${n(actual)} read so far)`,
+    documents: `${where} holds ${n(actual)} YAML documents, over the limit of ${n(max)} per file`,
+  };
+  return `${what[limit]}; limit set by ${FLAGS[limit]}`;
 }
+
+// A `---` marker at the start of a line (not the first line, which starts the first document anyway).
+const DOCUMENT_START = /\n---(?=[ \t\r\n]|$)/g;
 
 /** Accumulates one read and throws `ReadLimitError` the moment a cap is crossed. */
 export class ReadBudget {
@@ -74,6 +84,14 @@ export class ReadBudget {
   countFiles(total: number): void {
     if (total > this.#limits.maxFiles)
       throw new ReadLimitError('files', total, this.#limits.maxFiles, this.#where);
+  }
+
+  /** Counts the YAML documents of one file that was read: lines starting a document (`---`), plus the first. */
+  countDocuments(path: string, content: string): void {
+    let documents = 1;
+    for (const _ of content.matchAll(DOCUMENT_START)) documents++;
+    if (documents > this.#limits.maxDocumentsPerFile)
+      throw new ReadLimitError('documents', documents, this.#limits.maxDocumentsPerFile, path);
   }
 
   /** Counts the bytes of one file that was read. */

@@ -157,6 +157,7 @@ export class Repository {
         continue;
       }
       budget.addBytes(file.path, Buffer.byteLength(content));
+      budget.countDocuments(file.path, content);
       result.files.push({ path: file.path, content });
     }
     return result;

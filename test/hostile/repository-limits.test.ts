@@ -47,7 +47,12 @@ describe('hostile: a repository over the read limits is refused, nothing pruned'
     const { kubeconfig } = await installScenario({ kube, registry, git }, { fixture: 'flux-demo' });
     controller = await startController({
       kubeconfig,
-      args: ['--max-manifest-files=20', '--max-manifest-file-bytes=64Ki', '--max-manifest-bytes=256Ki'],
+      args: [
+        '--max-manifest-files=20',
+        '--max-manifest-file-bytes=64Ki',
+        '--max-manifest-bytes=256Ki',
+        '--max-manifest-documents=10',
+      ],
     });
     clone = await cloneAsUser(git, 'flux-demo');
     await waitFor('the ConfigMap to be applied', configMapLives, { timeoutMs: 60_000, onTimeout: logTail });
@@ -110,6 +115,15 @@ describe('hostile: a repository over the read limits is refused, nothing pruned'
       { 'configmap.yaml': null, ...extras(5, (name) => configMap(name, 60_000)) },
       /the manifests under the repository root add up to more than 262,144 bytes \([\d,]+ read so far\); limit set by --max-manifest-bytes/,
       { 'configmap.yaml': original('configmap.yaml'), ...extras(5, () => null) },
+    );
+  });
+
+  it('more YAML documents in one file than --max-manifest-documents', async () => {
+    const documents = Array.from({ length: 12 }, (_, i) => configMap(`doc-${i}`)).join('---\n');
+    await expectRefused(
+      { 'deployment.yaml': null, 'extra/many.yaml': documents },
+      /extra\/many\.yaml holds 12 YAML documents, over the limit of 10 per file; limit set by --max-manifest-documents/,
+      { 'deployment.yaml': original('deployment.yaml'), 'extra/many.yaml': null },
     );
   });
 });
