@@ -37,16 +37,34 @@ export function compileGlob(pattern: string): Result<GlobMatcher> {
   if (pattern === '') return invalid('empty glob pattern');
   let re: RE2JS;
   let negated: boolean;
+  let fast: RegExp | undefined;
   try {
-    const source = micromatch.makeRe(pattern).source;
-    const negatedBody = NEGATION.exec(source)?.[1];
+    const native = micromatch.makeRe(pattern);
+    const negatedBody = NEGATION.exec(native.source)?.[1];
     negated = negatedBody !== undefined;
-    re = RE2JS.compile(toRe2Source(negatedBody ?? source));
+    re = RE2JS.compile(toRe2Source(negatedBody ?? native.source));
+    fast = quantifiers(native.source) <= FAST_MAX_QUANTIFIERS ? native : undefined;
   } catch (error) {
     return invalid(`invalid glob "${pattern}": ${globErrorDetail(error)}`);
   }
-  if (negated) return ok((value) => value !== '' && (value === pattern || !re.testExact(value)));
-  return ok((value) => value !== '' && (value === pattern || re.testExact(value)));
+  const test = (value: string) => {
+    if (fast !== undefined && value.length <= FAST_MAX_LENGTH) return fast.test(value);
+    return re.testExact(value) !== negated;
+  };
+  return ok((value) => value !== '' && (value === pattern || test(value)));
+}
+
+// V8 runs micromatch's own regex 2-3x faster than RE2 does. With at most two unbounded
+// quantifiers and a value of at most 256 characters its backtracking is bounded by 256² steps,
+// so such globs (`develop-*`, `v*-rc*`) take the fast path; every other glob or value goes to RE2.
+const FAST_MAX_QUANTIFIERS = 2;
+const FAST_MAX_LENGTH = 256;
+
+function quantifiers(source: string): number {
+  return source
+    .replace(/\\./g, '')
+    .replace(/\{\d+(,\d*)?\}/g, '*')
+    .replace(/[^*+]/g, '').length;
 }
 
 function toRe2Source(source: string): string {

@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import micromatch from 'micromatch';
 import { classifyTag } from './candidates.ts';
+import { compileGlob } from './glob.ts';
 import { policyFromAnnotations } from './policy.ts';
 import { compileRegex } from './regex.ts';
 import { must } from './test-helpers.ts';
@@ -59,6 +61,19 @@ describe('user patterns run in linear time on 128-character tags', () => {
       assert.equal(typeof value === 'string' ? value : 'candidate', c.expected);
       assert.ok(ms < BOUND_MS, `${c.filter} took ${ms.toFixed(1)} ms`);
     });
+  }
+});
+
+test('a glob answers the same on the fast path and on RE2 (values over 256 characters)', () => {
+  for (const [pattern, tag] of [
+    ['develop-*', `develop-${'x'.repeat(300)}`],
+    ['*-rc*', `${'1'.repeat(300)}-rc1`],
+    ['!*-rc*', `${'1'.repeat(300)}-rc1`],
+    ['!*-rc*', '1'.repeat(300)],
+    ['v?', `v${'1'.repeat(300)}`],
+  ] as const) {
+    const glob = must(compileGlob(pattern));
+    assert.equal(glob(tag), micromatch.isMatch(tag, pattern), `${pattern} on ${tag.length} characters`);
   }
 });
 
