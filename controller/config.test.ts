@@ -15,6 +15,30 @@ describe('parseConfig', () => {
     assert.equal(config.gitSyncConcurrency, 4);
     assert.deepEqual(config.insecureRegistries, []);
     assert.equal(config.webhookSecretFile, undefined);
+    assert.deepEqual(config.readLimits, {
+      maxFiles: 10_000,
+      maxFileBytes: 4 * 1024 * 1024,
+      maxTotalBytes: 64 * 1024 * 1024,
+      maxDocumentsPerFile: 5_000,
+    });
+  });
+
+  it('reads the manifest read limits, with Ki/Mi/Gi byte sizes', () => {
+    const config = parseConfig(
+      { 'max-manifest-files': '50', 'max-manifest-file-bytes': '512Ki', 'max-manifest-documents': '7' },
+      { TAGPILOT_MAX_MANIFEST_BYTES: '1Gi' },
+    );
+    assert.deepEqual(config.readLimits, {
+      maxFiles: 50,
+      maxFileBytes: 512 * 1024,
+      maxTotalBytes: 1024 ** 3,
+      maxDocumentsPerFile: 7,
+    });
+    assert.throws(
+      () => parseConfig({ 'max-manifest-bytes': '4MB' }, {}),
+      /--max-manifest-bytes: expected a byte size/,
+    );
+    assert.throws(() => parseConfig({ 'max-manifest-files': '0' }, {}), /--max-manifest-files/);
   });
 
   it('reads the webhook secret file from the flag or TAGPILOT_WEBHOOK_SECRET_FILE', () => {

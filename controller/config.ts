@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from './git/read-limits.ts';
 
 /** Everything the controller process is configured with. */
 export interface ControllerConfig {
@@ -43,6 +44,13 @@ export interface ControllerConfig {
    * start; without one the hooks answer 404 (default: none, hooks disabled).
    */
   webhookSecretFile: string | undefined;
+  /**
+   * Caps on the manifests read from one GitSync path: files (default 10,000, `--max-manifest-files`),
+   * bytes per file (default 4Mi, `--max-manifest-file-bytes`), bytes in all (default 64Mi,
+   * `--max-manifest-bytes`), YAML documents per file (default 5,000, `--max-manifest-documents`).
+   * Over a cap the sync is refused: Ready=False, nothing applied or pruned.
+   */
+  readLimits: ReadLimits;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -79,6 +87,10 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     if (!Number.isInteger(value) || value < 1)
       throw new ConfigError(`--${flag}: expected a positive integer, got "${raw}"`);
     return value;
+  };
+  const bytes = (flag: string, envName: string, fallback: number): number => {
+    const raw = text(flag, envName);
+    return raw === undefined ? fallback : parseByteSize(raw, flag);
   };
   const logLevel = text('log-level', 'TAGPILOT_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -117,7 +129,36 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       .map((host) => host.trim())
       .filter(Boolean),
     webhookSecretFile: text('webhook-secret-file', 'TAGPILOT_WEBHOOK_SECRET_FILE'),
+    readLimits: {
+      maxFiles: int('max-manifest-files', 'TAGPILOT_MAX_MANIFEST_FILES', DEFAULT_READ_LIMITS.maxFiles),
+      maxFileBytes: bytes(
+        'max-manifest-file-bytes',
+        'TAGPILOT_MAX_MANIFEST_FILE_BYTES',
+        DEFAULT_READ_LIMITS.maxFileBytes,
+      ),
+      maxTotalBytes: bytes(
+        'max-manifest-bytes',
+        'TAGPILOT_MAX_MANIFEST_BYTES',
+        DEFAULT_READ_LIMITS.maxTotalBytes,
+      ),
+      maxDocumentsPerFile: int(
+        'max-manifest-documents',
+        'TAGPILOT_MAX_MANIFEST_DOCUMENTS',
+        DEFAULT_READ_LIMITS.maxDocumentsPerFile,
+      ),
+    },
   };
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** Parses a byte size: a positive integer with an optional `Ki`, `Mi` or `Gi` suffix, e.g. `4Mi`. */
+export function parseByteSize(value: string, flag: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(value);
+  const size = m ? Number(m[1]) * (BYTE_UNITS[m[2] ?? ''] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new ConfigError(`--${flag}: expected a byte size such as 1048576 or 4Mi, got "${value}"`);
+  return size;
 }
 
 /** Parses `host:port`, `:port` or `port`; port 0 means any free port. */

@@ -9,6 +9,7 @@ import {
   dockerConfigCredentials,
   isRegistryError,
   loadMetadataCache,
+  parseDockerConfigJson,
   parseReference,
   RegistryClient,
   saveMetadataCache,
@@ -45,18 +46,35 @@ export interface RunningController {
   done: Promise<string>;
 }
 
-/** Loads the KubeConfig the way kubectl does, unless a path was given. */
+/**
+ * Loads the KubeConfig the way kubectl does, unless a path was given. A file that cannot be read
+ * or parsed, or one without a current cluster, is a ConfigError of one line: the parser's own
+ * message quotes the file, which may hold a token.
+ */
 export function loadKubeConfig(path: string | undefined): KubeConfig {
   const kubeConfig = new KubeConfig();
-  if (path) kubeConfig.loadFromFile(path);
-  else kubeConfig.loadFromDefault();
+  const where = path ?? 'the default kubeconfig';
+  try {
+    if (path) kubeConfig.loadFromFile(path);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    throw new ConfigError(`--kubeconfig: cannot load ${where}: ${firstLine(error)}`);
+  }
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new ConfigError(`--kubeconfig: ${where} has no current cluster (set current-context)`);
+  }
   return kubeConfig;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0] ?? message;
 }
 
 /** Reads the controller-level docker config.json; a file that cannot be used stops the start with a ConfigError. */
 function readDockerConfig(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return parseDockerConfigJson(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`--docker-config: cannot use ${path}: ${(error as Error).message}`);
   }
@@ -120,6 +138,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     logger,
     metrics,
     cacheDir: config.cacheDir,
+    readLimits: config.readLimits,
     get: (namespace, name) => gitsyncs?.get(namespace, name),
     policies: () => policies?.list() ?? [],
   });
@@ -207,6 +226,17 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     startInformers();
   }
 
+  // /readyz: ready once both CRs have been listed (a standby replica: once it has read the Lease,
+  // so it can take over); otherwise the body says why, e.g. the API server cannot be reached.
+  const notReadyReason = (): string | undefined => {
+    if (elector && !elector.isLeader) {
+      return elector.hasSeenLease ? undefined : 'not ready: the leader election Lease has not been read yet';
+    }
+    if (informersSynced) return undefined;
+    const failure = gitsyncs?.lastError() ?? policies?.lastError();
+    if (failure !== undefined) return `not ready: cannot list GitSyncs and ImagePolicies: ${failure}`;
+    return 'not ready: GitSyncs and ImagePolicies not listed yet';
+  };
   const routes = webhookRoutes({
     secret: webhookSecret,
     logger,
@@ -228,8 +258,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     host: config.httpAddr.host,
     port: config.httpAddr.port,
     metrics: metrics.registry,
-    // A replica waiting for the lease is ready: it serves health and metrics and can take over.
-    ready: () => (elector && !elector.isLeader ? true : informersSynced),
+    notReady: () => notReadyReason(),
     routes,
   });
   logger.info(

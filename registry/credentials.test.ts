@@ -5,6 +5,7 @@ import {
   dockerConfigCredentials,
   normalizeRegistryKey,
   parseDockerConfig,
+  parseDockerConfigJson,
   staticCredentials,
 } from './credentials.ts';
 import { isRegistryError } from './errors.ts';
@@ -103,5 +104,27 @@ describe('credential providers', () => {
     assert.deepEqual(await chain('ghcr.io'), { token: 'first' });
     assert.deepEqual(await chain('quay.io'), { token: 'quay' });
     assert.equal(await chain('docker.io'), undefined);
+  });
+});
+
+describe('parseDockerConfigJson', () => {
+  test('invalid JSON says so without quoting the text (V8 would quote the password)', () => {
+    for (const text of [
+      '{"auths": {"r": {"password": hunter2}}}',
+      '{"auths":{"r":{"auth":"aHVudGVyMg=="}}} x',
+    ]) {
+      assert.throws(
+        () => parseDockerConfigJson(text),
+        (error: unknown) =>
+          isRegistryError(error) &&
+          error.code === 'INVALID_CONFIG' &&
+          error.message === 'docker config: not valid JSON' &&
+          error.cause === undefined,
+      );
+    }
+  });
+
+  test('valid JSON is returned as is', () => {
+    assert.deepEqual(parseDockerConfigJson('{"auths": {}}'), { auths: {} });
   });
 });

@@ -98,6 +98,18 @@ export function parseDockerConfig(config: unknown): Map<string, Credentials> {
   return result;
 }
 
+/**
+ * Parses the text of a docker `config.json`. Invalid JSON throws `RegistryError` `INVALID_CONFIG`
+ * saying only that: V8's own message quotes the text around the error, which holds passwords.
+ */
+export function parseDockerConfigJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw configError('not valid JSON');
+  }
+}
+
 /** A provider backed by a docker `config.json` object (see `parseDockerConfig`); parses once, eagerly. */
 export function dockerConfigCredentials(config: unknown): CredentialProvider {
   const entries = parseDockerConfig(config);

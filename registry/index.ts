@@ -22,6 +22,7 @@ export {
   dockerConfigCredentials,
   normalizeRegistryKey,
   parseDockerConfig,
+  parseDockerConfigJson,
   staticCredentials,
 } from './credentials.ts';
 export type { RegistryErrorCode, RegistryErrorDetails } from './errors.ts';

@@ -79,6 +79,30 @@ export function controllerCommand(): Command {
         'shared secret / HMAC key of /hooks/registry and /hooks/git (default: none, hooks disabled) [$TAGPILOT_WEBHOOK_SECRET_FILE]',
       ),
     )
+    .addOption(
+      new Option(
+        '--max-manifest-files <n>',
+        'manifest files read from one GitSync path; more refuses the sync (default: 10000) [$TAGPILOT_MAX_MANIFEST_FILES]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-manifest-file-bytes <size>',
+        'bytes of one manifest file, e.g. 4Mi; larger refuses the sync (default: 4Mi) [$TAGPILOT_MAX_MANIFEST_FILE_BYTES]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-manifest-bytes <size>',
+        'bytes of all manifests of one GitSync path; more refuses the sync (default: 64Mi) [$TAGPILOT_MAX_MANIFEST_BYTES]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-manifest-documents <n>',
+        'YAML documents in one manifest file; more refuses the sync (default: 5000) [$TAGPILOT_MAX_MANIFEST_DOCUMENTS]',
+      ),
+    )
     .action(async (options: RawOptions & { leaderElect?: boolean }) => {
       const raw: RawOptions = {};
       for (const [key, value] of Object.entries(options))

@@ -47,7 +47,9 @@ export async function openKube(options: KubeOptions): Promise<KubeContext> {
     else kubeConfig.loadFromDefault();
   } catch (error) {
     const where = options.kubeconfig ?? 'the default kubeconfig';
-    throw new UsageError(`cannot load ${where}: ${error instanceof Error ? error.message : String(error)}`);
+    // One line: the YAML parser's message goes on to quote the file, which may hold a token.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot load ${where}: ${message.split('\n', 1)[0] ?? message}`);
   }
   if (options.context !== undefined) {
     if (kubeConfig.getContextObject(options.context) === null) {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import {
   type CredentialProvider,
   dockerConfigCredentials,
+  parseDockerConfigJson,
   RegistryClient,
   staticCredentials,
 } from '../../registry/index.ts';
@@ -34,7 +35,7 @@ export async function dockerConfigFlagCredentials(
   if (options.dockerConfig === undefined) return undefined;
   let config: unknown;
   try {
-    config = JSON.parse(await readFile(options.dockerConfig, 'utf8'));
+    config = parseDockerConfigJson(await readFile(options.dockerConfig, 'utf8'));
   } catch (error) {
     throw new UsageError(
       `--docker-config ${options.dockerConfig}: ${error instanceof Error ? error.message : String(error)}`,

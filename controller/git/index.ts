@@ -21,6 +21,12 @@ export type { FileSystem } from './context.ts';
 export { GitError, type GitErrorCode, type GitOperation } from './errors.ts';
 export { createGitHttpClient, type GitHttpClientOptions, type GitHttpExchange } from './http-client.ts';
 export { isManifestPath } from './paths.ts';
+export {
+  DEFAULT_READ_LIMITS,
+  ReadLimitError,
+  type ReadLimitKind,
+  type ReadLimits,
+} from './read-limits.ts';
 export type { PushOutcome } from './remote.ts';
 export { openRepository, Repository } from './repository.ts';
 export type {

@@ -9,6 +9,7 @@ import { authorizationHeader, sanitizeUrl, secretsOf } from './auth.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
 import { isManifestPath, normalizeDir } from './paths.ts';
+import { DEFAULT_READ_LIMITS, ReadBudget, type ReadLimits } from './read-limits.ts';
 import {
   cloneBranch,
   fetchBranch,
@@ -72,6 +73,7 @@ export class Repository {
   readonly #remote: Remote;
   readonly #secrets: string[];
   readonly #maxPacks: number;
+  readonly #readLimits: ReadLimits;
   readonly #trees: TreeCache = new Map();
   readonly #workingTree: WorkingTree;
   #snapshot: Snapshot | undefined;
@@ -96,6 +98,7 @@ export class Repository {
       errorContext: (operation) => this.#errorContext(operation),
     };
     this.#maxPacks = options.maxPacks ?? DEFAULT_MAX_PACKS;
+    this.#readLimits = options.readLimits ?? DEFAULT_READ_LIMITS;
     this.#workingTree = new WorkingTree(this.#ctx);
   }
 
@@ -120,7 +123,10 @@ export class Repository {
     });
   }
 
-  /** Every manifest file (`isManifestPath`) under `path` (repository-relative, default `.`) of the current commit. */
+  /**
+   * Every manifest file (`isManifestPath`) under `path` (repository-relative, default `.`) of the
+   * current commit. Throws `ReadLimitError` when the files are more or larger than the read limits.
+   */
   async readFiles(path = '.'): Promise<ReadFilesResult> {
     const snapshot = this.#current();
     const prefix = normalizeDir(path, this.#errorContext('read'));
@@ -130,15 +136,28 @@ export class Repository {
         operation: 'read',
       });
     }
+    const selected = snapshot.files.filter(
+      (file) =>
+        isManifestPath(file.path) &&
+        REGULAR_FILE.has(file.mode) &&
+        (prefix === '' || file.path.startsWith(`${prefix}/`)),
+    );
+    // Counted and sized before anything is read: a hostile commit is refused without being loaded.
+    const budget = new ReadBudget(this.#readLimits, prefix === '' ? 'the repository root' : prefix);
+    budget.countFiles(selected.length);
+    for (const file of selected) {
+      const size = this.#workingTree.byteSize(file);
+      if (size !== undefined && size > this.#readLimits.maxFileBytes) budget.addBytes(file.path, size);
+    }
     const result: ReadFilesResult = { files: [], problems: [] };
-    for (const file of snapshot.files) {
-      if (!isManifestPath(file.path) || !REGULAR_FILE.has(file.mode)) continue;
-      if (prefix !== '' && !file.path.startsWith(`${prefix}/`)) continue;
+    for (const file of selected) {
       const content = await this.#workingTree.text(file);
       if (content === undefined) {
         result.problems.push({ path: file.path, line: 1, message: 'not valid UTF-8; skipped' });
         continue;
       }
+      budget.addBytes(file.path, Buffer.byteLength(content));
+      budget.countDocuments(file.path, content);
       result.files.push({ path: file.path, content });
     }
     return result;

@@ -3,6 +3,7 @@ import type { HttpClient } from 'isomorphic-git';
 import type { ManifestFile, Problem } from '../manifests/index.ts';
 import type { GitAuth } from './auth.ts';
 import type { FileSystem } from './context.ts';
+import type { ReadLimits } from './read-limits.ts';
 import type { TreeFile } from './tree.ts';
 
 /** Options of `openRepository`. */
@@ -21,6 +22,8 @@ export interface OpenRepositoryOptions {
   fs?: FileSystem;
   /** Re-clone when a fetch has left more than this many packs (every fetch with news adds one). Default 50. */
   maxPacks?: number;
+  /** Caps on what `readFiles` reads. Default `DEFAULT_READ_LIMITS` (10,000 files, 4 MiB each, 64 MiB in all). */
+  readLimits?: ReadLimits;
 }
 
 /** A commit id and its message. */

@@ -80,6 +80,12 @@ export class WorkingTree {
     return this.#texts.get(file.oid);
   }
 
+  /** The size in bytes of a file of the current commit as checked out; undefined when it is not on disk. */
+  byteSize(file: TreeFile): number | undefined {
+    const stat = lstat(this.#ctx, this.#abs(file.path));
+    return stat?.isFile() ? Number(stat.size) : undefined;
+  }
+
   /** Writes one file of a commit (and remembers its text and lstat). */
   write(file: TreeFile, bytes: Uint8Array, keepText: boolean): void {
     const { fs } = this.#ctx;

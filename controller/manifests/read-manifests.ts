@@ -1,4 +1,12 @@
-import { LineCounter, type ParsedNode, type ParseOptions, parseAllDocuments, type SchemaOptions } from 'yaml';
+import {
+  type Document,
+  LineCounter,
+  type ParsedNode,
+  type ParseOptions,
+  parseAllDocuments,
+  type SchemaOptions,
+} from 'yaml';
+import { findDuplicateKey } from './duplicate-keys.ts';
 import { cachedParse, type ManifestCache, pruneManifestCache } from './manifest-cache.ts';
 import type { ManifestFile, ManifestSet, ParsedDocument, ParsedFile, Problem, SourceRange } from './types.ts';
 
@@ -11,6 +19,8 @@ const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
 export const YAML_OPTIONS: ParseOptions & SchemaOptions & { version: '1.1' } = {
   version: '1.1',
   merge: true,
+  // The package's check is quadratic in a map's size; findDuplicateKey does it in one pass.
+  uniqueKeys: false,
   customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== TIMESTAMP_TAG),
 };
 
@@ -33,7 +43,7 @@ export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; pro
     return { parsed, problems };
   }
   docs.forEach((doc, index) => {
-    const error = doc.errors[0];
+    const error = firstError(doc, lineCounter);
     if (error === undefined) {
       documents.push({ index, doc });
       return;
@@ -41,11 +51,25 @@ export function parseManifestFile(file: ManifestFile): { parsed: ParsedFile; pro
     skipped.push({ start: doc.range[0], end: doc.range[2] });
     problems.push({
       path: file.path,
-      line: lineOf(error.pos[0]),
-      message: `document ${index} skipped: ${firstLine(error.message)}`,
+      line: lineOf(error.offset),
+      message: `document ${index} skipped: ${error.message}`,
     });
   });
   return { parsed, problems };
+}
+
+/** The first parse error of a document, or its first duplicate key (as the parser would say it). */
+function firstError(
+  doc: Document.Parsed<ParsedNode, true>,
+  lineCounter: LineCounter,
+): { offset: number; message: string } | undefined {
+  const error = doc.errors[0];
+  if (error !== undefined) return { offset: error.pos[0], message: firstLine(error.message) };
+  const duplicate = findDuplicateKey(doc.contents);
+  if (duplicate === undefined) return undefined;
+  const offset = duplicate.range?.[0] ?? doc.range[0];
+  const { line, col } = lineCounter.linePos(offset);
+  return { offset, message: `Map keys must be unique at line ${line}, column ${col}:` };
 }
 
 /** Options of `readManifests`. */

@@ -59,10 +59,9 @@ export function classifyTag(tag: string, policy: TagPolicy): Candidate | RejectR
   if (policy.glob !== undefined && !policy.glob(value)) return 'NoMatch';
   if (policy.regex !== undefined && !policy.versionGroup && !policy.regex.test(value)) return 'NoMatch';
   if (policy.regex !== undefined && policy.versionGroup) {
-    const match = policy.regex.exec(value);
-    if (match === null) return 'NoMatch';
-    const version = match.groups?.version;
-    if (version === undefined || version === '') return 'NoVersionCapture';
+    const version = policy.regex.capture(value, 'version');
+    if (version === null) return 'NoMatch';
+    if (version === '') return 'NoVersionCapture';
     value = version;
   }
   let semver: SemverKey | undefined;
@@ -129,7 +128,7 @@ export function describeRejection(tag: string, reason: RejectReason, policy: Tag
 function orderedValue(tag: string, policy: TagPolicy): string {
   const value = extractedValue(tag, policy) ?? tag;
   if (policy.regex === undefined || !policy.versionGroup) return value;
-  return policy.regex.exec(value)?.groups?.version || value;
+  return policy.regex.capture(value, 'version') || value;
 }
 
 function matches(pattern: string, tag: string): boolean {

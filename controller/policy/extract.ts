@@ -6,7 +6,7 @@
  * define is an error when the policy is parsed, not a silent empty string.
  */
 
-import type { RegexGroups } from './regex.ts';
+import type { RegexGroups, RegexMatch } from './regex.ts';
 import { invalid, ok, type Result } from './result.ts';
 
 type Part = { readonly text: string } | { readonly group: number } | { readonly name: string };
@@ -67,7 +67,7 @@ function referencePart(ref: string, groups: RegexGroups, raw: string): Result<Pa
 }
 
 /** Expands the template against one match; unmatched groups expand to ''. */
-export function expandExtract(template: ExtractTemplate, match: RegExpExecArray): string {
+export function expandExtract(template: ExtractTemplate, match: RegexMatch): string {
   let out = '';
   for (const part of template.parts) {
     if ('text' in part) out += part.text;

@@ -63,9 +63,9 @@ describe('parseTagFilter: invalid values are error values', () => {
     {
       name: 'bad regex',
       input: 'regex:develop-(',
-      expected: 'invalid regex "develop-(": Unterminated group',
+      expected: 'invalid regex "develop-(": missing closing )',
     },
-    { name: 'bad regexp', input: 'regexp:[a', expected: 'invalid regex "[a": Unterminated character class' },
+    { name: 'bad regexp', input: 'regexp:[a', expected: 'invalid regex "[a": missing closing ]' },
     {
       name: 'unknown prefix',
       input: 'semvar:^1',
@@ -159,7 +159,7 @@ describe('policyFromAnnotations: default orderings', () => {
   test('a bad filter fails the policy even with a good sort', () => {
     assert.equal(
       errorOf(policyFromAnnotations({ filter: 'regex:(', sort: 'semver' })),
-      'invalid regex "(": Unterminated group',
+      'invalid regex "(": missing closing )',
     );
   });
 

@@ -55,6 +55,7 @@ test('agrees with micromatch.isMatch (property)', () => {
   );
   const pattern = fc.array(part, { minLength: 1, maxLength: 6 }).map((p) => p.join(''));
   const tag = fc.stringMatching(/^[a-z0-9v][a-z0-9.+()\-[\]!]{0,8}$/);
+  let refused = 0;
   fc.assert(
     fc.property(pattern, tag, (p, t) => {
       let expected: boolean;
@@ -64,8 +65,16 @@ test('agrees with micromatch.isMatch (property)', () => {
         assert.equal(compileGlob(p).ok, false, p);
         return;
       }
-      assert.equal(must(compileGlob(p))(t), expected, `${p} on ${t}`);
+      const compiled = compileGlob(p);
+      // Fail closed: a glob the linear-time matcher cannot run is refused, never guessed at.
+      if (!compiled.ok && compiled.error.message.includes('needs lookaround')) {
+        refused += 1;
+        return;
+      }
+      assert.equal(must(compiled)(t), expected, `${p} on ${t}`);
     }),
     { numRuns: 5000 },
   );
+  // Only extglobs need lookaround; they are a small share of the generated patterns.
+  assert.ok(refused < 500, `${refused} of 5000 refused`);
 });

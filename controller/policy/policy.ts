@@ -6,7 +6,7 @@ import { compileExtract, type ExtractTemplate } from './extract.ts';
 import { parseTagFilter, type TagFilter } from './filter.ts';
 import { compileGlob, type GlobMatcher } from './glob.ts';
 import { parseSortOrder, type TagOrdering } from './ordering.ts';
-import { compileRegex, regexGroups } from './regex.ts';
+import { compileRegex, regexGroups, type TagRegex } from './regex.ts';
 import { atField, ok, type Result } from './result.ts';
 import { compileRange, type SemverRange } from './semver-key.ts';
 
@@ -45,10 +45,10 @@ export interface TagPolicy {
   /** `latest` is a candidate only for the glob pattern `latest` itself. */
   readonly allowLatest: boolean;
   readonly exclude: readonly GlobMatcher[];
-  readonly filterTags: RegExp | undefined;
+  readonly filterTags: TagRegex | undefined;
   readonly extract: ExtractTemplate | undefined;
   readonly glob: GlobMatcher | undefined;
-  readonly regex: RegExp | undefined;
+  readonly regex: TagRegex | undefined;
   /** The regex filter has a `(?<version>…)` group: order by its capture. */
   readonly versionGroup: boolean;
   readonly range: SemverRange | undefined;
@@ -56,7 +56,7 @@ export interface TagPolicy {
 
 interface FilterParts {
   readonly glob: GlobMatcher | undefined;
-  readonly regex: RegExp | undefined;
+  readonly regex: TagRegex | undefined;
   readonly versionGroup: boolean;
   readonly range: SemverRange | undefined;
 }
@@ -94,7 +94,7 @@ function defaultOrdering(filter: TagFilter, versionGroup: boolean): TagOrdering 
 }
 
 interface ExtractParts {
-  readonly filterTags: RegExp | undefined;
+  readonly filterTags: TagRegex | undefined;
   readonly extract: ExtractTemplate | undefined;
 }
 

@@ -10,7 +10,7 @@ export type PolicyErrorCode = 'InvalidPolicy';
 export interface PolicyError {
   /** Always `InvalidPolicy`: the input is wrong and retrying will not help. */
   readonly code: PolicyErrorCode;
-  /** Human message, e.g. `invalid regex "develop-(": Unterminated group`. */
+  /** Human message, e.g. `invalid regex "develop-(": missing closing )`. */
   readonly message: string;
   /** Where the bad value sits, e.g. `spec.policy.regex.pattern`; absent for annotation values. */
   readonly field?: string;

@@ -99,7 +99,7 @@ describe('policyFromSpec: invalid specs name the field', () => {
       name: 'bad regex',
       input: { policy: { regex: { pattern: 'develop-(' } } },
       field: 'spec.policy.regex.pattern',
-      message: 'spec.policy.regex.pattern: invalid regex "develop-(": Unterminated group',
+      message: 'spec.policy.regex.pattern: invalid regex "develop-(": missing closing )',
     },
     {
       name: 'empty regex',
@@ -153,7 +153,7 @@ describe('policyFromSpec: invalid specs name the field', () => {
       name: 'bad filterTags pattern',
       input: { policy: { numerical: {} }, filterTags: { pattern: '(?<ts>' } },
       field: 'spec.filterTags.pattern',
-      message: 'spec.filterTags.pattern: invalid regex "(?<ts>": Unterminated group',
+      message: 'spec.filterTags.pattern: invalid regex "(?<ts>": missing closing )',
     },
     {
       name: 'extract without pattern',

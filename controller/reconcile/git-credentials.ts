@@ -17,7 +17,7 @@ export async function readGitAuth(
   try {
     secret = (await client.request({
       method: 'GET',
-      path: `/api/v1/namespaces/${namespace}/secrets/${secretName}`,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(secretName)}`,
       what: `get Secret ${namespace}/${secretName}`,
     })) as { data?: Record<string, string> };
   } catch (error) {

@@ -7,7 +7,14 @@ import type { ConditionUpdate } from '../api/conditions.ts';
 import { type GitSync, type GitSyncStatus, type ImagePolicy, RECONCILE_AT_ANNOTATION } from '../api/types.ts';
 import { parseDuration } from '../config.ts';
 import { retryDelayMs } from '../git/backoff.ts';
-import { GitError, type HeadCommit, openRepository, type Repository } from '../git/index.ts';
+import {
+  GitError,
+  type HeadCommit,
+  openRepository,
+  ReadLimitError,
+  type ReadLimits,
+  type Repository,
+} from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
@@ -43,6 +50,8 @@ export interface GitSyncReconcilerOptions {
   cacheDir: string;
   get: (namespace: string, name: string) => GitSync | undefined;
   policies: () => readonly ImagePolicy[];
+  /** Caps on the manifests read from one GitSync's path. Default `DEFAULT_READ_LIMITS`. */
+  readLimits?: ReadLimits;
   now?: () => Date;
 }
 
@@ -223,6 +232,7 @@ export class GitSyncReconciler {
         prune: gitsync.spec.sync?.prune ?? true,
       });
     } catch (error) {
+      if (error instanceof ReadLimitError) return this.#refuseTooLarge(state, head, error, gitInterval, log);
       // Nothing is known about what was applied: keep the inventory, retry with backoff.
       const message = error instanceof Error ? error.message : String(error);
       log.warn({ err: message, commit: head.oid }, 'sync failed');
@@ -264,6 +274,27 @@ export class GitSyncReconciler {
     }
     // The Syncer records the Synced / SyncFailed / ApplyFailed events on the GitSync itself.
     return result;
+  }
+
+  /**
+   * The commit holds more (or larger) manifests than the read limits allow: nothing is read,
+   * applied or pruned, and the same commit is not tried again before the next poll (it cannot pass).
+   */
+  #refuseTooLarge(
+    state: State,
+    head: HeadCommit,
+    error: ReadLimitError,
+    gitInterval: number,
+    log: Logger,
+  ): undefined {
+    const message = `commit ${head.oid.slice(0, 7)}: ${error.message}; nothing applied, nothing pruned`;
+    log.warn({ commit: head.oid, limit: error.limit, actual: error.actual, max: error.max }, 'sync refused');
+    state.syncConditions = [
+      { type: 'Synced', status: 'False', reason: error.code, message },
+      { type: 'Healthy', status: 'Unknown', reason: error.code, message: 'the last sync was refused' },
+    ];
+    state.retryAt = this.#now().getTime() + gitInterval;
+    return undefined;
   }
 
   /**
@@ -372,6 +403,7 @@ export class GitSyncReconciler {
       branch,
       ...(auth ? { auth } : {}),
       http: this.#options.http,
+      ...(this.#options.readLimits ? { readLimits: this.#options.readLimits } : {}),
     });
     const owner = {
       apiVersion: gitsync.apiVersion,

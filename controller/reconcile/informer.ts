@@ -31,8 +31,10 @@ export interface ResourceSelector {
 export interface ResourceCache<T> {
   get(namespace: string, name: string): T | undefined;
   list(): readonly T[];
-  /** Resolves once the first list has been loaded. */
+  /** Resolves once a list has succeeded (not merely been tried). */
   synced: Promise<void>;
+  /** Why the last list or watch failed, until a list succeeds again; undefined when none failed. */
+  lastError(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,13 +52,29 @@ export function startInformer<T extends { metadata?: { name?: string; namespace?
   const path = namespace
     ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
     : `/apis/${group}/${version}/${plural}`;
+  // client-node's informer resolves start() and reports 'error' when its list fails, so "synced"
+  // is taken from the list itself: it resolves on the first list that succeeded.
+  let lastError: string | undefined;
+  let markListed: () => void = () => {};
+  const listed = new Promise<void>((resolve) => {
+    markListed = resolve;
+  });
   // Our CR types keep timestamps as strings; client-node's ObjectMeta says Date. Only names are read here.
-  const list = async () =>
-    (await options.client.request({
-      method: 'GET',
-      path,
-      what: `list ${plural}`,
-    })) as KubernetesListObject<KubernetesObject>;
+  const list = async () => {
+    try {
+      const result = (await options.client.request({
+        method: 'GET',
+        path,
+        what: `list ${plural}`,
+      })) as KubernetesListObject<KubernetesObject>;
+      lastError = undefined;
+      markListed();
+      return result;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
+  };
   const informer = makeInformer<KubernetesObject>(
     options.kubeConfig,
     path,
@@ -74,17 +92,12 @@ export function startInformer<T extends { metadata?: { name?: string; namespace?
       if (!stopped) informer.start().catch(() => {});
     }, options.restartDelayMs ?? 2000).unref();
   });
-  const synced = startWithRetry(
-    informer,
-    options.logger,
-    plural,
-    () => stopped,
-    options.restartDelayMs ?? 2000,
-  );
+  void startWithRetry(informer, options.logger, plural, () => stopped, options.restartDelayMs ?? 2000);
   return {
     get: (ns, name) => informer.get(name, ns),
     list: () => informer.list(),
-    synced,
+    synced: listed,
+    lastError: () => lastError,
     stop: async () => {
       stopped = true;
       await informer.stop();

@@ -117,6 +117,11 @@ export class LeaderElector {
     };
   }
 
+  /** True once this replica has read the Lease (or created it): it can reach the API server. */
+  get hasSeenLease(): boolean {
+    return this.#observed !== undefined || this.#leading;
+  }
+
   /** True while this replica holds the lease and may write. */
   get isLeader(): boolean {
     return this.#leading && this.#mayWrite();

@@ -6,6 +6,7 @@ import {
   type CredentialProvider,
   chainCredentials,
   dockerConfigCredentials,
+  parseDockerConfigJson,
 } from '../../registry/credentials.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
@@ -63,7 +64,7 @@ export async function readPullSecrets(
   }
   const providers: CredentialProvider[] = [];
   for (const name of new Set(names)) {
-    const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
     let secret: SecretObject;
     try {
       secret = (await client.request({
@@ -82,7 +83,7 @@ export async function readPullSecrets(
       };
     }
     try {
-      const parsed: unknown = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+      const parsed = parseDockerConfigJson(Buffer.from(encoded, 'base64').toString('utf8'));
       const config = secret.data?.['.dockerconfigjson'] ? parsed : { auths: parsed };
       providers.push(dockerConfigCredentials(config));
     } catch {
@@ -101,7 +102,7 @@ function describe(error: unknown, what: string): string {
 async function accountPullSecrets(client: KubeClient, namespace: string, name: string): Promise<string[]> {
   const account = (await client.request({
     method: 'GET',
-    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}`,
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`,
     what: `get ServiceAccount ${namespace}/${name}`,
   })) as { imagePullSecrets?: { name?: string }[] };
   return (account.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));

@@ -1,5 +1,6 @@
-// The controller's HTTP endpoints: /healthz (the process is alive), /readyz (caches synced; the
-// controller can do its work), /metrics (Prometheus text format). Webhook routes plug in here.
+// The controller's HTTP endpoints: /healthz (the process is alive), /readyz (both CRs listed; the
+// controller can do its work; a 503 body says why not), /metrics (Prometheus text format).
+// Webhook routes plug in here.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -13,8 +14,8 @@ export interface HttpServerOptions {
   /** 0 = any free port. */
   port: number;
   metrics: Registry;
-  /** True once the controller is ready to work (caches synced). */
-  ready: () => boolean;
+  /** Undefined once the controller is ready to work, else why not (the /readyz 503 body). */
+  notReady: () => string | undefined;
   routes?: Route[];
 }
 
@@ -50,7 +51,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/healthz') return text(res, 200, 'ok\n');
   if (req.method === 'GET' && path === '/readyz') {
-    return options.ready() ? text(res, 200, 'ok\n') : text(res, 503, 'caches not synced\n');
+    const reason = options.notReady();
+    return reason === undefined ? text(res, 200, 'ok\n') : text(res, 503, `${reason}\n`);
   }
   if (req.method === 'GET' && path === '/metrics') {
     const body = await options.metrics.metrics();

@@ -50,7 +50,7 @@ async function serve(
     host: '127.0.0.1',
     port: 0,
     metrics,
-    ready: () => true,
+    notReady: () => undefined,
     routes: webhookRoutes({
       secret,
       targets,
