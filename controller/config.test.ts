@@ -15,6 +15,16 @@ describe('parseConfig', () => {
     assert.equal(config.gitSyncConcurrency, 4);
     assert.deepEqual(config.insecureRegistries, []);
     assert.equal(config.webhookSecretFile, undefined);
+    assert.equal(config.defaultServiceAccount, undefined);
+  });
+
+  it('reads the default ServiceAccount from the flag or TAGPILOT_DEFAULT_SERVICE_ACCOUNT', () => {
+    const env = { TAGPILOT_DEFAULT_SERVICE_ACCOUNT: 'from-env' };
+    assert.equal(parseConfig({}, env).defaultServiceAccount, 'from-env');
+    assert.equal(
+      parseConfig({ 'default-service-account': 'deployer' }, env).defaultServiceAccount,
+      'deployer',
+    );
   });
 
   it('reads the webhook secret file from the flag or TAGPILOT_WEBHOOK_SECRET_FILE', () => {

@@ -43,6 +43,12 @@ export interface ControllerConfig {
    * start; without one the hooks answer 404 (default: none, hooks disabled).
    */
   webhookSecretFile: string | undefined;
+  /**
+   * ServiceAccount (in the GitSync's or ImagePolicy's own namespace) that a GitSync without
+   * `spec.serviceAccountName` acts as, and whose rights read ImagePolicy pull secrets; when set, the
+   * controller's own rights are never used for a GitSync's writes or Secret reads (default: none).
+   */
+  defaultServiceAccount: string | undefined;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -117,6 +123,7 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       .map((host) => host.trim())
       .filter(Boolean),
     webhookSecretFile: text('webhook-secret-file', 'TAGPILOT_WEBHOOK_SECRET_FILE'),
+    defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),
   };
 }
 

@@ -113,6 +113,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   let gitsyncs: ResourceCache<GitSync> | undefined;
   const gitSyncReconciler = new GitSyncReconciler({
     client,
+    defaultServiceAccount: config.defaultServiceAccount,
     http: createGitHttpClient({ dispatcher: gitAgent, ...(fence ? { fence } : {}) }),
     scanners,
     engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity, fence }),
@@ -131,6 +132,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   });
   const imagePolicyReconciler = new ImagePolicyReconciler({
     client,
+    defaultServiceAccount: config.defaultServiceAccount,
     scanners,
     events,
     logger,

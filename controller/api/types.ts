@@ -99,6 +99,12 @@ export interface GitSyncSpec {
   interval?: string;
   secretRef?: { name: string };
   targetNamespace?: string;
+  /**
+   * ServiceAccount in the GitSync's namespace whose rights every apply, prune, drift revert and
+   * Secret read of this GitSync uses (impersonation). Default: the controller's
+   * `--default-service-account`, else the controller's own rights.
+   */
+  serviceAccountName?: string;
   sync?: {
     /** Default true. */
     prune?: boolean;

@@ -79,6 +79,12 @@ export function controllerCommand(): Command {
         'shared secret / HMAC key of /hooks/registry and /hooks/git (default: none, hooks disabled) [$TAGPILOT_WEBHOOK_SECRET_FILE]',
       ),
     )
+    .addOption(
+      new Option(
+        '--default-service-account <name>',
+        "ServiceAccount (in each GitSync's namespace) that GitSyncs without spec.serviceAccountName act as; when set, the controller's own rights are never used for them (default: none) [$TAGPILOT_DEFAULT_SERVICE_ACCOUNT]",
+      ),
+    )
     .action(async (options: RawOptions & { leaderElect?: boolean }) => {
       const raw: RawOptions = {};
       for (const [key, value] of Object.entries(options))

@@ -9,6 +9,7 @@ import { parseDuration } from '../config.ts';
 import { retryDelayMs } from '../git/backoff.ts';
 import { GitError, type HeadCommit, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { type Impersonation, serviceAccountIdentity } from '../kube/impersonation.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InventoryEntry, SyncResult } from '../sync/types.ts';
@@ -32,8 +33,14 @@ type HttpClient = Parameters<typeof openRepository>[0]['http'];
 
 /** What the GitSync reconciler needs. */
 export interface GitSyncReconcilerOptions {
+  /** The controller's own client: GitSync status and Events, and (impersonating) everything else. */
   client: KubeClient;
   http: HttpClient;
+  /**
+   * ServiceAccount (in the GitSync's namespace) a GitSync without `spec.serviceAccountName` acts as.
+   * Default none: such a GitSync acts with the controller's own rights.
+   */
+  defaultServiceAccount?: string | undefined;
   scanners: ScannerFactory;
   engines: SyncEngineFactory;
   events: EventSink;
@@ -49,7 +56,7 @@ export interface GitSyncReconcilerOptions {
 interface State {
   url: string;
   branch: string;
-  /** `spec.sync.ignore` and `revertDrift` the engine was made with; a change makes a new engine. */
+  /** `spec.sync.ignore`, `revertDrift` and the identity the engine was made with; a change makes a new engine. */
   engineSpec: string;
   repo: Repository;
   engine: SyncEngine;
@@ -119,7 +126,10 @@ export class GitSyncReconciler {
       return undefined;
     }
     const gitInterval = duration(gitsync.spec.interval, 60_000);
-    const auth = await readGitAuth(this.#options.client, namespace, gitsync.spec.secretRef?.name);
+    // Every Secret read, apply, prune and drift revert of this GitSync is made as its ServiceAccount.
+    const identity = this.#identityOf(gitsync);
+    const client = identity ? this.#options.client.impersonating(identity) : this.#options.client;
+    const auth = await readGitAuth(client, namespace, gitsync.spec.secretRef?.name);
     if (!auth.ok) {
       await this.#fail(gitsync, 'AuthenticationFailed', auth.message);
       return { requeueAfterMs: gitInterval };
@@ -127,7 +137,7 @@ export class GitSyncReconciler {
     let state: State;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, auth.auth);
+      state = await this.#stateFor(key, gitsync, auth.auth, identity);
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -152,7 +162,7 @@ export class GitSyncReconciler {
     if (automationOn && automationDue && result?.error === undefined) {
       state.automationRequested = false;
       state.lastAutomation = now;
-      await this.#automate(gitsync, state, head, status, log);
+      await this.#automate(gitsync, state, head, status, log, client);
     }
 
     conditions.push(...state.syncConditions, readyCondition(state));
@@ -284,6 +294,7 @@ export class GitSyncReconciler {
     head: HeadCommit,
     status: GitSyncStatus,
     log: Logger,
+    client: KubeClient,
   ): Promise<void> {
     const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
     try {
@@ -293,7 +304,7 @@ export class GitSyncReconciler {
         repo: state.repo,
         files,
         policies: this.#options.policies(),
-        client: this.#options.client,
+        client,
         scanners: this.#options.scanners,
       });
       status.automatedWorkloads = run.plan.automatedWorkloads;
@@ -351,6 +362,7 @@ export class GitSyncReconciler {
     key: string,
     gitsync: GitSync,
     auth: Parameters<typeof openRepository>[0]['auth'],
+    identity: Impersonation | undefined,
   ): Promise<State> {
     const url = gitsync.spec.url;
     const branch = gitsync.spec.branch ?? 'main';
@@ -359,7 +371,7 @@ export class GitSyncReconciler {
       paths: rule.paths,
     }));
     const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
-    const engineSpec = JSON.stringify({ ignore, revertDrift });
+    const engineSpec = JSON.stringify({ ignore, revertDrift, user: identity?.user });
     const existing = this.#states.get(key);
     if (existing && existing.url === url && existing.branch === branch && existing.engineSpec === engineSpec)
       return existing;
@@ -389,6 +401,7 @@ export class GitSyncReconciler {
         owner,
         ignore,
         revertDrift,
+        impersonate: identity,
         handlers: {
           onDrift: (report) => {
             this.#options.metrics?.driftReverts.inc({
@@ -446,6 +459,12 @@ export class GitSyncReconciler {
     };
     this.#states.set(key, state);
     return state;
+  }
+
+  /** The ServiceAccount a GitSync acts as: its own, else the default one, else none (the controller). */
+  #identityOf(gitsync: GitSync): Impersonation | undefined {
+    const account = gitsync.spec.serviceAccountName ?? this.#options.defaultServiceAccount;
+    return account ? serviceAccountIdentity(gitsync.metadata.namespace ?? 'default', account) : undefined;
   }
 
   /** Stops the engine (drift watches) of a suspended GitSync; resuming makes a new one and syncs. */
