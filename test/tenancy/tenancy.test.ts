@@ -1,0 +1,271 @@
+// Promise 4, "nobody in where they don't belong", on a real API server with RBAC: two teams, two
+// namespaces, two GitSyncs acting as their own ServiceAccounts (team A's through the controller's
+// --default-service-account, team B's through spec.serviceAccountName), each bound to a small Role in
+// its own namespace only. Team A's repository tries to write into team B's namespace, into kube-system
+// and a ClusterRoleBinding, and names team B's pull secret: each is refused, naming the object,
+// nothing is written, and team A's own objects are applied and kept (drift reverted). The default
+// install's controller cannot read a Secret anywhere with its own rights.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { type GitServer, startGitServer } from '../support/git-server.ts';
+import { type KubeStack, startKube } from '../support/kube.ts';
+import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
+import { eventLines, scaleAndAwaitRevert } from '../support/scenario.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const controllerSa = '--as=system:serviceaccount:tagpilot-system:tagpilot';
+
+const teamAOwn = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: team-a}
+data: {mode: a}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: example.test/web:1.0.0}
+`;
+
+const teamAIntrusions = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: stolen, namespace: team-b}
+data: {owner: team-a}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: evil, namespace: kube-system}
+data: {owner: team-a}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: team-a-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: team-a}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spy, namespace: team-b}
+spec:
+  selector: {matchLabels: {app: spy}}
+  template:
+    metadata: {labels: {app: spy}}
+    spec:
+      imagePullSecrets: [{name: regcred}]
+      containers:
+      - {name: spy, image: example.test/spy:1.0.0}
+`;
+
+const teamBOwn = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: b}
+`;
+
+/** What a team's deployer may do, in its own namespace only. */
+const deployerRole = (namespace: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: ${namespace}}
+rules:
+- apiGroups: [""]
+  resources: [configmaps, secrets, serviceaccounts]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deployer, namespace: ${namespace}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: ${namespace}}
+`;
+
+describe('tenancy: a GitSync can do only what its ServiceAccount may do', () => {
+  let kube: KubeStack;
+  let git: GitServer;
+  let controller: ControllerProcess | undefined;
+  let seedDir: string;
+  const logTail = () => controller?.process.logTail(60) ?? '';
+  const exists = async (args: string[]) =>
+    (await kube.kubectl(['get', ...args], { allowFailure: true })).code === 0;
+
+  before(async () => {
+    [kube, git] = await Promise.all([startKube(), startGitServer()]);
+    seedDir = makeTempDir('tenancy-seed');
+    const seed = (name: string, files: Record<string, string>) => {
+      const dir = join(seedDir, name);
+      mkdirSync(dir, { recursive: true });
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+      return git.createRepo(name, { fromDir: dir });
+    };
+    await seed('team-a-apps', { 'own.yaml': teamAOwn, 'intrusions.yaml': teamAIntrusions });
+    await seed('team-b-apps', { 'own.yaml': teamBOwn });
+
+    await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
+    await kube.kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/gitsyncs.tagpilot.io',
+      'crd/imagepolicies.tagpilot.io',
+      '--timeout=60s',
+    ]);
+    for (const team of ['team-a', 'team-b']) {
+      await kube.kubectl(['create', 'namespace', team]);
+      await kube.kubectl(['create', 'serviceaccount', 'deployer', '-n', team]);
+      // A small Role rather than `edit`: aggregated ClusterRoles stay empty without kube-controller-manager.
+      await kube.kubectl(['apply', '-f', '-'], { input: deployerRole(team) });
+      await kube.kubectl([
+        'create',
+        'secret',
+        'generic',
+        'git-auth',
+        '-n',
+        team,
+        `--from-literal=username=${git.username}`,
+        `--from-literal=password=${git.password}`,
+      ]);
+    }
+    await kube.kubectl([
+      'create',
+      'secret',
+      'docker-registry',
+      'regcred',
+      '-n',
+      'team-b',
+      '--docker-server=example.test',
+      '--docker-username=team-b',
+      '--docker-password=team-b-registry-password',
+    ]);
+    const gitsyncs = `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: apps, namespace: team-a}
+spec:
+  url: ${git.repoUrl('team-a-apps')}
+  secretRef: {name: git-auth}
+  targetNamespace: team-a
+  interval: 2s
+  automation: {interval: 2s}
+---
+apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: apps, namespace: team-b}
+spec:
+  url: ${git.repoUrl('team-b-apps')}
+  secretRef: {name: git-auth}
+  serviceAccountName: deployer
+  targetNamespace: team-b
+  interval: 2s
+`;
+    await kube.kubectl(['apply', '-f', '-'], { input: gitsyncs });
+    controller = await startController({
+      kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot'),
+      args: ['--default-service-account=deployer'],
+    });
+  });
+
+  after(async () => {
+    await controller?.stop();
+    if (seedDir) removeTempDir(seedDir);
+    await Promise.allSettled([kube?.stop(), git?.stop()]);
+  });
+
+  it('the default install cannot read Secrets or write workloads with its own rights', async () => {
+    for (const args of [
+      ['get', 'secrets', '-A'],
+      ['get', 'secrets', '-n', 'team-a'],
+      ['list', 'secrets', '-A'],
+      ['create', 'deployments.apps', '-n', 'team-a'],
+      ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
+      ['impersonate', 'groups'],
+    ]) {
+      const result = await kube.kubectl(['auth', 'can-i', ...args, controllerSa], { allowFailure: true });
+      assert.equal(result.stdout.trim(), 'no', `the controller can ${args.join(' ')}`);
+    }
+  });
+
+  it("applies each team's own objects as its ServiceAccount", async () => {
+    await waitFor(
+      "team A's ConfigMap and Deployment and team B's ConfigMap",
+      async () =>
+        (await exists(['configmap', 'settings', '-n', 'team-a'])) &&
+        (await exists(['deployment', 'web', '-n', 'team-a'])) &&
+        (await exists(['configmap', 'settings', '-n', 'team-b'])),
+      { timeoutMs: 60_000, onTimeout: logTail },
+    );
+    const managers = (await kube.kubectl(['get', 'configmap', 'settings', '-n', 'team-b', '-o', 'json']))
+      .stdout;
+    assert.match(managers, /"mode": "b"/, "team B's object is team B's, not overwritten by team A");
+  });
+
+  it("refuses team A's writes into team B, kube-system and the cluster, naming each object", async () => {
+    const refused = [
+      'ConfigMap team-b/stolen',
+      'ConfigMap kube-system/evil',
+      'ClusterRoleBinding team-a-admin',
+      'Deployment team-b/spy',
+    ];
+    let events = '';
+    await waitFor(
+      'an ApplyFailed event for each refused object',
+      async () => {
+        events = await eventLines(kube, 'team-a');
+        return refused.every((object) => events.includes(`ApplyFailed: ${object}: `));
+      },
+      { timeoutMs: 30_000, onTimeout: () => `${events}\n${logTail()}` },
+    );
+    for (const object of refused) {
+      const line = events.split('\n').find((l) => l.startsWith(`ApplyFailed: ${object}: `)) ?? '';
+      assert.match(line, /forbidden: User "system:serviceaccount:team-a:deployer" cannot/, line);
+    }
+    const ready = JSON.parse(
+      (await kube.kubectl(['get', 'gitsync', 'apps', '-n', 'team-a', '-o', 'json'])).stdout,
+    ) as { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
+    const condition = ready.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(condition?.status, 'False', JSON.stringify(condition));
+    assert.equal(condition?.reason, 'ApplyFailed');
+    assert.match(condition?.message ?? '', /\(and 3 more\)/);
+
+    assert.equal(await exists(['configmap', 'stolen', '-n', 'team-b']), false);
+    assert.equal(await exists(['configmap', 'evil', '-n', 'kube-system']), false);
+    assert.equal(await exists(['clusterrolebinding', 'team-a-admin']), false);
+    assert.equal(await exists(['deployment', 'spy', '-n', 'team-b']), false);
+  });
+
+  it("does not read team B's pull secret for team A, and says so", async () => {
+    let events = '';
+    await waitFor(
+      "an AutomationSkipped event naming team B's Secret",
+      async () => {
+        events = await eventLines(kube, 'team-a');
+        return /AutomationSkipped: not allowed to read Secret team-b\/regcred/.test(events);
+      },
+      { timeoutMs: 30_000, onTimeout: () => `${events}\n${logTail()}` },
+    );
+    assert.doesNotMatch(events, /team-b-registry-password/);
+  });
+
+  it("keeps team A's own objects as in Git: drift is reverted through namespace-scoped watches", async () => {
+    const waited = await scaleAndAwaitRevert(kube, {
+      namespace: 'team-a',
+      name: 'web',
+      replicas: 3,
+      expected: 1,
+    });
+    assert.ok(waited < 10_000, `took ${waited} ms`);
+  });
+});
