@@ -16,6 +16,12 @@ describe('parseConfig', () => {
     assert.deepEqual(config.insecureRegistries, []);
     assert.equal(config.webhookSecretFile, undefined);
     assert.equal(config.defaultServiceAccount, undefined);
+    assert.equal(config.noCrossNamespaceRefs, false);
+  });
+
+  it('reads --no-cross-namespace-refs from the flag or TAGPILOT_NO_CROSS_NAMESPACE_REFS', () => {
+    assert.equal(parseConfig({ 'no-cross-namespace-refs': true }, {}).noCrossNamespaceRefs, true);
+    assert.equal(parseConfig({}, { TAGPILOT_NO_CROSS_NAMESPACE_REFS: 'true' }).noCrossNamespaceRefs, true);
   });
 
   it('reads the default ServiceAccount from the flag or TAGPILOT_DEFAULT_SERVICE_ACCOUNT', () => {

@@ -49,6 +49,13 @@ export interface ControllerConfig {
    * controller's own rights are never used for a GitSync's writes or Secret reads (default: none).
    */
   defaultServiceAccount: string | undefined;
+  /**
+   * Confine each GitSync to its namespace: namespaced objects in its own namespace (or its
+   * targetNamespace, which then overrides every object's namespace, as in Flux), ImagePolicy
+   * references and pull secrets in the referring object's namespace; violations are refused object
+   * by object (default false).
+   */
+  noCrossNamespaceRefs: boolean;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -124,6 +131,7 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       .filter(Boolean),
     webhookSecretFile: text('webhook-secret-file', 'TAGPILOT_WEBHOOK_SECRET_FILE'),
     defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),
+    noCrossNamespaceRefs: bool('no-cross-namespace-refs', 'TAGPILOT_NO_CROSS_NAMESPACE_REFS', false),
   };
 }
 

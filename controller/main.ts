@@ -114,6 +114,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   const gitSyncReconciler = new GitSyncReconciler({
     client,
     defaultServiceAccount: config.defaultServiceAccount,
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     http: createGitHttpClient({ dispatcher: gitAgent, ...(fence ? { fence } : {}) }),
     scanners,
     engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity, fence }),

@@ -41,6 +41,11 @@ export interface GitSyncReconcilerOptions {
    * Default none: such a GitSync acts with the controller's own rights.
    */
   defaultServiceAccount?: string | undefined;
+  /**
+   * `--no-cross-namespace-refs`: each GitSync's objects, ImagePolicy references and pull secrets
+   * stay in its namespace (or targetNamespace). Default false.
+   */
+  noCrossNamespaceRefs?: boolean | undefined;
   scanners: ScannerFactory;
   engines: SyncEngineFactory;
   events: EventSink;
@@ -229,6 +234,7 @@ export class GitSyncReconciler {
       result = await state.engine.sync({
         files,
         targetNamespace: gitsync.spec.targetNamespace,
+        confineTo: this.#confinement(gitsync),
         previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),
         prune: gitsync.spec.sync?.prune ?? true,
       });
@@ -306,13 +312,14 @@ export class GitSyncReconciler {
         policies: this.#options.policies(),
         client,
         scanners: this.#options.scanners,
+        confineTo: this.#confinement(gitsync),
       });
       status.automatedWorkloads = run.plan.automatedWorkloads;
       const problems = run.plan.decisions
         .filter((d) => !['Update', 'UpToDate', 'NoFilter'].includes(d.outcome))
         .map(
           (d) =>
-            `${d.workload ? `${d.workload.kind} ${d.workload.namespace ?? ''}/${d.workload.name} container ${d.container}` : `marker ${d.marker?.namespace}:${d.marker?.name} in ${d.path}`}: ${d.outcome}: ${d.message}`,
+            `${d.workload ? `${d.workload.kind} ${d.workload.namespace ? `${d.workload.namespace}/` : ''}${d.workload.name} container ${d.container}` : `marker ${d.marker?.namespace}:${d.marker?.name} in ${d.path}`}: ${d.outcome}: ${d.message}`,
         )
         .concat(run.credentialProblems)
         // Decided updates that could not be written (an alias, a block scalar): say so, never silence.
@@ -459,6 +466,12 @@ export class GitSyncReconciler {
     };
     this.#states.set(key, state);
     return state;
+  }
+
+  /** With `--no-cross-namespace-refs`, the one namespace the GitSync may reach: targetNamespace, else its own. */
+  #confinement(gitsync: GitSync): string | undefined {
+    if (!this.#options.noCrossNamespaceRefs) return undefined;
+    return gitsync.spec.targetNamespace ?? gitsync.metadata.namespace ?? 'default';
   }
 
   /** The ServiceAccount a GitSync acts as: its own, else the default one, else none (the controller). */

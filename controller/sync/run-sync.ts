@@ -74,6 +74,7 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
   }
   const rendered = await renderObjects(request.files, {
     targetNamespace: request.targetNamespace,
+    confineTo: request.confineTo,
     ownerLabelValue: ctx.ownerLabelValue,
     resolveKind: (apiVersion, kind) => ctx.discovery.find(apiVersion, kind),
     cache: ctx.parseCache,

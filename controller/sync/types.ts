@@ -118,6 +118,12 @@ export interface SyncRequest {
   files: readonly ManifestFile[] | undefined;
   /** Namespace for namespaced objects without one. */
   targetNamespace?: string | undefined;
+  /**
+   * With `--no-cross-namespace-refs`: the only namespace namespaced objects may be in (the
+   * GitSync's, or its `targetNamespace`, which then overrides every object's namespace); objects
+   * elsewhere are refused one by one. Default: any namespace.
+   */
+  confineTo?: string | undefined;
   /** The inventory of the last sync (GitSync status). Default: empty. */
   previousInventory?: readonly InventoryEntry[] | undefined;
   /** Delete objects that left Git. Default true. */

@@ -1,10 +1,11 @@
-// Promise 4, "nobody in where they don't belong", on a real API server with RBAC: two teams, two
-// namespaces, two GitSyncs acting as their own ServiceAccounts (team A's through the controller's
-// --default-service-account, team B's through spec.serviceAccountName), each bound to a small Role in
-// its own namespace only. Team A's repository tries to write into team B's namespace, into kube-system
-// and a ClusterRoleBinding, and names team B's pull secret: each is refused, naming the object,
-// nothing is written, and team A's own objects are applied and kept (drift reverted). The default
-// install's controller cannot read a Secret anywhere with its own rights.
+// Promise 4, "nobody in where they don't belong", on a real API server with RBAC and a real registry:
+// two teams, two namespaces, two GitSyncs acting as their own ServiceAccounts (team A's through the
+// controller's --default-service-account, team B's through spec.serviceAccountName), each bound to a
+// small Role in its own namespace only, and the controller run with --no-cross-namespace-refs. Team
+// A's repository tries to write into team B's namespace, into kube-system and a ClusterRoleBinding,
+// and names team B's ImagePolicy (annotation and marker) and pull secret: each is refused, naming the
+// object and the rule, nothing is written or committed, and team A's own objects are applied and
+// kept (drift reverted). The default install's controller cannot read a Secret with its own rights.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { type ControllerProcess, startController } from '../support/controller-p
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
+import { type RegistryStack, startRegistry } from '../support/registry.ts';
 import { eventLines, scaleAndAwaitRevert } from '../support/scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -21,11 +23,15 @@ const controllerSa = '--as=system:serviceaccount:tagpilot-system:tagpilot';
 const teamAOwn = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: settings, namespace: team-a}
-data: {mode: a}
+data:
+  mode: a
+  image: REGISTRY_HOST/web:1.0.0 # {"$imagepolicy": "team-b:web"}
 ---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web}
+metadata:
+  name: web
+  annotations: {tagpilot.io/automated: 'true', tagpilot.io/policy.web: team-b/web}
 spec:
   replicas: 1
   selector: {matchLabels: {app: web}}
@@ -33,7 +39,16 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       containers:
-      - {name: web, image: example.test/web:1.0.0}
+      - {name: web, image: REGISTRY_HOST/web:1.0.0}
+`;
+
+const teamBPolicy = `apiVersion: tagpilot.io/v1alpha1
+kind: ImagePolicy
+metadata: {name: web, namespace: team-b}
+spec:
+  image: REGISTRY_HOST/web
+  interval: 2s
+  policy: {semver: {range: ">=1.0.0"}}
 `;
 
 const teamAIntrusions = `apiVersion: v1
@@ -98,6 +113,7 @@ subjects:
 describe('tenancy: a GitSync can do only what its ServiceAccount may do', () => {
   let kube: KubeStack;
   let git: GitServer;
+  let registry: RegistryStack;
   let controller: ControllerProcess | undefined;
   let seedDir: string;
   const logTail = () => controller?.process.logTail(60) ?? '';
@@ -105,13 +121,14 @@ describe('tenancy: a GitSync can do only what its ServiceAccount may do', () => 
     (await kube.kubectl(['get', ...args], { allowFailure: true })).code === 0;
 
   before(async () => {
-    [kube, git] = await Promise.all([startKube(), startGitServer()]);
+    [kube, git, registry] = await Promise.all([startKube(), startGitServer(), startRegistry()]);
+    await registry.push.pushImage('web', ['1.0.0', '1.1.0']);
     seedDir = makeTempDir('tenancy-seed');
     const seed = (name: string, files: Record<string, string>) => {
       const dir = join(seedDir, name);
       mkdirSync(dir, { recursive: true });
       for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-      return git.createRepo(name, { fromDir: dir });
+      return git.createRepo(name, { fromDir: dir, replace: { REGISTRY_HOST: registry.host } });
     };
     await seed('team-a-apps', { 'own.yaml': teamAOwn, 'intrusions.yaml': teamAIntrusions });
     await seed('team-b-apps', { 'own.yaml': teamBOwn });
@@ -157,7 +174,6 @@ metadata: {name: apps, namespace: team-a}
 spec:
   url: ${git.repoUrl('team-a-apps')}
   secretRef: {name: git-auth}
-  targetNamespace: team-a
   interval: 2s
   automation: {interval: 2s}
 ---
@@ -172,16 +188,19 @@ spec:
   interval: 2s
 `;
     await kube.kubectl(['apply', '-f', '-'], { input: gitsyncs });
+    await kube.kubectl(['apply', '-f', '-'], {
+      input: teamBPolicy.replaceAll('REGISTRY_HOST', registry.host),
+    });
     controller = await startController({
       kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot'),
-      args: ['--default-service-account=deployer'],
+      args: ['--default-service-account=deployer', '--no-cross-namespace-refs'],
     });
   });
 
   after(async () => {
     await controller?.stop();
     if (seedDir) removeTempDir(seedDir);
-    await Promise.allSettled([kube?.stop(), git?.stop()]);
+    await Promise.allSettled([kube?.stop(), git?.stop(), registry?.stop()]);
   });
 
   it('the default install cannot read Secrets or write workloads with its own rights', async () => {
@@ -212,33 +231,47 @@ spec:
     assert.match(managers, /"mode": "b"/, "team B's object is team B's, not overwritten by team A");
   });
 
-  it("refuses team A's writes into team B, kube-system and the cluster, naming each object", async () => {
-    const refused = [
-      'ConfigMap team-b/stolen',
-      'ConfigMap kube-system/evil',
-      'ClusterRoleBinding team-a-admin',
-      'Deployment team-b/spy',
-    ];
+  it("refuses team A's objects in team B and kube-system (the flag) and its ClusterRoleBinding (RBAC)", async () => {
+    const confined = ['ConfigMap team-b/stolen', 'ConfigMap kube-system/evil', 'Deployment team-b/spy'];
+    const forbidden = 'ClusterRoleBinding team-a-admin';
     let events = '';
     await waitFor(
       'an ApplyFailed event for each refused object',
       async () => {
         events = await eventLines(kube, 'team-a');
-        return refused.every((object) => events.includes(`ApplyFailed: ${object}: `));
+        return [...confined, forbidden].every((object) => events.includes(`ApplyFailed: ${object}: `));
       },
       { timeoutMs: 30_000, onTimeout: () => `${events}\n${logTail()}` },
     );
-    for (const object of refused) {
-      const line = events.split('\n').find((l) => l.startsWith(`ApplyFailed: ${object}: `)) ?? '';
-      assert.match(line, /forbidden: User "system:serviceaccount:team-a:deployer" cannot/, line);
+    const lineOf = (object: string) =>
+      events.split('\n').find((l) => l.startsWith(`ApplyFailed: ${object}: `)) ?? '';
+    for (const object of confined) {
+      const namespace = object.split(' ')[1]?.split('/')[0] ?? '';
+      assert.ok(
+        lineOf(object).includes(
+          `refused: namespace ${namespace} is not the GitSync's namespace team-a (--no-cross-namespace-refs)`,
+        ),
+        lineOf(object),
+      );
     }
-    const ready = JSON.parse(
+    assert.match(lineOf(forbidden), /forbidden: User "system:serviceaccount:team-a:deployer" cannot/);
+    const gitsync = JSON.parse(
       (await kube.kubectl(['get', 'gitsync', 'apps', '-n', 'team-a', '-o', 'json'])).stdout,
-    ) as { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
-    const condition = ready.status?.conditions?.find((c) => c.type === 'Ready');
+    ) as {
+      status?: {
+        conditions?: { type: string; status: string; reason: string; message: string }[];
+        inventory?: { id: string }[];
+      };
+    };
+    const condition = gitsync.status?.conditions?.find((c) => c.type === 'Ready');
     assert.equal(condition?.status, 'False', JSON.stringify(condition));
     assert.equal(condition?.reason, 'ApplyFailed');
     assert.match(condition?.message ?? '', /\(and 3 more\)/);
+    // A refused object stays in the inventory, so it is never pruned on its account.
+    assert.ok(
+      gitsync.status?.inventory?.some((e) => e.id === 'team-b_stolen__ConfigMap'),
+      JSON.stringify(gitsync.status?.inventory),
+    );
 
     assert.equal(await exists(['configmap', 'stolen', '-n', 'team-b']), false);
     assert.equal(await exists(['configmap', 'evil', '-n', 'kube-system']), false);
@@ -246,17 +279,41 @@ spec:
     assert.equal(await exists(['deployment', 'spy', '-n', 'team-b']), false);
   });
 
-  it("does not read team B's pull secret for team A, and says so", async () => {
+  it("does not follow team A's references to team B's ImagePolicy or read team B's pull secret", async () => {
+    const latest = () =>
+      kube.kubectl(['get', 'imagepolicy', 'web', '-n', 'team-b', '-o', 'jsonpath={.status.latestTag}']);
+    await waitFor(
+      "team B's ImagePolicy to choose 1.1.0 (what team A would get without the flag)",
+      async () => (await latest()).stdout === '1.1.0',
+      { timeoutMs: 30_000, onTimeout: logTail },
+    );
+    const expected = [
+      'AutomationSkipped: Deployment web container web: CrossNamespaceRef: refused: ImagePolicy team-b/web is not in namespace team-a (--no-cross-namespace-refs)',
+      'AutomationSkipped: marker team-b:web in own.yaml: CrossNamespaceRef: refused: ImagePolicy team-b/web is not in namespace team-a (--no-cross-namespace-refs)',
+      "AutomationSkipped: Deployment team-b/spy: pull secrets not read: refused: namespace team-b is not the GitSync's namespace team-a (--no-cross-namespace-refs)",
+    ];
     let events = '';
     await waitFor(
-      "an AutomationSkipped event naming team B's Secret",
+      'an AutomationSkipped event for each refused reference',
       async () => {
         events = await eventLines(kube, 'team-a');
-        return /AutomationSkipped: not allowed to read Secret team-b\/regcred/.test(events);
+        return expected.every((line) => events.includes(line));
       },
       { timeoutMs: 30_000, onTimeout: () => `${events}\n${logTail()}` },
     );
     assert.doesNotMatch(events, /team-b-registry-password/);
+    const subjects = await git.gitIn('team-a-apps', ['log', '--format=%s', 'main']);
+    assert.doesNotMatch(subjects, /Auto-release/, "nothing was committed from team B's policy");
+    const image = await kube.kubectl([
+      'get',
+      'deployment',
+      'web',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    ]);
+    assert.equal(image.stdout, `${registry.host}/web:1.0.0`);
   });
 
   it("keeps team A's own objects as in Git: drift is reverted through namespace-scoped watches", async () => {
