@@ -4,7 +4,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
-import { type GitSync, type GitSyncStatus, type ImagePolicy, RECONCILE_AT_ANNOTATION } from '../api/types.ts';
+import {
+  type AdoptedObject,
+  type GitSync,
+  type GitSyncStatus,
+  type ImagePolicy,
+  RECONCILE_AT_ANNOTATION,
+} from '../api/types.ts';
 import { parseDuration } from '../config.ts';
 import { retryDelayMs } from '../git/backoff.ts';
 import { GitError, type HeadCommit, openRepository, type Repository } from '../git/index.ts';
@@ -270,6 +276,8 @@ export class GitSyncReconciler {
     }
     state.inventory = result.inventory;
     status.inventory = toStatusInventory(result.inventory);
+    const adopted = adoptedObjects(gitsync.status?.adopted, result);
+    if (JSON.stringify(adopted) !== JSON.stringify(gitsync.status?.adopted ?? [])) status.adopted = adopted;
     status.lastSyncedCommit = head.oid;
     status.lastSyncTime = this.#now().toISOString();
     state.syncedCommit = head.oid;
@@ -549,6 +557,17 @@ function readyCondition(state: State): ConditionUpdate {
     reason: 'Succeeded',
     message: `synced commit ${state.syncedCommit?.slice(0, 7)}`,
   };
+}
+
+/** The adopted objects of the status plus those this sync adopted, while they are in the inventory. */
+function adoptedObjects(previous: readonly AdoptedObject[] | undefined, result: SyncResult): AdoptedObject[] {
+  const byId = new Map((previous ?? []).map((entry) => [entry.id, entry]));
+  for (const object of result.objects) {
+    if (object.adoptedFrom)
+      byId.set(object.id, { id: object.id, object: object.object, previousManagers: object.adoptedFrom });
+  }
+  const inventory = new Set(result.inventory.map((entry) => entry.id));
+  return [...byId.values()].filter((entry) => inventory.has(entry.id));
 }
 
 /** True when the status inventory already holds exactly these entries. */

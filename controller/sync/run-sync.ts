@@ -190,6 +190,9 @@ async function syncOne(
     if (outcome.action === 'configured' && outcome.before)
       result.changes = diffObjects(outcome.before, outcome.after).map(stripAt);
     if (outcome.tookOverFrom.length > 0) result.tookOverFrom = outcome.tookOverFrom;
+    // Not in the labelled list, yet not created: it existed without our label, and is now ours.
+    if (live === undefined && outcome.action !== 'created')
+      result.adoptedFrom = previousManagers(outcome, ctx.fieldManager);
     const health = { id: desired.id, object, ...computeHealth(outcome.after) };
     return { result, health, after: outcome.after, writes: outcome.writes };
   } catch (error) {
@@ -197,6 +200,13 @@ async function syncOne(
     ctx.logger.warn({ object, reason: failure.reason, err: failure.message }, 'apply failed');
     return { result: { id: desired.id, object, action: 'failed', ...failure }, writes: 0 };
   }
+}
+
+/** The field managers an adopted object had, other than tagpilot (taken-over ones included). */
+function previousManagers(outcome: ApplyOutcome, fieldManager: string): string[] {
+  const entries = (outcome.before ?? outcome.after).metadata.managedFields ?? [];
+  const managers = [...entries.map((e) => e.manager ?? ''), ...outcome.tookOverFrom];
+  return [...new Set(managers.filter((m) => m !== '' && m !== fieldManager))];
 }
 
 function stripAt<T extends { at?: unknown }>(change: T): Omit<T, 'at'> {

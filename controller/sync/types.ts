@@ -75,6 +75,11 @@ export interface ObjectResult {
   changes?: FieldChange[] | undefined;
   /** Field managers whose fields were taken over (kubectl client-side edits). */
   tookOverFrom?: string[] | undefined;
+  /**
+   * Set when this apply adopted the object: it existed without this GitSync's ownership label.
+   * Lists its previous field managers (possibly none).
+   */
+  adoptedFrom?: string[] | undefined;
 }
 
 /** kstatus-style readiness of one object. */

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cli, json } from '../cli/run-cli.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
@@ -187,6 +188,8 @@ spec:
   targetNamespace: team-b
   interval: 2s
 `;
+    // Made by hand before tagpilot: the GitSync adopts it, visibly.
+    await kube.kubectl(['create', 'configmap', 'settings', '-n', 'team-a', '--from-literal=mode=by-hand']);
     await kube.kubectl(['apply', '-f', '-'], { input: gitsyncs });
     await kube.kubectl(['apply', '-f', '-'], {
       input: teamBPolicy.replaceAll('REGISTRY_HOST', registry.host),
@@ -314,6 +317,60 @@ spec:
       'jsonpath={.spec.template.spec.containers[0].image}',
     ]);
     assert.equal(image.stdout, `${registry.host}/web:1.0.0`);
+  });
+
+  it('says which objects it adopted, and from which field managers (event and tagpilot status)', async () => {
+    let events = '';
+    await waitFor(
+      'an Adopted event for the ConfigMap made by hand',
+      async () => {
+        events = await eventLines(kube, 'team-a');
+        return events.includes(
+          "Adopted: ConfigMap team-a/settings: adopted (it existed without tagpilot's ownership label); previous field managers: kubectl-create",
+        );
+      },
+      { timeoutMs: 30_000, onTimeout: () => `${events}\n${logTail()}` },
+    );
+    assert.doesNotMatch(
+      events,
+      /Adopted: Deployment team-a\/web/,
+      'an object tagpilot created is not adopted',
+    );
+    const data = await kube.kubectl([
+      'get',
+      'configmap',
+      'settings',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.data.mode}',
+    ]);
+    assert.equal(data.stdout, 'a');
+    const cacheHome = makeTempDir('tenancy-cli');
+    try {
+      const status = cli({ cacheHome, kubeconfig: kube.kubeconfigPath });
+      let report: { gitsyncs: { namespace: string; adopted: { count: number; objects: string[] } }[] } = {
+        gitsyncs: [],
+      };
+      await waitFor(
+        'tagpilot status to list the adopted ConfigMap',
+        async () => {
+          report = json(await status(['status', '-o', 'json']));
+          return report.gitsyncs.some((g) => g.namespace === 'team-a' && g.adopted.count === 1);
+        },
+        { timeoutMs: 20_000, onTimeout: () => JSON.stringify(report) },
+      );
+      const teamA = report.gitsyncs.find((g) => g.namespace === 'team-a');
+      assert.deepEqual(teamA?.adopted, { count: 1, objects: ['ConfigMap team-a/settings'] });
+      assert.deepEqual(report.gitsyncs.find((g) => g.namespace === 'team-b')?.adopted, {
+        count: 0,
+        objects: [],
+      });
+      const table = await status(['status']);
+      assert.match(table.stdout, /team-a\/apps: adopted 1: ConfigMap team-a\/settings/);
+    } finally {
+      removeTempDir(cacheHome);
+    }
   });
 
   it("keeps team A's own objects as in Git: drift is reverted through namespace-scoped watches", async () => {
