@@ -15,6 +15,8 @@ describe('parseConfig', () => {
     assert.equal(config.gitSyncConcurrency, 4);
     assert.deepEqual(config.insecureRegistries, []);
     assert.equal(config.webhookSecretFile, undefined);
+    assert.equal(config.defaultServiceAccount, undefined);
+    assert.equal(config.noCrossNamespaceRefs, false);
     assert.deepEqual(config.readLimits, {
       maxFiles: 10_000,
       maxFileBytes: 4 * 1024 * 1024,
@@ -39,6 +41,20 @@ describe('parseConfig', () => {
       /--max-manifest-bytes: expected a byte size/,
     );
     assert.throws(() => parseConfig({ 'max-manifest-files': '0' }, {}), /--max-manifest-files/);
+  });
+
+  it('reads --no-cross-namespace-refs from the flag or TAGPILOT_NO_CROSS_NAMESPACE_REFS', () => {
+    assert.equal(parseConfig({ 'no-cross-namespace-refs': true }, {}).noCrossNamespaceRefs, true);
+    assert.equal(parseConfig({}, { TAGPILOT_NO_CROSS_NAMESPACE_REFS: 'true' }).noCrossNamespaceRefs, true);
+  });
+
+  it('reads the default ServiceAccount from the flag or TAGPILOT_DEFAULT_SERVICE_ACCOUNT', () => {
+    const env = { TAGPILOT_DEFAULT_SERVICE_ACCOUNT: 'from-env' };
+    assert.equal(parseConfig({}, env).defaultServiceAccount, 'from-env');
+    assert.equal(
+      parseConfig({ 'default-service-account': 'deployer' }, env).defaultServiceAccount,
+      'deployer',
+    );
   });
 
   it('reads the webhook secret file from the flag or TAGPILOT_WEBHOOK_SECRET_FILE', () => {

@@ -51,6 +51,19 @@ export interface ControllerConfig {
    * Over a cap the sync is refused: Ready=False, nothing applied or pruned.
    */
   readLimits: ReadLimits;
+  /**
+   * ServiceAccount (in the GitSync's or ImagePolicy's own namespace) that a GitSync without
+   * `spec.serviceAccountName` acts as, and whose rights read ImagePolicy pull secrets; when set, the
+   * controller's own rights are never used for a GitSync's writes or Secret reads (default: none).
+   */
+  defaultServiceAccount: string | undefined;
+  /**
+   * Confine each GitSync to its namespace: namespaced objects in its own namespace (or its
+   * targetNamespace, which then overrides every object's namespace, as in Flux), ImagePolicy
+   * references and pull secrets in the referring object's namespace; violations are refused object
+   * by object (default false).
+   */
+  noCrossNamespaceRefs: boolean;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -147,6 +160,8 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
         DEFAULT_READ_LIMITS.maxDocumentsPerFile,
       ),
     },
+    defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),
+    noCrossNamespaceRefs: bool('no-cross-namespace-refs', 'TAGPILOT_NO_CROSS_NAMESPACE_REFS', false),
   };
 }
 

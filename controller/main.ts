@@ -131,6 +131,8 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   let gitsyncs: ResourceCache<GitSync> | undefined;
   const gitSyncReconciler = new GitSyncReconciler({
     client,
+    defaultServiceAccount: config.defaultServiceAccount,
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     http: createGitHttpClient({ dispatcher: gitAgent, ...(fence ? { fence } : {}) }),
     scanners,
     engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity, fence }),
@@ -150,6 +152,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   });
   const imagePolicyReconciler = new ImagePolicyReconciler({
     client,
+    defaultServiceAccount: config.defaultServiceAccount,
     scanners,
     events,
     logger,

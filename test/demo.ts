@@ -1,6 +1,7 @@
 // The local demo (README's first command), narrated step by step with every component real:
 // kube-apiserver + etcd, a distribution registry, a Git server, and the tagpilot controller as
-// its own process, installed with `kubectl apply -k deploy/` and running as its ServiceAccount.
+// its own process, installed with `kubectl apply -k deploy/` plus the single-tenant opt-in
+// (`deploy/single-tenant/`) and running as its ServiceAccount.
 // It plays the flux demo scenario, then leaves everything running until Ctrl-C.
 // TAGPILOT_DEMO_EXIT=1 ends after the scenario instead (used to check the demo itself).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,9 @@ process.once('SIGINT', () => {
 step(`Pushing ${registry.host}/flaskapp:develop-v1.8.0`);
 await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
 
-step('Seeding Git repository flux-demo, installing tagpilot (kubectl apply -k deploy/) and a GitSync');
+step(
+  'Seeding Git repository flux-demo, installing tagpilot (kubectl apply -k deploy/ and deploy/single-tenant/) and a GitSync',
+);
 const { kubeconfig } = await installScenario(
   { kube, registry, git },
   { fixture: 'flux-demo', interval: '5s' },

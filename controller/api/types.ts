@@ -99,6 +99,12 @@ export interface GitSyncSpec {
   interval?: string;
   secretRef?: { name: string };
   targetNamespace?: string;
+  /**
+   * ServiceAccount in the GitSync's namespace whose rights every apply, prune, drift revert and
+   * Secret read of this GitSync uses (impersonation). Default: the controller's
+   * `--default-service-account`, else the controller's own rights.
+   */
+  serviceAccountName?: string;
   sync?: {
     /** Default true. */
     prune?: boolean;
@@ -134,9 +140,21 @@ export interface GitSyncStatus {
   lastAutomationCommit?: string;
   lastSyncTime?: string;
   automatedWorkloads?: number;
+  /** Objects this GitSync adopted (they existed without its ownership label) and still manages. */
+  adopted?: AdoptedObject[];
   observedGeneration?: number;
   inventory?: InventoryEntry[];
   conditions?: Condition[];
+}
+
+/** An object a GitSync took over on its first apply. */
+export interface AdoptedObject {
+  /** Inventory id `namespace_name_group_kind`. */
+  id: string;
+  /** `Kind ns/name`. */
+  object: string;
+  /** Its field managers before tagpilot (possibly none). */
+  previousManagers: string[];
 }
 
 /** A GitSync object. */

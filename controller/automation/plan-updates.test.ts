@@ -164,6 +164,56 @@ spec:
     ]);
   });
 
+  it('refuses ImagePolicy references into another namespace when referrerNamespace is given', async () => {
+    const policies = new Map<string, PolicyState>([
+      ['team-a/web', { image: 'reg.test/web', latestTag: '1.1.0', pinDigest: false }],
+      ['team-b/web', { image: 'reg.test/web', latestTag: '9.9.9', pinDigest: false }],
+    ]);
+    const files = [
+      {
+        path: 'app.yaml',
+        content: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: team-a
+  annotations: {tagpilot.io/automated: 'true', tagpilot.io/policy.web: team-b/web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: web, image: reg.test/web:1.0.0}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: values, namespace: team-a}
+data:
+  own: reg.test/web:1.0.0 # {"$imagepolicy": "team-a:web"}
+  theirs: reg.test/web:1.0.0 # {"$imagepolicy": "team-b:web"}
+`,
+      },
+    ];
+    const open = await plan(files, { policies });
+    assert.deepEqual(
+      open.decisions.map((d) => d.outcome),
+      ['Update', 'Update', 'Update'],
+      'without confinement every reference is followed',
+    );
+    const confined = await plan(files, { policies, referrerNamespace: ({ written }) => written ?? 'team-a' });
+    assert.deepEqual(
+      confined.decisions.map((d) => d.outcome),
+      ['CrossNamespaceRef', 'Update', 'CrossNamespaceRef'],
+    );
+    assert.match(
+      confined.decisions[0]?.message ?? '',
+      /^refused: ImagePolicy team-b\/web is not in namespace team-a \(--no-cross-namespace-refs\)$/,
+    );
+    assert.deepEqual(
+      confined.updates.map((u) => u.image.tag),
+      ['1.1.0'],
+    );
+  });
+
   it('pins the digest when digest.<container> is true', async () => {
     const content = demo.replace(
       "flux.weave.works/automated: 'true'",

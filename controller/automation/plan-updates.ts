@@ -32,7 +32,9 @@ export type DecisionOutcome =
   | 'ScanFailed'
   | 'NoMatchingTag'
   | 'PolicyNotFound'
-  | 'PolicyNotReady';
+  | 'PolicyNotReady'
+  /** The ImagePolicy is in another namespace than the object naming it (`--no-cross-namespace-refs`). */
+  | 'CrossNamespaceRef';
 
 /** The outcome for one container or one marker. */
 export interface Decision {
@@ -64,6 +66,14 @@ export interface PlanInput {
   /** ImagePolicies by `<namespace>/<name>`. */
   policies: ReadonlyMap<string, PolicyState>;
   scanner: ImageScanner;
+  /**
+   * With `--no-cross-namespace-refs`: the namespace of the object at `path`/`index` (a workload,
+   * or the document holding a marker; `written` is the namespace written on a workload), which an
+   * ImagePolicy it names must be in. Default: any namespace may be referenced.
+   */
+  referrerNamespace?:
+    | ((at: { path: string; index: number; written: string | undefined }) => string)
+    | undefined;
   /** Containers scanned at once (default 8); registries have their own per-host limits too. */
   concurrency?: number;
 }
@@ -76,9 +86,9 @@ export async function planImageUpdates(input: PlanInput): Promise<UpdatePlan> {
     workload.containers.map((container) => ({ workload, name: container.name })),
   );
   const containerResults = await mapLimit(containers, input.concurrency ?? 8, ({ workload, name }) =>
-    decideContainer(workload, name, input.policies, scanner),
+    decideContainer(workload, name, input.policies, scanner, input.referrerNamespace),
   );
-  const markerResults = decideMarkers(input.markers, input.policies);
+  const markerResults = decideMarkers(input.markers, input.policies, input.referrerNamespace);
   const results = [...containerResults, ...markerResults];
   const updates = results.flatMap((result) => (result.update ? [result.update] : []));
   return {
@@ -98,6 +108,7 @@ async function decideContainer(
   containerName: string,
   policies: ReadonlyMap<string, PolicyState>,
   scanner: ImageScanner,
+  referrerNamespace: PlanInput['referrerNamespace'],
 ): Promise<Result> {
   const container = workload.containers.find((c) => c.name === containerName);
   if (!container) throw new Error(`container ${containerName} vanished`);
@@ -122,7 +133,15 @@ async function decideContainer(
   };
 
   if (container.policyRef) {
-    const key = `${container.policyRef.namespace ?? workload.namespace ?? 'default'}/${container.policyRef.name}`;
+    const policyNamespace = container.policyRef.namespace ?? workload.namespace ?? 'default';
+    const key = `${policyNamespace}/${container.policyRef.name}`;
+    const home = referrerNamespace?.({
+      path: workload.path,
+      index: workload.index,
+      written: workload.namespace,
+    });
+    if (home !== undefined && home !== policyNamespace)
+      return { decision: decision('CrossNamespaceRef', crossNamespaceMessage(key, home)) };
     const policy = policies.get(key);
     if (!policy) return { decision: decision('PolicyNotFound', `ImagePolicy ${key} not found`) };
     if (!policy.latestTag)
@@ -179,10 +198,20 @@ function compare(
   };
 }
 
-function decideMarkers(markers: readonly Marker[], policies: ReadonlyMap<string, PolicyState>): Result[] {
+function decideMarkers(
+  markers: readonly Marker[],
+  policies: ReadonlyMap<string, PolicyState>,
+  referrerNamespace: PlanInput['referrerNamespace'],
+): Result[] {
   return markers.map((marker) => {
     const key = `${marker.policy.namespace}/${marker.policy.name}`;
     const base = { path: marker.path, marker: marker.policy, current: marker.value };
+    const home = referrerNamespace?.({ path: marker.path, index: marker.index, written: undefined });
+    if (home !== undefined && home !== marker.policy.namespace) {
+      return {
+        decision: { ...base, outcome: 'CrossNamespaceRef', message: crossNamespaceMessage(key, home) },
+      };
+    }
     const policy = policies.get(key);
     if (!policy)
       return { decision: { ...base, outcome: 'PolicyNotFound', message: `ImagePolicy ${key} not found` } };
@@ -235,4 +264,8 @@ function dedupeMarkerUpdates(updates: ImageUpdate[]): ImageUpdate[] {
     seen.add(key);
     return true;
   });
+}
+
+function crossNamespaceMessage(key: string, home: string): string {
+  return `refused: ImagePolicy ${key} is not in namespace ${home} (--no-cross-namespace-refs)`;
 }

@@ -103,12 +103,27 @@ export function controllerCommand(): Command {
         'YAML documents in one manifest file; more refuses the sync (default: 5000) [$TAGPILOT_MAX_MANIFEST_DOCUMENTS]',
       ),
     )
-    .action(async (options: RawOptions & { leaderElect?: boolean }) => {
+    .addOption(
+      new Option(
+        '--default-service-account <name>',
+        "ServiceAccount (in each GitSync's namespace) that GitSyncs without spec.serviceAccountName act as; when set, the controller's own rights are never used for them (default: none) [$TAGPILOT_DEFAULT_SERVICE_ACCOUNT]",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--no-cross-namespace-refs',
+        "confine each GitSync to its namespace (or targetNamespace, which then overrides every object's), and ImagePolicy references and pull secrets to the referring object's namespace (default: off) [$TAGPILOT_NO_CROSS_NAMESPACE_REFS]",
+      ),
+    )
+    .action(async (options: RawOptions & { leaderElect?: boolean; crossNamespaceRefs?: boolean }) => {
       const raw: RawOptions = {};
       for (const [key, value] of Object.entries(options))
         raw[key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = value;
       // commander sets leaderElect=true by default for --no-leader-elect; only pass an explicit false.
       if (options.leaderElect !== false) delete raw['leader-elect'];
+      // commander reads --no-cross-namespace-refs as crossNamespaceRefs=false (true by default).
+      delete raw['cross-namespace-refs'];
+      if (options.crossNamespaceRefs === false) raw['no-cross-namespace-refs'] = true;
       const exitOnConfigError = (error: unknown): never => {
         if (!(error instanceof ConfigError)) throw error;
         process.stderr.write(`tagpilot controller: ${error.message}\n`);

@@ -43,6 +43,8 @@ export interface GitSyncView {
   lastSyncTime?: string;
   lastAutomationCommit?: string;
   automatedWorkloads?: number;
+  /** Objects the GitSync adopted (they existed without its label), `Kind ns/name`. */
+  adopted: { count: number; objects: string[] };
   conditions: Record<string, ConditionView>;
 }
 
@@ -109,6 +111,7 @@ function viewOf(gitsync: GitSync): GitSyncView {
     ...(status.lastSyncTime ? { lastSyncTime: status.lastSyncTime } : {}),
     ...(status.lastAutomationCommit ? { lastAutomationCommit: status.lastAutomationCommit } : {}),
     ...(status.automatedWorkloads !== undefined ? { automatedWorkloads: status.automatedWorkloads } : {}),
+    adopted: { count: status.adopted?.length ?? 0, objects: (status.adopted ?? []).map((a) => a.object) },
     conditions,
   };
 }
@@ -142,6 +145,13 @@ export function statusLines(report: StatusReport, detailed: boolean): string[] {
   const headers = ['NAMESPACE', 'NAME', 'READY', 'SYNCED', 'HEALTHY', 'DRIFT', 'FIGHT', 'COMMIT'];
   const lines = formatTable([...headers, 'AUTOMATION', 'BRANCH', 'URL'], rows);
   if (detailed) for (const view of report.gitsyncs) lines.push('', ...conditionLines(view));
+  for (const view of report.gitsyncs) {
+    if (view.adopted.count === 0) continue;
+    lines.push(
+      '',
+      `${view.namespace}/${view.name}: adopted ${view.adopted.count}: ${view.adopted.objects.join(', ')}`,
+    );
+  }
   lines.push('', verdictLine(report));
   return lines;
 }

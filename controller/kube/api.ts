@@ -59,7 +59,7 @@ export class KubeApi {
   /** Every object of a kind (all namespaces unless one is given), following `continue` tokens. */
   async list(
     info: ResourceInfo,
-    options: { namespace?: string; labelSelector?: string; pageSize?: number } = {},
+    options: { namespace?: string | undefined; labelSelector?: string | undefined; pageSize?: number } = {},
   ): Promise<ObjectList> {
     const items: KubeObject[] = [];
     let resourceVersion = '';
@@ -69,7 +69,7 @@ export class KubeApi {
         method: 'GET',
         path: resourcePath(info, options.namespace),
         query: { labelSelector: options.labelSelector, limit: options.pageSize ?? 500, continue: token },
-        what: `list ${info.resource}.${info.group || 'core'}`,
+        what: `list ${info.resource}.${info.group || 'core'}${info.namespaced && options.namespace ? ` in ${options.namespace}` : ''}`,
       });
       if (!isRecord(body) || !Array.isArray(body.items) || !isRecord(body.metadata)) {
         throw new KubeError('InvalidResponse', `list ${info.resource}: not a list`);

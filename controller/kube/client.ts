@@ -4,6 +4,7 @@ import { bufferFromFileOrString, type KubeConfig } from '@kubernetes/client-node
 import { Agent, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../../registry/limits.ts';
 import { isKubeError, KubeError, kubeErrorFromResponse } from './errors.ts';
+import type { Impersonation } from './impersonation.ts';
 import { type KubeRetryOptions, retryDelay } from './retry.ts';
 import type { WriteFence } from './write-fence.ts';
 
@@ -30,6 +31,11 @@ export interface KubeClientOptions {
    * request in flight, which then fails with code `Fenced`. Default none: every write is allowed.
    */
   fence?: WriteFence;
+  /**
+   * Every request is made as this user and these groups (`Impersonate-User` / `Impersonate-Group`
+   * headers); the API server then applies that identity's RBAC. Default none: the KubeConfig's own user.
+   */
+  impersonate?: Impersonation | undefined;
 }
 
 /** One API request. Paths start with `/api` or `/apis`. */
@@ -84,6 +90,8 @@ export class KubeClient {
   readonly #retry: KubeRetryOptions;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #fence: WriteFence | undefined;
+  readonly #impersonate: Impersonation | undefined;
+  readonly #options: KubeClientOptions;
   #auth: { headers: Record<string, string>; at: number } | undefined;
 
   constructor(options: KubeClientOptions) {
@@ -98,6 +106,8 @@ export class KubeClient {
     this.#retry = options.retry ?? {};
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.#fence = options.fence;
+    this.#impersonate = options.impersonate;
+    this.#options = options;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? makeAgent(options.kubeConfig);
   }
@@ -147,6 +157,14 @@ export class KubeClient {
     return { body: response.body };
   }
 
+  /**
+   * A client that sends every request as `identity`, sharing this client's connections, fence and
+   * settings (closing it closes nothing shared). Cheap: make one per GitSync.
+   */
+  impersonating(identity: Impersonation): KubeClient {
+    return new KubeClient({ ...this.#options, dispatcher: this.#dispatcher, impersonate: identity });
+  }
+
   /** Closes the Agent this client created (not a dispatcher that was passed in). */
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
@@ -155,7 +173,11 @@ export class KubeClient {
   async #send(req: KubeRequest, headersTimeout: number, bodyTimeout: number) {
     const fence = req.method === 'GET' ? undefined : this.#fence;
     if (fence) this.#checkFence(fence, req);
-    const headers: Record<string, string> = { ...(await this.#authHeaders()) };
+    const headers: Record<string, string | string[]> = { ...(await this.#authHeaders()) };
+    if (this.#impersonate) {
+      headers['impersonate-user'] = this.#impersonate.user;
+      if (this.#impersonate.groups.length > 0) headers['impersonate-group'] = [...this.#impersonate.groups];
+    }
     headers.accept = req.accept ?? 'application/json';
     let body: string | undefined;
     if (req.body !== undefined) {

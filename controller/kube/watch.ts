@@ -20,6 +20,11 @@ export interface ResourceWatchOptions {
   resource: ResourceInfo;
   /** e.g. `tagpilot.io/managed-by=ns.name`. Default: every object. */
   labelSelector?: string;
+  /**
+   * Watch only this namespace (a namespaced kind), which needs list/watch rights there only.
+   * Default: all namespaces.
+   */
+  namespace?: string | undefined;
   /** Called for every change, in order; must not throw. */
   onEvent: (event: WatchEvent) => void;
   logger: Logger;
@@ -119,7 +124,10 @@ export class ResourceWatch {
   }
 
   async #relist(): Promise<void> {
-    const list = await this.#api.list(this.resource, { labelSelector: this.#options.labelSelector });
+    const list = await this.#api.list(this.resource, {
+      labelSelector: this.#options.labelSelector,
+      namespace: this.#options.namespace,
+    });
     this.stats.relists++;
     const seen = new Set<string>();
     for (const object of list.items) {
@@ -144,7 +152,7 @@ export class ResourceWatch {
     const stream = await this.#options.client.stream(
       {
         method: 'GET',
-        path: resourcePath(this.resource),
+        path: resourcePath(this.resource, this.#options.namespace),
         query: {
           watch: true,
           allowWatchBookmarks: true,

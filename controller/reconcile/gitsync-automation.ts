@@ -34,13 +34,15 @@ export async function runAutomation(options: {
   policies: readonly ImagePolicy[];
   client: KubeClient;
   scanners: ScannerFactory;
+  /**
+   * With `--no-cross-namespace-refs`: the only namespace whose pull secrets are read and whose
+   * ImagePolicies may be named (the GitSync's, or its targetNamespace). Default: any namespace.
+   */
+  confineTo?: string | undefined;
 }): Promise<AutomationRun> {
   const { gitsync, repo, files } = options;
-  const { credentials, problems } = await workloadCredentials(
-    options.client,
-    files,
-    gitsync.spec.targetNamespace ?? gitsync.metadata.namespace ?? 'default',
-  );
+  const scope = namespaceScope(gitsync, options.confineTo);
+  const { credentials, problems } = await workloadCredentials(options.client, files, scope);
   // One memoized scanner for the run: a re-plan after a rejected push does not scan again.
   const scanner = memoizeScanner(options.scanners(credentials ? { credentials } : {}));
   const policies = policyStates(options.policies);
@@ -54,6 +56,7 @@ export async function runAutomation(options: {
       markers: findMarkers(set).markers,
       policies,
       scanner,
+      referrerNamespace: scope.confineTo === undefined ? undefined : referrerNamespaces(set, scope),
     });
     return plan.updates;
   };
@@ -94,18 +97,67 @@ interface PodSpecLike {
   serviceAccount?: string;
 }
 
+/** Where a GitSync's namespaced objects land, and (with `--no-cross-namespace-refs`) must stay. */
+interface NamespaceScope {
+  /** For objects that name none: targetNamespace, else the GitSync's own. */
+  defaultNamespace: string;
+  /** The only namespace allowed, when confined. */
+  confineTo: string | undefined;
+  /** Confined with a targetNamespace: it replaces every object's own namespace (as the sync does). */
+  override: boolean;
+}
+
+function namespaceScope(gitsync: GitSync, confineTo: string | undefined): NamespaceScope {
+  const target = gitsync.spec.targetNamespace;
+  return {
+    defaultNamespace: target ?? gitsync.metadata.namespace ?? 'default',
+    confineTo,
+    override: confineTo !== undefined && target !== undefined,
+  };
+}
+
+/** The namespace an object ends up in: the override, else its own, else the default. */
+function effectiveNamespace(scope: NamespaceScope, written: string | undefined): string {
+  if (scope.override) return scope.defaultNamespace;
+  return written ?? scope.defaultNamespace;
+}
+
+/** The namespace of each workload and marker document, where the ImagePolicies it names must be. */
+function referrerNamespaces(
+  set: ReturnType<typeof readManifests>,
+  scope: NamespaceScope,
+): (at: { path: string; index: number; written: string | undefined }) => string {
+  const documents = new Map<string, string | undefined>();
+  for (const { path, index, object } of toKubeObjects(set).objects) {
+    const namespace = (object.metadata as { namespace?: unknown } | undefined)?.namespace;
+    documents.set(
+      `${path}#${index}`,
+      typeof namespace === 'string' && namespace !== '' ? namespace : undefined,
+    );
+  }
+  return ({ path, index, written }) =>
+    effectiveNamespace(scope, written ?? documents.get(`${path}#${index}`));
+}
+
 /** The pull secrets named by every workload in the files, read from their namespaces. */
 async function workloadCredentials(
   client: KubeClient,
   files: readonly ManifestFile[],
-  defaultNamespace: string,
+  scope: NamespaceScope,
 ): Promise<{ credentials: CredentialProvider | undefined; problems: string[] }> {
   const wanted = new Map<string, { secrets: Set<string>; accounts: Set<string>; implicit: Set<string> }>();
+  const problems: string[] = [];
   for (const object of toKubeObjects(readManifests(files)).objects.flatMap(listedObjects)) {
     const spec = podSpecOf(object);
     if (!spec) continue;
-    const metadata = (object.metadata ?? {}) as { namespace?: string };
-    const namespace = metadata.namespace ?? defaultNamespace;
+    const metadata = (object.metadata ?? {}) as { namespace?: string; name?: string };
+    const namespace = effectiveNamespace(scope, metadata.namespace || undefined);
+    if (scope.confineTo !== undefined && namespace !== scope.confineTo) {
+      problems.push(
+        `${String(object.kind)} ${namespace}/${metadata.name ?? '<unnamed>'}: pull secrets not read: refused: namespace ${namespace} is not the GitSync's namespace ${scope.confineTo} (--no-cross-namespace-refs)`,
+      );
+      continue;
+    }
     const entry = wanted.get(namespace) ?? { secrets: new Set(), accounts: new Set(), implicit: new Set() };
     wanted.set(namespace, entry);
     for (const ref of spec.imagePullSecrets ?? []) if (ref.name) entry.secrets.add(ref.name);
@@ -114,7 +166,6 @@ async function workloadCredentials(
     if (account.implicitServiceAccountName) entry.implicit.add(account.implicitServiceAccountName);
   }
   const providers: CredentialProvider[] = [];
-  const problems: string[] = [];
   for (const [namespace, { secrets, accounts, implicit }] of wanted) {
     const requests = [
       { secretNames: [...secrets] },

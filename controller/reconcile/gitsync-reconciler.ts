@@ -4,7 +4,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
-import { type GitSync, type GitSyncStatus, type ImagePolicy, RECONCILE_AT_ANNOTATION } from '../api/types.ts';
+import {
+  type AdoptedObject,
+  type GitSync,
+  type GitSyncStatus,
+  type ImagePolicy,
+  RECONCILE_AT_ANNOTATION,
+} from '../api/types.ts';
 import { parseDuration } from '../config.ts';
 import { retryDelayMs } from '../git/backoff.ts';
 import {
@@ -16,6 +22,7 @@ import {
   type Repository,
 } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { type Impersonation, serviceAccountIdentity } from '../kube/impersonation.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InventoryEntry, SyncResult } from '../sync/types.ts';
@@ -39,8 +46,19 @@ type HttpClient = Parameters<typeof openRepository>[0]['http'];
 
 /** What the GitSync reconciler needs. */
 export interface GitSyncReconcilerOptions {
+  /** The controller's own client: GitSync status and Events, and (impersonating) everything else. */
   client: KubeClient;
   http: HttpClient;
+  /**
+   * ServiceAccount (in the GitSync's namespace) a GitSync without `spec.serviceAccountName` acts as.
+   * Default none: such a GitSync acts with the controller's own rights.
+   */
+  defaultServiceAccount?: string | undefined;
+  /**
+   * `--no-cross-namespace-refs`: each GitSync's objects, ImagePolicy references and pull secrets
+   * stay in its namespace (or targetNamespace). Default false.
+   */
+  noCrossNamespaceRefs?: boolean | undefined;
   scanners: ScannerFactory;
   engines: SyncEngineFactory;
   events: EventSink;
@@ -58,7 +76,7 @@ export interface GitSyncReconcilerOptions {
 interface State {
   url: string;
   branch: string;
-  /** `spec.sync.ignore` and `revertDrift` the engine was made with; a change makes a new engine. */
+  /** `spec.sync.ignore`, `revertDrift` and the identity the engine was made with; a change makes a new engine. */
   engineSpec: string;
   repo: Repository;
   engine: SyncEngine;
@@ -128,7 +146,10 @@ export class GitSyncReconciler {
       return undefined;
     }
     const gitInterval = duration(gitsync.spec.interval, 60_000);
-    const auth = await readGitAuth(this.#options.client, namespace, gitsync.spec.secretRef?.name);
+    // Every Secret read, apply, prune and drift revert of this GitSync is made as its ServiceAccount.
+    const identity = this.#identityOf(gitsync);
+    const client = identity ? this.#options.client.impersonating(identity) : this.#options.client;
+    const auth = await readGitAuth(client, namespace, gitsync.spec.secretRef?.name);
     if (!auth.ok) {
       await this.#fail(gitsync, 'AuthenticationFailed', auth.message);
       return { requeueAfterMs: gitInterval };
@@ -136,7 +157,7 @@ export class GitSyncReconciler {
     let state: State;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, auth.auth);
+      state = await this.#stateFor(key, gitsync, auth.auth, identity);
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -161,7 +182,7 @@ export class GitSyncReconciler {
     if (automationOn && automationDue && result?.error === undefined) {
       state.automationRequested = false;
       state.lastAutomation = now;
-      await this.#automate(gitsync, state, head, status, log);
+      await this.#automate(gitsync, state, head, status, log, client);
     }
 
     conditions.push(...state.syncConditions, readyCondition(state));
@@ -228,6 +249,7 @@ export class GitSyncReconciler {
       result = await state.engine.sync({
         files,
         targetNamespace: gitsync.spec.targetNamespace,
+        confineTo: this.#confinement(gitsync),
         previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),
         prune: gitsync.spec.sync?.prune ?? true,
       });
@@ -264,6 +286,8 @@ export class GitSyncReconciler {
     }
     state.inventory = result.inventory;
     status.inventory = toStatusInventory(result.inventory);
+    const adopted = adoptedObjects(gitsync.status?.adopted, result);
+    if (JSON.stringify(adopted) !== JSON.stringify(gitsync.status?.adopted ?? [])) status.adopted = adopted;
     status.lastSyncedCommit = head.oid;
     status.lastSyncTime = this.#now().toISOString();
     state.syncedCommit = head.oid;
@@ -315,6 +339,7 @@ export class GitSyncReconciler {
     head: HeadCommit,
     status: GitSyncStatus,
     log: Logger,
+    client: KubeClient,
   ): Promise<void> {
     const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
     try {
@@ -324,15 +349,16 @@ export class GitSyncReconciler {
         repo: state.repo,
         files,
         policies: this.#options.policies(),
-        client: this.#options.client,
+        client,
         scanners: this.#options.scanners,
+        confineTo: this.#confinement(gitsync),
       });
       status.automatedWorkloads = run.plan.automatedWorkloads;
       const problems = run.plan.decisions
         .filter((d) => !['Update', 'UpToDate', 'NoFilter'].includes(d.outcome))
         .map(
           (d) =>
-            `${d.workload ? `${d.workload.kind} ${d.workload.namespace ?? ''}/${d.workload.name} container ${d.container}` : `marker ${d.marker?.namespace}:${d.marker?.name} in ${d.path}`}: ${d.outcome}: ${d.message}`,
+            `${d.workload ? `${d.workload.kind} ${d.workload.namespace ? `${d.workload.namespace}/` : ''}${d.workload.name} container ${d.container}` : `marker ${d.marker?.namespace}:${d.marker?.name} in ${d.path}`}: ${d.outcome}: ${d.message}`,
         )
         .concat(run.credentialProblems)
         // Decided updates that could not be written (an alias, a block scalar): say so, never silence.
@@ -382,6 +408,7 @@ export class GitSyncReconciler {
     key: string,
     gitsync: GitSync,
     auth: Parameters<typeof openRepository>[0]['auth'],
+    identity: Impersonation | undefined,
   ): Promise<State> {
     const url = gitsync.spec.url;
     const branch = gitsync.spec.branch ?? 'main';
@@ -390,7 +417,7 @@ export class GitSyncReconciler {
       paths: rule.paths,
     }));
     const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
-    const engineSpec = JSON.stringify({ ignore, revertDrift });
+    const engineSpec = JSON.stringify({ ignore, revertDrift, user: identity?.user });
     const existing = this.#states.get(key);
     if (existing && existing.url === url && existing.branch === branch && existing.engineSpec === engineSpec)
       return existing;
@@ -421,6 +448,7 @@ export class GitSyncReconciler {
         owner,
         ignore,
         revertDrift,
+        impersonate: identity,
         handlers: {
           onDrift: (report) => {
             this.#options.metrics?.driftReverts.inc({
@@ -478,6 +506,18 @@ export class GitSyncReconciler {
     };
     this.#states.set(key, state);
     return state;
+  }
+
+  /** With `--no-cross-namespace-refs`, the one namespace the GitSync may reach: targetNamespace, else its own. */
+  #confinement(gitsync: GitSync): string | undefined {
+    if (!this.#options.noCrossNamespaceRefs) return undefined;
+    return gitsync.spec.targetNamespace ?? gitsync.metadata.namespace ?? 'default';
+  }
+
+  /** The ServiceAccount a GitSync acts as: its own, else the default one, else none (the controller). */
+  #identityOf(gitsync: GitSync): Impersonation | undefined {
+    const account = gitsync.spec.serviceAccountName ?? this.#options.defaultServiceAccount;
+    return account ? serviceAccountIdentity(gitsync.metadata.namespace ?? 'default', account) : undefined;
   }
 
   /** Stops the engine (drift watches) of a suspended GitSync; resuming makes a new one and syncs. */
@@ -549,6 +589,17 @@ function readyCondition(state: State): ConditionUpdate {
     reason: 'Succeeded',
     message: `synced commit ${state.syncedCommit?.slice(0, 7)}`,
   };
+}
+
+/** The adopted objects of the status plus those this sync adopted, while they are in the inventory. */
+function adoptedObjects(previous: readonly AdoptedObject[] | undefined, result: SyncResult): AdoptedObject[] {
+  const byId = new Map((previous ?? []).map((entry) => [entry.id, entry]));
+  for (const object of result.objects) {
+    if (object.adoptedFrom)
+      byId.set(object.id, { id: object.id, object: object.object, previousManagers: object.adoptedFrom });
+  }
+  const inventory = new Set(result.inventory.map((entry) => entry.id));
+  return [...byId.values()].filter((entry) => inventory.has(entry.id));
 }
 
 /** True when the status inventory already holds exactly these entries. */

@@ -6,6 +6,7 @@ import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import { type ImageScan, scanImage } from '../automation/scan-image.ts';
 import { parseDuration } from '../config.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { serviceAccountIdentity } from '../kube/impersonation.ts';
 import type { Logger } from '../logger.ts';
 import { policyFromSpec } from '../policy/index.ts';
 import type { EventSink, ScannerFactory } from './ports.ts';
@@ -14,7 +15,13 @@ import type { ReconcileOutcome } from './work-queue.ts';
 
 /** What the ImagePolicy reconciler needs. */
 export interface ImagePolicyReconcilerOptions {
+  /** The controller's own client (status, Events). */
   client: KubeClient;
+  /**
+   * ServiceAccount (in the policy's namespace) whose rights read the policy's pull secrets.
+   * Default none: the controller's own rights.
+   */
+  defaultServiceAccount?: string | undefined;
   scanners: ScannerFactory;
   events: EventSink;
   logger: Logger;
@@ -92,7 +99,11 @@ export class ImagePolicyReconciler {
       };
     }
     const namespace = metadata.namespace ?? 'default';
-    const secrets = await readPullSecrets(this.#options.client, namespace, {
+    const account = this.#options.defaultServiceAccount;
+    const reader = account
+      ? this.#options.client.impersonating(serviceAccountIdentity(namespace, account))
+      : this.#options.client;
+    const secrets = await readPullSecrets(reader, namespace, {
       secretNames: spec.secretRef ? [spec.secretRef.name] : [],
       serviceAccountName: spec.serviceAccountName,
     });

@@ -3,6 +3,7 @@
 import type { CredentialProvider } from '../../registry/credentials.ts';
 import type { ImageScanner } from '../automation/image-scanner.ts';
 import type { EventInput } from '../kube/events.ts';
+import type { Impersonation } from '../kube/impersonation.ts';
 import type {
   DriftFailure,
   DriftFight,
@@ -45,4 +46,6 @@ export type SyncEngineFactory = (options: {
   ignore: IgnoreRule[];
   revertDrift: boolean;
   handlers: DriftHandlers;
+  /** Who every request of the engine is made as (the GitSync's ServiceAccount); undefined: the controller. */
+  impersonate: Impersonation | undefined;
 }) => SyncEngine;

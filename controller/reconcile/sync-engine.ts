@@ -14,13 +14,14 @@ export function syncEngines(options: {
   /** Asked before every write of every Syncer (the leadership fence). Default none. */
   fence?: WriteFence | undefined;
 }): SyncEngineFactory {
-  return ({ owner, ignore, revertDrift, handlers }) => {
+  return ({ owner, ignore, revertDrift, handlers, impersonate }) => {
     const syncer = new Syncer({
       kubeConfig: options.kubeConfig,
       logger: options.logger.child({ gitsync: `${owner.namespace}/${owner.name}` }),
       owner,
       ignore,
       reportingInstance: options.reportingInstance,
+      impersonate,
       ...(options.fence ? { fence: options.fence } : {}),
     });
     syncer.on('drift', handlers.onDrift);

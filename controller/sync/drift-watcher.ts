@@ -23,6 +23,16 @@ export interface DriftTask {
   live: KubeObject | undefined;
 }
 
+/**
+ * One watch: a kind, in one namespace (namespaced kinds) or cluster-wide (cluster-scoped kinds), so
+ * a GitSync acting as a ServiceAccount with rights in its own namespace only can watch what it applied.
+ */
+export interface WatchTarget {
+  info: ResourceInfo;
+  /** Undefined for a cluster-scoped kind. */
+  namespace: string | undefined;
+}
+
 /** Options of the drift watcher. */
 export interface DriftWatcherOptions<R> {
   client: KubeClient;
@@ -67,22 +77,23 @@ export class DriftWatcher<R> {
   }
 
   /**
-   * Watches exactly these kinds (one watch per group/resource); returns when each has listed or
-   * failed to (a kind that may not be listed or watched is retried in the background and never
-   * holds up a sync).
+   * Watches exactly these kinds and namespaces (one watch per group/resource and namespace);
+   * returns when each has listed or failed to (a kind that may not be listed or watched is retried
+   * in the background and never holds up a sync).
    */
-  async watch(resources: readonly ResourceInfo[]): Promise<void> {
-    const wanted = new Map(resources.map((info) => [watchKey(info), info]));
+  async watch(targets: readonly WatchTarget[]): Promise<void> {
+    const wanted = new Map(targets.map((target) => [watchKey(target.info, target.namespace), target]));
     for (const [key, watch] of this.#watches) {
       if (wanted.has(key)) continue;
       this.#watches.delete(key);
       await watch.stop();
     }
-    for (const [key, info] of wanted) {
+    for (const [key, { info, namespace }] of wanted) {
       if (this.#watches.has(key)) continue;
       const watch = new ResourceWatch({
         client: this.#options.client,
         resource: info,
+        namespace,
         labelSelector: this.#options.labelSelector,
         logger: this.#options.logger,
         sleep: this.#options.sleep,
@@ -97,7 +108,7 @@ export class DriftWatcher<R> {
 
   /** The live object as the watch last saw it: undefined when absent, null when not watched. */
   live(info: ResourceInfo, namespace: string | undefined, name: string): KubeObject | undefined | null {
-    const watch = this.#watches.get(watchKey(info));
+    const watch = this.#watches.get(watchKey(info, info.namespaced ? namespace : undefined));
     if (!watch) return null;
     return watch.store.get(namespace ? `${namespace}/${name}` : name);
   }
@@ -211,6 +222,8 @@ export class DriftWatcher<R> {
   }
 }
 
-function watchKey(info: ResourceInfo): string {
-  return `${info.group}/${info.resource}`;
+function watchKey(info: ResourceInfo, namespace: string | undefined): string {
+  return namespace === undefined
+    ? `${info.group}/${info.resource}`
+    : `${info.group}/${info.resource}@${namespace}`;
 }

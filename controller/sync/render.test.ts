@@ -26,6 +26,57 @@ const render = (content: string, targetNamespace?: string) =>
   renderObjects([{ path: 'x.yaml', content }], { targetNamespace, ownerLabelValue: 'ns.sync', resolveKind });
 
 describe('renderObjects', () => {
+  const confinedDocs = [
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: own, namespace: team-a}',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: implicit}',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stolen, namespace: team-b}',
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: ns1}',
+  ].join('\n---\n');
+
+  it('with confineTo, refuses namespaced objects in other namespaces one by one, not as a problem', async () => {
+    const result = await renderObjects([{ path: 'x.yaml', content: confinedDocs }], {
+      targetNamespace: undefined,
+      confineTo: 'team-a',
+      ownerLabelValue: 'team-a.apps',
+      resolveKind,
+    });
+    assert.deepEqual(
+      result.objects.map((o) => o.id),
+      ['team-a_own__ConfigMap', 'team-a_implicit__ConfigMap', '_ns1__Namespace'],
+      "objects that name no namespace land in the GitSync's; cluster-scoped ones are left to RBAC",
+    );
+    assert.deepEqual(
+      result.failures.map((f) => [f.entry?.id, f.object, f.reason]),
+      [['team-b_stolen__ConfigMap', 'ConfigMap team-b/stolen', 'CrossNamespace']],
+    );
+    assert.match(
+      result.failures[0]?.message ?? '',
+      /namespace team-b is not the GitSync's namespace team-a \(--no-cross-namespace-refs\)/,
+    );
+    // A refusal is not a problem of the render (which would hold back every prune).
+    assert.deepEqual(result.problems, []);
+  });
+
+  it("with confineTo and targetNamespace, the target namespace overrides every object's own (as in Flux)", async () => {
+    const result = await renderObjects([{ path: 'x.yaml', content: confinedDocs }], {
+      targetNamespace: 'team-a-prod',
+      confineTo: 'team-a-prod',
+      ownerLabelValue: 'team-a.apps',
+      resolveKind,
+    });
+    assert.deepEqual(
+      result.objects.map((o) => o.id),
+      [
+        'team-a-prod_own__ConfigMap',
+        'team-a-prod_implicit__ConfigMap',
+        'team-a-prod_stolen__ConfigMap',
+        '_ns1__Namespace',
+      ],
+    );
+    assert.equal(result.objects[2]?.object.metadata.namespace, 'team-a-prod');
+    assert.deepEqual(result.failures, []);
+  });
+
   it('skips documents without apiVersion/kind and sets the target namespace only where missing', async () => {
     const result = await render(
       [

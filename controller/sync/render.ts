@@ -17,6 +17,13 @@ export type KindResolver = (apiVersion: string, kind: string) => Promise<Resourc
 export interface RenderOptions {
   /** Namespace for namespaced objects without one; without it such objects fail to render. */
   targetNamespace?: string | undefined;
+  /**
+   * The only namespace namespaced objects may be in (`--no-cross-namespace-refs`): with
+   * `targetNamespace` set, that namespace replaces every object's own, as in Flux; without it,
+   * objects that name none land in it, and an object in another namespace is refused (reason
+   * `CrossNamespace`) and stays in the inventory so that it is not pruned. Default: any namespace.
+   */
+  confineTo?: string | undefined;
   /** Value of the `tagpilot.io/managed-by` label set on every object. */
   ownerLabelValue: string;
   resolveKind: KindResolver;
@@ -80,6 +87,11 @@ export async function renderObjects(
   for (const source of rendered.objects) {
     const outcome = await renderOne(source.object, resolve, options);
     const where = { path: source.path, index: source.index };
+    if (outcome.type === 'refused') {
+      // Not a problem of the render (it would hold back every prune): the object is refused alone.
+      result.failures.push(outcome.failure);
+      continue;
+    }
     if (outcome.type === 'failure') {
       result.failures.push(outcome.failure);
       result.problems.push({
@@ -163,7 +175,8 @@ function parseFiles(files: readonly ManifestFile[], cache: ParseCache | undefine
 type RenderOutcome =
   | { type: 'object'; desired: Omit<DesiredObject, 'source'> }
   | { type: 'ignored'; entry: InventoryEntry }
-  | { type: 'failure'; failure: RenderFailure };
+  | { type: 'failure'; failure: RenderFailure }
+  | { type: 'refused'; failure: RenderFailure };
 
 async function renderOne(
   raw: Record<string, unknown>,
@@ -189,7 +202,22 @@ async function renderOne(
     const message = `the API server does not serve kind ${kind} in ${apiVersion}`;
     return { type: 'failure', failure: { entry, object: label, reason: 'UnknownKind', message } };
   }
-  const namespace = info.namespaced ? (explicitNamespace ?? options.targetNamespace) : undefined;
+  const overridden = options.confineTo !== undefined && options.targetNamespace !== undefined;
+  const namespace = info.namespaced
+    ? overridden
+      ? options.targetNamespace
+      : (explicitNamespace ?? options.targetNamespace ?? options.confineTo)
+    : undefined;
+  if (
+    info.namespaced &&
+    namespace !== undefined &&
+    options.confineTo !== undefined &&
+    namespace !== options.confineTo
+  ) {
+    const entry = inventoryEntry(apiVersion, kind, name, namespace);
+    const message = `refused: namespace ${namespace} is not the GitSync's namespace ${options.confineTo} (--no-cross-namespace-refs)`;
+    return { type: 'refused', failure: { entry, object: label, reason: 'CrossNamespace', message } };
+  }
   if (info.namespaced && namespace === undefined) {
     const message = 'namespaced object without a namespace, and the GitSync has no targetNamespace';
     return { type: 'failure', failure: { entry: undefined, object: label, reason: 'NoNamespace', message } };
@@ -217,7 +245,7 @@ async function renderOne(
       object,
       syncOnly: mode === 'sync_only',
       recreate: recreate?.trim() === 'true',
-      namespaceDefaulted: info.namespaced && explicitNamespace === undefined,
+      namespaceDefaulted: info.namespaced && (explicitNamespace === undefined || overridden),
     },
   };
 }

@@ -74,6 +74,7 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
   }
   const rendered = await renderObjects(request.files, {
     targetNamespace: request.targetNamespace,
+    confineTo: request.confineTo,
     ownerLabelValue: ctx.ownerLabelValue,
     resolveKind: (apiVersion, kind) => ctx.discovery.find(apiVersion, kind),
     cache: ctx.parseCache,
@@ -95,7 +96,7 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
   const state: RunState = { results: [], health: [], writes: 0 };
   for (const stage of groupByStage(rendered.objects, (d) => d.entry)) {
     const outcomes = await mapLimit(stage, ctx.concurrency, (d) => {
-      const unlisted = live.failures.get(kindKey(d.info));
+      const unlisted = live.failures.get(scopeOf(d));
       return unlisted ? listFailed(ctx, d, unlisted) : syncOne(ctx, managed, d, live.objects.get(d.id));
     });
     for (const outcome of outcomes) {
@@ -126,8 +127,7 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     });
   }
   // A kind that could not be listed cannot be watched either: no drift watch for its objects.
-  for (const desired of rendered.objects)
-    if (live.failures.has(kindKey(desired.info))) managed.delete(desired.id);
+  for (const desired of rendered.objects) if (live.failures.has(scopeOf(desired))) managed.delete(desired.id);
   ctx.verified.retain(new Set(managed.keys()));
   await ctx.publishDesired(managed);
   const inventory = inventoryOf(
@@ -190,6 +190,9 @@ async function syncOne(
     if (outcome.action === 'configured' && outcome.before)
       result.changes = diffObjects(outcome.before, outcome.after).map(stripAt);
     if (outcome.tookOverFrom.length > 0) result.tookOverFrom = outcome.tookOverFrom;
+    // Not in the labelled list, yet not created: it existed without our label, and is now ours.
+    if (live === undefined && outcome.action !== 'created')
+      result.adoptedFrom = previousManagers(outcome, ctx.fieldManager);
     const health = { id: desired.id, object, ...computeHealth(outcome.after) };
     return { result, health, after: outcome.after, writes: outcome.writes };
   } catch (error) {
@@ -197,6 +200,13 @@ async function syncOne(
     ctx.logger.warn({ object, reason: failure.reason, err: failure.message }, 'apply failed');
     return { result: { id: desired.id, object, action: 'failed', ...failure }, writes: 0 };
   }
+}
+
+/** The field managers an adopted object had, other than tagpilot (taken-over ones included). */
+function previousManagers(outcome: ApplyOutcome, fieldManager: string): string[] {
+  const entries = (outcome.before ?? outcome.after).metadata.managedFields ?? [];
+  const managers = [...entries.map((e) => e.manager ?? ''), ...outcome.tookOverFrom];
+  return [...new Set(managers.filter((m) => m !== '' && m !== fieldManager))];
 }
 
 function stripAt<T extends { at?: unknown }>(change: T): Omit<T, 'at'> {
@@ -215,23 +225,25 @@ function kindKey(info: ResourceInfo): string {
 }
 
 /**
- * Every labelled object of the rendered kinds, by inventory id (one list per kind). A kind that
- * cannot be listed (RBAC, a broken aggregated API) fails only its own objects.
+ * Every labelled object of the rendered kinds, by inventory id: one list per kind and namespace
+ * (cluster-wide only for cluster-scoped kinds), so a GitSync whose ServiceAccount may list only its
+ * own namespace can sync. A list that fails (RBAC, a broken aggregated API) fails only its own objects.
  */
 async function listLive(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<LiveObjects> {
-  const kinds = new Map<string, ResourceInfo>();
-  for (const { info } of objects) kinds.set(kindKey(info), info);
+  const scopes = new Map<string, { info: ResourceInfo; namespace: string | undefined }>();
+  for (const { info, entry } of objects) {
+    const namespace = info.namespaced ? entry.namespace || undefined : undefined;
+    scopes.set(scopeKey(info, namespace), { info, namespace });
+  }
   const result: LiveObjects = { objects: new Map(), failures: new Map() };
-  const lists = await mapLimit([...kinds.values()], ctx.concurrency, async (info) => {
+  const lists = await mapLimit([...scopes.values()], ctx.concurrency, async ({ info, namespace }) => {
     try {
-      return {
-        info,
-        items: (await ctx.api.list(info, { labelSelector: `${OWNER_LABEL}=${ctx.ownerLabelValue}` })).items,
-      };
+      const labelSelector = `${OWNER_LABEL}=${ctx.ownerLabelValue}`;
+      return { info, items: (await ctx.api.list(info, { labelSelector, namespace })).items };
     } catch (error) {
       // A kind whose CRD is applied in this very sync is not served yet: nothing of it exists.
       if (isKubeError(error, 'NotFound')) return { info, items: [] };
-      result.failures.set(kindKey(info), error);
+      result.failures.set(scopeKey(info, namespace), error);
       return { info, items: [] };
     }
   });
@@ -244,6 +256,15 @@ async function listLive(ctx: SyncContext, objects: readonly DesiredObject[]): Pr
     }
   }
   return result;
+}
+
+/** The list an object's live state comes from: its kind, in its namespace when namespaced. */
+function scopeOf(desired: DesiredObject): string {
+  return scopeKey(desired.info, desired.info.namespaced ? desired.entry.namespace || undefined : undefined);
+}
+
+function scopeKey(info: ResourceInfo, namespace: string | undefined): string {
+  return `${kindKey(info)}@${namespace ?? ''}`;
 }
 
 /** The outcome of an object whose kind could not be listed: failed, nothing written. */
@@ -263,20 +284,27 @@ async function listFailed(ctx: SyncContext, desired: DesiredObject, error: unkno
   };
 }
 
+/** The workloads that HPAs scale: those in Git, and the live ones in the rendered workloads' namespaces. */
 async function findHpaTargets(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<Set<string>> {
-  if (!objects.some((d) => SCALABLE_KINDS.has(d.entry.kind))) return new Set();
+  const workloads = objects.filter((d) => SCALABLE_KINDS.has(d.entry.kind));
+  if (workloads.length === 0) return new Set();
   const rendered = objects.filter((d) => d.entry.kind === 'HorizontalPodAutoscaler').map((d) => d.object);
   const info =
     (await ctx.discovery.find('autoscaling/v2', 'HorizontalPodAutoscaler')) ??
     (await ctx.discovery.find('autoscaling/v1', 'HorizontalPodAutoscaler'));
-  let live: KubeObject[] = [];
-  try {
-    live = info ? (await ctx.api.list(info)).items : [];
-  } catch (error) {
-    // Without the live HPAs, only those in Git are known: replicas of other targets are applied.
-    ctx.logger.warn({ err: describeFailure(error, false).message }, 'cannot list HorizontalPodAutoscalers');
-  }
-  return hpaTargetsOf([...live, ...rendered]);
+  if (!info) return hpaTargetsOf(rendered);
+  const namespaces = [...new Set(workloads.map((d) => d.entry.namespace).filter((ns) => ns !== ''))];
+  const lists = await mapLimit(namespaces, ctx.concurrency, async (namespace) => {
+    try {
+      return (await ctx.api.list(info, { namespace })).items;
+    } catch (error) {
+      // Without the live HPAs, only those in Git are known: replicas of other targets are applied.
+      const message = describeFailure(error, false).message;
+      ctx.logger.warn({ err: message, namespace }, 'cannot list HorizontalPodAutoscalers');
+      return [];
+    }
+  });
+  return hpaTargetsOf([...lists.flat(), ...rendered]);
 }
 
 /** Waits until the CRDs just applied are Established, then forgets their group/versions. */

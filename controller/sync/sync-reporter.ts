@@ -132,6 +132,12 @@ export class SyncReporter {
         syncNote(result),
       );
     }
+    for (const object of result.objects) {
+      if (!object.adoptedFrom) continue;
+      const managers = object.adoptedFrom.length > 0 ? object.adoptedFrom.join(', ') : 'none recorded';
+      const note = `${object.object}: adopted (it existed without tagpilot's ownership label); previous field managers: ${managers}`;
+      this.#event(refOfId(object.id), 'Normal', 'Adopted', 'Apply', note);
+    }
     const before = this.#failedObjects;
     this.#failedObjects = new Set(failed.map((o) => `${o.id} ${o.reason ?? ''} ${o.message ?? ''}`));
     for (const object of failed) {

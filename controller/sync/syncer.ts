@@ -7,12 +7,13 @@ import { KubeApi } from '../kube/api.ts';
 import { KubeClient } from '../kube/client.ts';
 import { Discovery } from '../kube/discovery.ts';
 import { EventRecorder } from '../kube/events.ts';
-import type { KubeObject, ObjectRef, ResourceInfo } from '../kube/types.ts';
+import type { Impersonation } from '../kube/impersonation.ts';
+import type { KubeObject, ObjectRef } from '../kube/types.ts';
 import type { WriteFence } from '../kube/write-fence.ts';
 import { applyObject } from './apply-object.ts';
 import { KeyedMutex } from './concurrency.ts';
 import { type RevertDetails, revertDetails } from './drift-report.ts';
-import { type DriftTask, DriftWatcher } from './drift-watcher.ts';
+import { type DriftTask, DriftWatcher, type WatchTarget } from './drift-watcher.ts';
 import { HpaTracker } from './hpa-tracker.ts';
 import { planApply, SCALABLE_KINDS } from './ignore-rules.ts';
 import { jsonEqual } from './json-values.ts';
@@ -73,6 +74,12 @@ export interface SyncerOptions {
   reconnectDelay?: (failures: number) => number;
   /** Asked before every write (applies, reverts, prunes, Events); the leadership fence. Default none. */
   fence?: WriteFence;
+  /**
+   * Every list, watch, dry run, apply, revert and prune is made as this identity (the GitSync's
+   * ServiceAccount); Events are still recorded with the controller's own rights. Default none:
+   * the KubeConfig's user does everything.
+   */
+  impersonate?: Impersonation | undefined;
 }
 
 /** Events a Syncer emits. */
@@ -96,8 +103,10 @@ export interface SyncerEvents {
 export class Syncer extends EventEmitter<SyncerEvents> {
   /** The value of the `tagpilot.io/managed-by` label on every object this Syncer applies. */
   readonly ownerLabelValue: string;
-  /** The API client (its `counts` tell how many requests were sent). */
+  /** The API client of every sync request (its `counts` tell how many requests were sent). */
   readonly client: KubeClient;
+  /** The controller's own client (Events); the same as `client` when nobody is impersonated. */
+  readonly #ownClient: KubeClient;
   readonly #api: KubeApi;
   readonly #discovery: Discovery;
   readonly #options: SyncerOptions;
@@ -126,12 +135,13 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.ownerLabelValue = ownerLabelValue(options.owner.namespace, options.owner.name);
-    this.client = new KubeClient({
+    this.#ownClient = new KubeClient({
       kubeConfig: options.kubeConfig,
       dispatcher: options.dispatcher,
       now: this.#now,
       ...(options.fence ? { fence: options.fence } : {}),
     });
+    this.client = options.impersonate ? this.#ownClient.impersonating(options.impersonate) : this.#ownClient;
     this.#api = new KubeApi(this.client);
     this.#discovery = new Discovery(this.client, { now: this.#now });
     this.#history = new RevertHistory({
@@ -144,7 +154,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       options.recordEvents === false
         ? undefined
         : new EventRecorder({
-            api: this.#api,
+            api: new KubeApi(this.#ownClient),
             logger: options.logger,
             reportingInstance: options.reportingInstance,
             now: this.#now,
@@ -197,7 +207,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       reconnectDelay: this.#options.reconnectDelay,
       onChange: (targets) => this.#replan(targets),
     });
-    await this.#hpa.start();
+    await this.#hpa.watch(this.#workloadNamespaces());
   }
 
   /** HPAs came or went: workloads they now scale stop getting replicas from Git, and vice versa. */
@@ -247,7 +257,8 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#hpa = undefined;
     await Promise.allSettled(this.#background);
     await this.#reporter.flush();
-    await this.client.close();
+    if (this.client !== this.#ownClient) await this.client.close();
+    await this.#ownClient.close();
   }
 
   async #sync(request: SyncRequest): Promise<SyncResult> {
@@ -300,6 +311,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#managed = managed;
     for (const id of this.#ownWrites.keys()) if (!managed.has(id)) this.#ownWrites.delete(id);
     await this.#drift?.watch(this.#resources());
+    await this.#hpa?.watch(this.#workloadNamespaces());
   }
 
   /** One object's new desired state, installed as soon as the sync applied it. */
@@ -310,11 +322,26 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#managed.set(id, managed);
   }
 
-  #resources(): ResourceInfo[] {
-    const infos = new Map<string, ResourceInfo>();
+  /** Every kind applied, per namespace for namespaced kinds (least privilege: no cluster-wide watch). */
+  #resources(): WatchTarget[] {
+    const targets = new Map<string, WatchTarget>();
+    for (const { desired } of this.#managed.values()) {
+      const namespace = desired.info.namespaced ? desired.entry.namespace || undefined : undefined;
+      targets.set(`${desired.info.group}/${desired.info.resource}@${namespace ?? ''}`, {
+        info: desired.info,
+        namespace,
+      });
+    }
+    return [...targets.values()];
+  }
+
+  /** The namespaces of the workloads applied (where HPAs may scale them). */
+  #workloadNamespaces(): string[] {
+    const namespaces = new Set<string>();
     for (const { desired } of this.#managed.values())
-      infos.set(`${desired.info.group}/${desired.info.resource}`, desired.info);
-    return [...infos.values()];
+      if (SCALABLE_KINDS.has(desired.entry.kind) && desired.entry.namespace)
+        namespaces.add(desired.entry.namespace);
+    return [...namespaces];
   }
 
   #refOfId(id: string): ObjectRef | undefined {

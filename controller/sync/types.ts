@@ -75,6 +75,11 @@ export interface ObjectResult {
   changes?: FieldChange[] | undefined;
   /** Field managers whose fields were taken over (kubectl client-side edits). */
   tookOverFrom?: string[] | undefined;
+  /**
+   * Set when this apply adopted the object: it existed without this GitSync's ownership label.
+   * Lists its previous field managers (possibly none).
+   */
+  adoptedFrom?: string[] | undefined;
 }
 
 /** kstatus-style readiness of one object. */
@@ -118,6 +123,12 @@ export interface SyncRequest {
   files: readonly ManifestFile[] | undefined;
   /** Namespace for namespaced objects without one. */
   targetNamespace?: string | undefined;
+  /**
+   * With `--no-cross-namespace-refs`: the only namespace namespaced objects may be in (the
+   * GitSync's, or its `targetNamespace`, which then overrides every object's namespace); objects
+   * elsewhere are refused one by one. Default: any namespace.
+   */
+  confineTo?: string | undefined;
   /** The inventory of the last sync (GitSync status). Default: empty. */
   previousInventory?: readonly InventoryEntry[] | undefined;
   /** Delete objects that left Git. Default true. */

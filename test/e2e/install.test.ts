@@ -1,11 +1,14 @@
 // `kubectl apply -k deploy/` installs tagpilot on a real API server, and its ServiceAccount can do
-// what the controller needs and no more.
+// what the controller needs and no more: it acts as each GitSync's ServiceAccount (impersonation),
+// and reads no Secret and applies nothing with its own rights. The single-tenant opt-in
+// (`deploy/single-tenant/`) adds what one trusted team's repositories hold.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type KubeStack, startKube } from '../support/kube.ts';
 
 const deploy = join(import.meta.dirname, '..', '..', 'deploy');
+const singleTenant = join(deploy, 'single-tenant');
 const sa = '--as=system:serviceaccount:tagpilot-system:tagpilot';
 
 describe('install with kubectl apply -k deploy/', () => {
@@ -51,13 +54,9 @@ describe('install with kubectl apply -k deploy/', () => {
       ['watch', 'gitsyncs.tagpilot.io', '-A'],
       ['patch', 'gitsyncs.tagpilot.io', '--subresource=status', '-n', 'apps'],
       ['patch', 'imagepolicies.tagpilot.io', '--subresource=status', '-n', 'apps'],
-      ['get', 'secrets', '-n', 'apps'],
       ['create', 'events.events.k8s.io', '-n', 'apps'],
       ['update', 'leases.coordination.k8s.io', '-n', 'tagpilot-system'],
-      ['create', 'deployments.apps', '-n', 'apps'],
-      ['delete', 'configmaps', '-n', 'apps'],
-      ['watch', 'deployments.apps', '-A'],
-      ['create', 'namespaces'],
+      ['impersonate', 'serviceaccounts', '-n', 'apps'],
     ];
     for (const args of allowed) {
       const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
@@ -67,7 +66,15 @@ describe('install with kubectl apply -k deploy/', () => {
 
   it('denies the ServiceAccount what the controller does not need', async () => {
     const denied = [
+      ['get', 'secrets', '-A'],
+      ['get', 'secrets', '-n', 'apps'],
       ['list', 'secrets', '-A'],
+      ['create', 'deployments.apps', '-n', 'apps'],
+      ['delete', 'configmaps', '-n', 'apps'],
+      ['create', 'namespaces'],
+      // Groups are never impersonated (the API server derives a ServiceAccount's groups itself).
+      ['impersonate', 'groups'],
+      ['impersonate', 'users'],
       ['watch', 'secrets', '-n', 'apps'],
       ['delete', 'gitsyncs.tagpilot.io', '-n', 'apps'],
       ['update', 'leases.coordination.k8s.io', '-n', 'kube-system'],
@@ -77,6 +84,31 @@ describe('install with kubectl apply -k deploy/', () => {
       ['delete', 'nodes'],
     ];
     for (const args of denied) {
+      const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
+      assert.equal(result.stdout.trim(), 'no', `cannot ${args.join(' ')}`);
+    }
+  });
+
+  it('the single-tenant opt-in lets the ServiceAccount apply application kinds and read their Secrets', async () => {
+    await kube.kubectl(['apply', '-k', deploy]);
+    await kube.kubectl(['apply', '-k', singleTenant]);
+    const allowed = [
+      ['get', 'secrets', '-n', 'apps'],
+      ['create', 'secrets', '-n', 'apps'],
+      ['create', 'deployments.apps', '-n', 'apps'],
+      ['patch', 'horizontalpodautoscalers.autoscaling', '-n', 'apps'],
+      ['delete', 'configmaps', '-n', 'apps'],
+      ['watch', 'deployments.apps', '-A'],
+      ['create', 'namespaces'],
+    ];
+    for (const args of allowed) {
+      const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
+      assert.equal(result.stdout.trim(), 'yes', `can ${args.join(' ')}`);
+    }
+    for (const args of [
+      ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
+      ['create', 'rolebindings.rbac.authorization.k8s.io', '-n', 'apps'],
+    ]) {
       const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
       assert.equal(result.stdout.trim(), 'no', `cannot ${args.join(' ')}`);
     }

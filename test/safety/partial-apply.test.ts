@@ -1,6 +1,7 @@
-// Promise 1 and "apply everything it can", on the real stack with the default install's RBAC: a
-// repository with a Secret the ServiceAccount may not list or write (Flux v1's example repository
-// has one) and a ConfigMap for a namespace that does not exist yet. Everything else applies, the
+// Promise 1 and "apply everything it can", on the real stack with the single-tenant install's RBAC:
+// a repository with a RoleBinding the ServiceAccount may not list or write (granting rights is not
+// an application's business; Secrets, which Flux v1's example repository has, now apply) and a
+// ConfigMap for a namespace that does not exist yet. Everything else applies, the
 // GitSync says exactly what failed (Ready=False, `tagpilot status` exits 1), automation goes on,
 // and the ConfigMap arrives within seconds of its namespace, with no new commit.
 import assert from 'node:assert/strict';
@@ -15,13 +16,14 @@ import { deploymentImage, eventLines, installScenario } from '../support/scenari
 import { exists, gitSyncStatus } from './gitsync-status.ts';
 import { cloneAsUser, type UserClone } from './user-clone.ts';
 
-const secret = `apiVersion: v1
-kind: Secret
+const roleBinding = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
 metadata:
-  name: app-credentials
+  name: app-admins
   namespace: my-demo
-stringData:
-  password: hunter2
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory}
 `;
 
 const later = `apiVersion: v1
@@ -51,7 +53,10 @@ describe('safety: a forbidden kind and a missing namespace fail alone', () => {
       { fixture: 'flux-demo', interval: '30s' },
     );
     clone = await cloneAsUser(git, 'flux-demo');
-    await clone.commit({ 'secret.yaml': secret, 'later.yaml': later }, 'add a Secret and a ConfigMap');
+    await clone.commit(
+      { 'rolebinding.yaml': roleBinding, 'later.yaml': later },
+      'add a RoleBinding and a ConfigMap',
+    );
     controller = await startController({ kubeconfig });
   });
 
@@ -82,25 +87,24 @@ describe('safety: a forbidden kind and a missing namespace fail alone', () => {
       { timeoutMs: 30_000, onTimeout: () => `${ready}\n${logTail()}` },
     );
     assert.match(ready, /^False ApplyFailed: commit [0-9a-f]{7}: /);
-    assert.match(ready, /Secret my-demo\/app-credentials|ConfigMap arrives-later\/settings/);
+    assert.match(ready, /RoleBinding my-demo\/app-admins|ConfigMap arrives-later\/settings/);
     assert.match(ready, /3 unchanged|3 created/);
     let events = '';
     await waitFor(
       'the Events naming both failures',
       async () => {
         events = await eventLines(kube, 'tagpilot-system');
-        return /ApplyFailed: Secret my-demo\/app-credentials/.test(events) && /SyncFailed: /.test(events);
+        return /ApplyFailed: RoleBinding my-demo\/app-admins/.test(events) && /SyncFailed: /.test(events);
       },
       { timeoutMs: 10_000, onTimeout: () => events },
     );
     // The missing verb, from the API server's own words.
-    assert.match(events, /ApplyFailed: Secret my-demo\/app-credentials: cannot list: .*cannot list resource/);
+    assert.match(events, /ApplyFailed: RoleBinding my-demo\/app-admins: cannot list: .*cannot list resource/);
     assert.match(
       events,
-      /SyncFailed: .*failed: .*(Secret my-demo\/app-credentials.*ConfigMap arrives-later\/settings|ConfigMap arrives-later\/settings.*Secret my-demo\/app-credentials)/,
+      /SyncFailed: .*failed: .*(RoleBinding my-demo\/app-admins.*ConfigMap arrives-later\/settings|ConfigMap arrives-later\/settings.*RoleBinding my-demo\/app-admins)/,
     );
-    assert.doesNotMatch(events + ready, /hunter2/);
-    assert.equal(await exists(kube, ['secret', 'app-credentials', '-n', 'my-demo']), false);
+    assert.equal(await exists(kube, ['rolebinding', 'app-admins', '-n', 'my-demo']), false);
   });
 
   it('tagpilot status exits 1 and shows why', async () => {

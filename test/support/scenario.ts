@@ -1,6 +1,8 @@
 // The seed scenario shared by the demo and the end-to-end tests: tagpilot installed with
-// `kubectl apply -k deploy/`, a Git repository seeded from a fixture (registry host filled in),
-// a Secret with the Git credentials, and a GitSync pointing at the repository.
+// `kubectl apply -k deploy/` plus the single-tenant opt-in (`deploy/single-tenant/`: the controller's
+// own ServiceAccount may apply application kinds and read their Secrets, as these one-team scenarios
+// need), a Git repository seeded from a fixture (registry host filled in), a Secret with the Git
+// credentials, and a GitSync pointing at the repository. Multi-tenant installs are test/tenancy's.
 import { join } from 'node:path';
 import type { GitServer } from './git-server.ts';
 import type { KubeStack } from './kube.ts';
@@ -32,6 +34,7 @@ export async function installScenario(
     replace: { REGISTRY_HOST: registry.host, ...options.replace },
   });
   await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
+  await kube.kubectl(['apply', '-k', join(root, 'deploy', 'single-tenant')]);
   await kube.kubectl([
     'wait',
     '--for=condition=Established',

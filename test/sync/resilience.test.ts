@@ -48,10 +48,12 @@ describe('sync: resilience', () => {
         JSON.stringify(syncer.watchStats()),
       );
       // The revert is what matters here; which manager is named depends on whether the change
-      // arrived as a watch event or in the relist after the reconnect (seen once in CI).
-      assert.ok(
-        reports.some((r) => r.message.startsWith('Deployment my-demo/fluxdemo: spec.replicas 3 -> 1')),
-        JSON.stringify(reports.map((r) => r.message)),
+      // arrived as a watch event or in the relist after the reconnect (seen once in CI). The report
+      // is emitted once the PATCH's answer is in, which a poll of the Deployment can beat under load.
+      await waitUntil(
+        'the revert report',
+        () => reports.some((r) => r.message.startsWith('Deployment my-demo/fluxdemo: spec.replicas 3 -> 1')),
+        { timeoutMs: 5_000 },
       );
     } finally {
       await syncer.stop();
