@@ -97,12 +97,16 @@ describe('/metrics', () => {
     let after = before;
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sumOf(after, name, labels) - sumOf(before, name, labels);
-    // The commit is in Git before its sync ends: wait for the sync of it to be counted.
+    // The commit is in Git before its sync ends, and the sync is counted before the reconcile that
+    // ran it ends: wait for both.
     await waitFor(
-      'the sync of the automated commit',
+      'the sync of the automated commit and its reconcile',
       async () => {
         after = await scrape();
-        return delta('tagpilot_objects_total', { gitsync: GITSYNC, action: 'configured' }) >= 1;
+        return (
+          delta('tagpilot_objects_total', { gitsync: GITSYNC, action: 'configured' }) >= 1 &&
+          delta('tagpilot_reconciles_total', { kind: 'GitSync', result: 'success' }) >= 1
+        );
       },
       { timeoutMs: 30_000 },
     );
