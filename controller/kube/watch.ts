@@ -58,6 +58,7 @@ export class ResourceWatch {
   readonly #api: KubeApi;
   readonly #abort = new AbortController();
   #resourceVersion: string | undefined;
+  #lastError: string | undefined;
   #running: Promise<void> | undefined;
   #resolveSynced: () => void = () => undefined;
   #resolveAttempted: () => void = () => undefined;
@@ -83,6 +84,11 @@ export class ResourceWatch {
     void this.synced.then(() => this.#resolveAttempted());
   }
 
+  /** Why the last list or watch failed, until one succeeds again; undefined when none failed. */
+  lastError(): string | undefined {
+    return this.#lastError;
+  }
+
   /** Starts listing and watching in the background. */
   start(): void {
     this.#running ??= this.#run();
@@ -103,9 +109,11 @@ export class ResourceWatch {
         if (this.#resourceVersion === undefined) await this.#relist();
         await this.#watchOnce(() => {
           failures = 0;
+          this.#lastError = undefined;
         });
       } catch (error) {
         if (signal.aborted) break;
+        this.#lastError = errorMessage(error);
         this.#resolveAttempted();
         if (isKubeError(error, 'Gone') || isKubeError(error, 'Expired')) {
           this.#resourceVersion = undefined;
@@ -144,6 +152,7 @@ export class ResourceWatch {
       this.#emit({ type: 'DELETED', object: previous, previous });
     }
     this.#resourceVersion = list.resourceVersion;
+    this.#lastError = undefined;
     this.#resolveSynced();
   }
 

@@ -23,10 +23,11 @@ import {
 } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type Impersonation, serviceAccountIdentity } from '../kube/impersonation.ts';
+import { readGitAuth } from '../kube/secrets.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ReconcileOutcome } from '../runtime/work-queue.ts';
 import type { InventoryEntry, SyncResult } from '../sync/types.ts';
-import { readGitAuth } from './git-credentials.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import {
   fromStatusInventory,
@@ -37,7 +38,6 @@ import {
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import type { EventSink, ScannerFactory, SyncEngine, SyncEngineFactory } from './ports.ts';
 import { describeSkippedUpdates } from './skipped-updates.ts';
-import type { ReconcileOutcome } from './work-queue.ts';
 
 /** Longest wait before re-syncing a commit whose objects failed. */
 const MAX_RETRY_DELAY_MS = 10_000;

@@ -7,11 +7,11 @@ import { type ImageScan, scanImage } from '../automation/scan-image.ts';
 import { parseDuration } from '../config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { serviceAccountIdentity } from '../kube/impersonation.ts';
+import { readPullSecrets } from '../kube/secrets.ts';
 import type { Logger } from '../logger.ts';
 import { policyFromSpec } from '../policy/index.ts';
+import type { ReconcileOutcome } from '../runtime/work-queue.ts';
 import type { EventSink, ScannerFactory } from './ports.ts';
-import { readPullSecrets } from './pull-secrets.ts';
-import type { ReconcileOutcome } from './work-queue.ts';
 
 /** What the ImagePolicy reconciler needs. */
 export interface ImagePolicyReconcilerOptions {
