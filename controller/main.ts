@@ -26,8 +26,10 @@ import { createGitHttpClient } from './git/index.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { GitSyncReconciler } from './reconcile/gitsync-reconciler.ts';
+import { gitSyncPorts, imagePolicyPorts } from './reconcile/gitsync-wiring.ts';
 import { ImagePolicyReconciler } from './reconcile/imagepolicy-reconciler.ts';
 import { countedScanners, timed } from './reconcile/instrumentation.ts';
+import { mayReference } from './reconcile/policy-references.ts';
 import { syncEngines } from './reconcile/sync-engine.ts';
 import { ControlLoop, keyOf } from './runtime/controller.ts';
 import { createKubeEdge, type KubeEdge } from './runtime/kube-edge.ts';
@@ -176,30 +178,29 @@ function controlLoops(parts: Parts & { gitAgent: Agent }): ControlLoops {
   const active = () => !edge.elector || edge.elector.isLeader;
   const scanners = countedScanners(registryScanners(parts.registry), metrics);
   const gitSyncReconciler: GitSyncReconciler = new GitSyncReconciler({
-    client: edge.client,
+    ports: gitSyncPorts({
+      client: edge.client,
+      http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
+      scanners,
+      engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
+      events: edge.events,
+      cacheDir: config.cacheDir,
+      readLimits: config.readLimits,
+    }),
     defaultServiceAccount: config.defaultServiceAccount,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
-    scanners,
-    engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
-    events: edge.events,
     logger,
     metrics,
-    cacheDir: config.cacheDir,
-    readLimits: config.readLimits,
     get: (namespace, name) => gitsyncs.get(namespace, name),
     policies: () => policies.list(),
   });
   const imagePolicyReconciler: ImagePolicyReconciler = new ImagePolicyReconciler({
-    client: edge.client,
+    ports: imagePolicyPorts({ client: edge.client, scanners, events: edge.events }),
     defaultServiceAccount: config.defaultServiceAccount,
-    scanners,
-    events: edge.events,
     logger,
     get: (namespace, name) => policies.get(namespace, name),
-    onLatestChanged: () => {
-      // A marker or policy annotation in any GitSync may name this policy.
-      for (const gitsync of gitsyncs.list()) automate(keyOf(gitsync));
+    onLatestChanged: (policy) => {
+      for (const gitsync of gitsyncs.list()) if (mayReference(gitsync, policy)) automate(keyOf(gitsync));
     },
   });
   const loopOptions = (plural: string, kind: string) => ({

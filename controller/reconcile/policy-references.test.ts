@@ -1,0 +1,39 @@
+// A changed ImagePolicy wakes only the GitSyncs whose manifests name it, as far as status knows;
+// what status does not know for the synced commit is woken (a missed wake-up would delay an update
+// by a whole automation interval).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { GitSync, GitSyncStatus } from '../api/types.ts';
+import { mayReference } from './policy-references.ts';
+
+const web = { metadata: { namespace: 'apps', name: 'web' } };
+const withStatus = (status?: GitSyncStatus) => ({ status }) as GitSync;
+
+describe('mayReference', () => {
+  const cases: [string, GitSyncStatus | undefined, boolean][] = [
+    ['never automated', undefined, true],
+    [
+      'names it at the synced commit',
+      { lastSyncedCommit: 'c1', imagePolicyRefs: { commit: 'c1', policies: ['apps/web'] } },
+      true,
+    ],
+    [
+      'names others at the synced commit',
+      { lastSyncedCommit: 'c1', imagePolicyRefs: { commit: 'c1', policies: ['apps/api'] } },
+      false,
+    ],
+    [
+      'names none at the synced commit',
+      { lastSyncedCommit: 'c1', imagePolicyRefs: { commit: 'c1', policies: [] } },
+      false,
+    ],
+    [
+      'read at an older commit',
+      { lastSyncedCommit: 'c2', imagePolicyRefs: { commit: 'c1', policies: [] } },
+      true,
+    ],
+  ];
+  for (const [name, status, expected] of cases) {
+    it(name, () => assert.equal(mayReference(withStatus(status), web), expected));
+  }
+});

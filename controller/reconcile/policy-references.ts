@@ -1,0 +1,12 @@
+// Which GitSyncs a changed ImagePolicy wakes: those whose manifests name it. Each automation run
+// records in status the policies the manifests at its commit named (`status.imagePolicyRefs`); what
+// is not known for the commit now synced (never automated, or a newer commit since) is woken too.
+import type { GitSync, ImagePolicy } from '../api/types.ts';
+
+/** False only when status says the manifests at the synced commit do not name `policy`. */
+export function mayReference(gitsync: GitSync, policy: Pick<ImagePolicy, 'metadata'>): boolean {
+  const refs = gitsync.status?.imagePolicyRefs;
+  if (!refs || refs.commit !== gitsync.status?.lastSyncedCommit) return true;
+  const key = `${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}`;
+  return refs.policies.includes(key);
+}
