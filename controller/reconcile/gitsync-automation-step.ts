@@ -6,11 +6,10 @@ import type { Decision } from '../automation/plan-updates.ts';
 import type { HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AutomationRun } from './gitsync-automation.ts';
 import type { GitSyncState } from './gitsync-state.ts';
 import { type SyncStepContext, syncStep } from './gitsync-sync-step.ts';
 import { recordEventAbout } from './object-events.ts';
-import type { EventSink } from './ports.ts';
+import type { AutomationOutcome, EventSink } from './ports.ts';
 import { describeSkippedUpdates } from './skipped-updates.ts';
 
 /** What the automation step needs besides the GitSync and its state. */
@@ -61,7 +60,7 @@ export async function automationStep(
 async function pushed(
   gitsync: GitSync,
   state: GitSyncState,
-  run: AutomationRun,
+  run: AutomationOutcome,
   context: AutomationStepContext,
 ): Promise<GitSyncStatus> {
   const push = run.push;
@@ -91,7 +90,7 @@ async function pushed(
 async function reportProblems(
   gitsync: GitSync,
   state: GitSyncState,
-  run: AutomationRun,
+  run: AutomationOutcome,
   events: EventSink,
 ): Promise<void> {
   const problems = run.plan.decisions

@@ -24,8 +24,6 @@ export interface AutomationRun {
   push: CommitAndPushResult | undefined;
   /** Pull secrets that could not be read (the scan went on without them). */
   credentialProblems: string[];
-  /** The ImagePolicies (`<namespace>/<name>`) the manifests name: a change of one wakes this GitSync. */
-  referencedPolicies: string[];
 }
 
 /** Runs image automation for one GitSync on the files of its current commit. */
@@ -47,7 +45,7 @@ export async function runAutomation(options: {
   const { credentials, problems } = await workloadCredentials(options.client, files, scope);
   // One memoized scanner for the run: a re-plan after a rejected push does not scan again.
   const scanner = memoizeScanner(options.scanners(credentials ? { credentials } : {}));
-  const policies = new LookupRecorder(policyStates(options.policies));
+  const policies = policyStates(options.policies);
   let plan: UpdatePlan = { updates: [], decisions: [], automatedWorkloads: 0 };
   // Decides on the files it is given: commitAndPush re-runs it on the new tree after a rejected
   // push, so an image someone else moved further meanwhile is never downgraded.
@@ -62,9 +60,7 @@ export async function runAutomation(options: {
     });
     return plan.updates;
   };
-  const referencedPolicies = () => [...policies.looked].sort();
-  if ((await decide(files)).length === 0)
-    return { plan, push: undefined, credentialProblems: problems, referencedPolicies: referencedPolicies() };
+  if ((await decide(files)).length === 0) return { plan, push: undefined, credentialProblems: problems };
   const commit = gitsync.spec.automation?.commit;
   const push = await commitAndPush({
     repo,
@@ -77,17 +73,7 @@ export async function runAutomation(options: {
     ...(commit?.messageTemplate ? { messageTemplate: commit.messageTemplate } : {}),
     ...(gitsync.spec.automation?.push?.branch ? { pushBranch: gitsync.spec.automation.push.branch } : {}),
   });
-  return { plan, push, credentialProblems: problems, referencedPolicies: referencedPolicies() };
-}
-
-/** A map that notes every key looked up: the policies the planner asked for are the ones referenced. */
-class LookupRecorder<V> extends Map<string, V> {
-  readonly looked = new Set<string>();
-
-  override get(key: string): V | undefined {
-    this.looked.add(key);
-    return super.get(key);
-  }
+  return { plan, push, credentialProblems: problems };
 }
 
 /** ImagePolicies by `<namespace>/<name>`, as the planner reads them. */

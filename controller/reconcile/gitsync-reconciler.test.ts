@@ -10,9 +10,8 @@ import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import type { HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { DriftReport, SyncRequest, SyncResult } from '../sync/types.ts';
-import type { AutomationRun } from './gitsync-automation.ts';
 import { GitSyncReconciler } from './gitsync-reconciler.ts';
-import type { DriftHandlers, GitSyncPorts } from './ports.ts';
+import type { AutomationOutcome as AutomationRun, DriftHandlers, GitSyncPorts } from './ports.ts';
 
 const KEY = 'apps/demo';
 

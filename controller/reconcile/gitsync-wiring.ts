@@ -10,6 +10,7 @@ import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
+import { referencedPolicies } from './policy-references.ts';
 import type {
   EventSink,
   GitSyncPorts,
@@ -67,8 +68,8 @@ function sourceRepository(
   return {
     refresh: () => repo.refresh(),
     readFiles: (path) => readFilesOrNone(repo, path),
-    automate: (input) =>
-      runAutomation({
+    automate: async (input) => {
+      const run = await runAutomation({
         gitsync: input.gitsync,
         repo,
         files: input.files,
@@ -76,7 +77,9 @@ function sourceRepository(
         client: clientFor(input.impersonate),
         scanners,
         confineTo: input.confineTo,
-      }),
+      });
+      return { ...run, referencedPolicies: referencedPolicies(input.files) };
+    },
   };
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GitSync, GitSyncStatus } from '../api/types.ts';
-import { mayReference } from './policy-references.ts';
+import { mayReference, referencedPolicies } from './policy-references.ts';
 
 const web = { metadata: { namespace: 'apps', name: 'web' } };
 const withStatus = (status?: GitSyncStatus) => ({ status }) as GitSync;
@@ -36,4 +36,42 @@ describe('mayReference', () => {
   for (const [name, status, expected] of cases) {
     it(name, () => assert.equal(mayReference(withStatus(status), web), expected));
   }
+});
+
+describe('referencedPolicies', () => {
+  it('names the policies of setter markers and policy annotations, once each, sorted', () => {
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+  annotations:
+    tagpilot.io/automated: "true"
+    tagpilot.io/policy.web: web
+    tagpilot.io/policy.sidecar: shared/proxy
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: reg.test/web:1.0.0
+        - name: sidecar
+          image: reg.test/proxy:1.0.0
+`;
+    const release = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: api, namespace: apps}
+spec:
+  values:
+    image: reg.test/api:1.0.0 # {"$imagepolicy": "apps:api"}
+    again: reg.test/api:1.0.0 # {"$imagepolicy": "apps:api"}
+`;
+    assert.deepEqual(
+      referencedPolicies([
+        { path: 'web.yaml', content: deployment },
+        { path: 'api.yaml', content: release },
+      ]),
+      ['apps/api', 'apps/web', 'shared/proxy'],
+    );
+  });
 });

@@ -76,6 +76,9 @@ export interface AutomationInput {
   confineTo: string | undefined;
 }
 
+/** An automation run, and the ImagePolicies the manifests it read name (`<namespace>/<name>`). */
+export type AutomationOutcome = AutomationRun & { referencedPolicies: string[] };
+
 /** A GitSync's repository, as the reconciler uses it. */
 export interface SourceRepository {
   /** Fetches the branch; its head. */
@@ -83,7 +86,7 @@ export interface SourceRepository {
   /** The manifests under `path` at the head; undefined when the path is missing. Throws `ReadLimitError`. */
   readFiles(path: string): Promise<ManifestFile[] | undefined>;
   /** Decides image updates on `files`, commits them once and pushes. */
-  automate(input: AutomationInput): Promise<AutomationRun>;
+  automate(input: AutomationInput): Promise<AutomationOutcome>;
 }
 
 /** Everything outside the process the GitSync reconciler reaches. */
