@@ -34,6 +34,11 @@ export interface ResourceWatchOptions {
   reconnectDelay?: (failures: number) => number;
   /** Server-side timeout of one watch request. Default 300 s (then it is re-opened). */
   timeoutSeconds?: number;
+  /**
+   * Called with every failed list or watch before the reconnect (not with the 410 that starts a
+   * relist). Default: only a debug log line.
+   */
+  onError?: (error: unknown, synced: boolean) => void;
 }
 
 /** Counters of one watch, for tests and metrics. */
@@ -113,12 +118,13 @@ export class ResourceWatch {
         });
       } catch (error) {
         if (signal.aborted) break;
-        this.#lastError = errorMessage(error);
         this.#resolveAttempted();
         if (isKubeError(error, 'Gone') || isKubeError(error, 'Expired')) {
           this.#resourceVersion = undefined;
           continue;
         }
+        this.#lastError = errorMessage(error);
+        this.#options.onError?.(error, this.#resourceVersion !== undefined);
         failures++;
         this.stats.reconnects++;
         const delay = (this.#options.reconnectDelay ?? defaultReconnectDelay)(failures);

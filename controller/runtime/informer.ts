@@ -51,6 +51,12 @@ export function startInformer<T extends { metadata: { name?: string; namespace?:
     onEvent: (event: WatchEvent) =>
       options.onChange(keyOf(event.object), event.object as unknown as T, EVENTS[event.type]),
     sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal })),
+    // Unlike a drift watch's routine reconnects, a failing informer leaves the controller blind.
+    onError: (error, synced) =>
+      options.logger.warn(
+        { err: error instanceof Error ? error.message : String(error), resource: options.resource.resource },
+        synced ? 'watch failed; reconnecting' : 'list failed; retrying',
+      ),
     ...(options.reconnectDelay ? { reconnectDelay: options.reconnectDelay } : {}),
   });
   watch.start();
