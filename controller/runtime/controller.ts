@@ -31,6 +31,8 @@ export interface ControlLoopOptions<T extends LoopObject> {
   onChange?: (key: string, object: T) => void;
   /** Whether changes are queued now. Default: always. */
   active?: () => boolean;
+  /** Abortable sleep between watch reconnects. Default `timers/promises` setTimeout. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** An informer plus a work queue for one kind. */
@@ -59,6 +61,7 @@ export class ControlLoop<T extends LoopObject> {
       resource,
       namespace,
       logger,
+      ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
       onChange: (key, object, event) => {
         if (!active()) return;
         if (event !== 'delete') this.#options.onChange?.(key, object);
