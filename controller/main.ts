@@ -39,6 +39,8 @@ import { readWebhookSecret } from './server/webhook-secret.ts';
 export interface RunningController {
   /** Port of the HTTP server (useful with port 0). */
   port: number;
+  /** Port of the metrics server, when --metrics-addr is set. */
+  metricsPort: number | undefined;
   metrics: Metrics;
   /** Stops reconciling, releases leadership, closes everything; resolves when done. */
   stop(): Promise<void>;
@@ -244,6 +246,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     secret: webhookSecret,
     logger,
     counter: createWebhookCounter(metrics.registry),
+    maxBodyBytes: config.webhookMaxBodyBytes,
     targets: {
       ready: () => informersSynced && (!elector || elector.isLeader),
       gitSyncs: () => gitsyncs?.list() ?? [],
@@ -260,13 +263,24 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   const server: RunningServer = await startHttpServer({
     host: config.httpAddr.host,
     port: config.httpAddr.port,
-    metrics: metrics.registry,
+    ...(config.metricsAddr ? {} : { metrics: metrics.registry }),
+    limits: config.httpLimits,
     notReady: () => notReadyReason(),
     routes,
   });
+  const metricsServer: RunningServer | undefined = config.metricsAddr
+    ? await startHttpServer({
+        host: config.metricsAddr.host,
+        port: config.metricsAddr.port,
+        metrics: metrics.registry,
+        limits: config.httpLimits,
+        notReady: () => notReadyReason(),
+      })
+    : undefined;
   logger.info(
     {
       port: server.port,
+      ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
       identity: config.identity,
       namespace: config.namespace ?? '(all)',
       webhooks: webhookSecret === undefined ? 'disabled' : 'enabled',
@@ -288,12 +302,18 @@ export async function runController(config: ControllerConfig, logger: Logger): P
       await gitSyncReconciler.stop();
       await elector?.stop();
       await saveMetadataCache(registry.cache, metadataPath).catch(() => undefined);
-      await Promise.allSettled([server.close(), registry.close(), gitAgent.close(), client.close()]);
+      await Promise.allSettled([
+        server.close(),
+        metricsServer?.close(),
+        registry.close(),
+        gitAgent.close(),
+        client.close(),
+      ]);
       resolveDone('stopped');
     })();
     return stopping;
   };
-  return { port: server.port, metrics, stop, done };
+  return { port: server.port, metricsPort: metricsServer?.port, metrics, stop, done };
 }
 
 /** Counts tag listings per registry host and result, and records the tag count per image. */

@@ -13,6 +13,8 @@ export interface ControllerProcess {
   logs(): Record<string, unknown>[];
   /** Port of /metrics, /healthz, /readyz. */
   port: number;
+  /** Port of the --metrics-addr server, when the controller was started with one. */
+  metricsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -47,11 +49,13 @@ export async function startController(options: {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   let port = 0;
+  let metricsPort: number | undefined;
   await waitFor(
     'controller to start',
     () => {
       const started = logs().find((line) => line.msg === 'controller started');
       port = typeof started?.port === 'number' ? started.port : 0;
+      metricsPort = typeof started?.metricsPort === 'number' ? started.metricsPort : undefined;
       return port > 0;
     },
     { timeoutMs: 30_000, onTimeout: () => process_.logTail() },
@@ -71,5 +75,5 @@ export async function startController(options: {
       copyFileSync(logFile, join(keep, `${options.name ?? 'controller'}-${process_.pid}.log`));
     }
   };
-  return { process: process_, logs, port, stop };
+  return { process: process_, logs, port, metricsPort, stop };
 }
