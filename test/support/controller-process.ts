@@ -4,7 +4,19 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
 
-const cli = join(import.meta.dirname, '..', '..', 'controller', 'cli', 'main.ts');
+const root = join(import.meta.dirname, '..', '..');
+const cli = join(root, 'controller', 'cli', 'main.ts');
+
+/** The Node.js flags the container image runs the controller with (from the Dockerfile's ENTRYPOINT). */
+export function imageNodeFlags(): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  if (entrypoint === undefined) throw new Error('the Dockerfile has no ENTRYPOINT ["node", …]');
+  const argv = JSON.parse(entrypoint) as string[];
+  return argv.slice(
+    1,
+    argv.findIndex((arg) => arg.endsWith('/cli/main.ts')),
+  );
+}
 
 /** A running controller process. */
 export interface ControllerProcess {
@@ -31,7 +43,9 @@ export async function startController(options: {
   const process_ = startProcess({
     name: options.name ?? 'tagpilot-controller',
     command: process.execPath,
+    // Started as the image starts it: same Node.js flags, same entry point.
     args: [
+      ...imageNodeFlags(),
       cli,
       'controller',
       `--kubeconfig=${options.kubeconfig}`,
