@@ -20,5 +20,9 @@ COPY crds ./crds
 RUN find controller registry -name '*.test.ts' -delete && rm -rf controller/*/testdata
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "/app/controller/cli/main.ts"]
+# --max-semi-space-size=1 (MiB): V8's young generation grows to 16 MiB semi-spaces by default and
+# keeps them; loading @kubernetes/client-node alone then leaves ~30 MiB more resident. The controller
+# is I/O-bound, so smaller, more frequent scavenges cost little (README "Limits"). The same flags are
+# in the `tagpilot` shebang and are what test/support/controller-process.ts starts the controller with.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/controller/cli/main.ts"]
 CMD ["controller"]

@@ -11,6 +11,13 @@ describe('parseConfig', () => {
     assert.equal(config.leaderElectionId, 'tagpilot-leader');
     assert.match(config.identity, /^tagpilot-0_[0-9a-f]{8}$/);
     assert.deepEqual(config.httpAddr, { host: '0.0.0.0', port: 8080 });
+    assert.equal(config.metricsAddr, undefined);
+    assert.deepEqual(config.httpLimits, {
+      maxConnections: 128,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    });
+    assert.equal(config.webhookMaxBodyBytes, 1024 * 1024);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.gitSyncConcurrency, 4);
     assert.deepEqual(config.insecureRegistries, []);
@@ -23,6 +30,30 @@ describe('parseConfig', () => {
       maxTotalBytes: 64 * 1024 * 1024,
       maxDocumentsPerFile: 5_000,
     });
+  });
+
+  it('reads the HTTP bounds and the metrics address', () => {
+    const config = parseConfig(
+      {
+        'metrics-addr': '127.0.0.1:9090',
+        'http-max-connections': '16',
+        'http-header-timeout': '2s',
+        'webhook-max-body-bytes': '256Ki',
+      },
+      { TAGPILOT_HTTP_REQUEST_TIMEOUT: '1m' },
+    );
+    assert.deepEqual(config.metricsAddr, { host: '127.0.0.1', port: 9090 });
+    assert.deepEqual(config.httpLimits, {
+      maxConnections: 16,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 60_000,
+    });
+    assert.equal(config.webhookMaxBodyBytes, 256 * 1024);
+    assert.throws(
+      () => parseConfig({ 'metrics-addr': 'nowhere' }, {}),
+      /--metrics-addr: "nowhere" is not host:port/,
+    );
+    assert.throws(() => parseConfig({ 'http-max-connections': '0' }, {}), ConfigError);
   });
 
   it('reads the manifest read limits, with Ki/Mi/Gi byte sizes', () => {

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './git/read-limits.ts';
+import { HTTP_LIMITS, type HttpLimits } from './server/http-server.ts';
+import { MAX_WEBHOOK_BODY_BYTES } from './server/webhook-routes.ts';
 
 /** Everything the controller process is configured with. */
 export interface ControllerConfig {
@@ -29,6 +31,18 @@ export interface ControllerConfig {
   cacheDir: string;
   /** HTTP listen address for /metrics, /healthz, /readyz and webhooks (default :8080). */
   httpAddr: { host: string; port: number };
+  /**
+   * A second listen address for /metrics (and /healthz, /readyz); when set, /metrics is served only
+   * there, so the webhook port can face senders without exposing metrics (default: none).
+   */
+  metricsAddr: { host: string; port: number } | undefined;
+  /**
+   * Bounds of the HTTP servers: open connections (default 128, `--http-max-connections`), time to
+   * receive headers (10 s, `--http-header-timeout`) and a whole request (30 s, `--http-request-timeout`).
+   */
+  httpLimits: HttpLimits;
+  /** Largest webhook body read (default 1Mi, `--webhook-max-body-bytes`); larger gets 413. */
+  webhookMaxBodyBytes: number;
   /** pino level (default info). */
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** GitSyncs reconciled at once (default 4). */
@@ -110,8 +124,13 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const podName = env.POD_NAME ?? hostname();
-  const duration = (flag: string, envName: string, fallback: string): number =>
-    parseDuration(text(flag, envName) ?? fallback);
+  const duration = (flag: string, envName: string, fallback: string): number => {
+    try {
+      return parseDuration(text(flag, envName) ?? fallback);
+    } catch (error) {
+      throw new ConfigError(`--${flag}: ${(error as Error).message}`);
+    }
+  };
   const leaderElection = {
     leaseDurationSeconds: duration('leader-election-lease-duration', 'TAGPILOT_LEASE_DURATION', '15s') / 1000,
     renewDeadlineMs: duration('leader-election-renew-deadline', 'TAGPILOT_RENEW_DEADLINE', '10s'),
@@ -133,6 +152,29 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     identity: text('identity', 'TAGPILOT_IDENTITY') ?? `${podName}_${randomBytes(4).toString('hex')}`,
     cacheDir: text('cache-dir', 'TAGPILOT_CACHE_DIR') ?? join(homedir(), '.cache', 'tagpilot', 'controller'),
     httpAddr: parseAddress(text('http-addr', 'TAGPILOT_HTTP_ADDR') ?? ':8080'),
+    metricsAddr: optionalAddress(text('metrics-addr', 'TAGPILOT_METRICS_ADDR'), 'metrics-addr'),
+    httpLimits: {
+      maxConnections: int(
+        'http-max-connections',
+        'TAGPILOT_HTTP_MAX_CONNECTIONS',
+        HTTP_LIMITS.maxConnections,
+      ),
+      headersTimeoutMs: duration(
+        'http-header-timeout',
+        'TAGPILOT_HTTP_HEADER_TIMEOUT',
+        `${HTTP_LIMITS.headersTimeoutMs}ms`,
+      ),
+      requestTimeoutMs: duration(
+        'http-request-timeout',
+        'TAGPILOT_HTTP_REQUEST_TIMEOUT',
+        `${HTTP_LIMITS.requestTimeoutMs}ms`,
+      ),
+    },
+    webhookMaxBodyBytes: bytes(
+      'webhook-max-body-bytes',
+      'TAGPILOT_WEBHOOK_MAX_BODY_BYTES',
+      MAX_WEBHOOK_BODY_BYTES,
+    ),
     logLevel: logLevel as ControllerConfig['logLevel'],
     gitSyncConcurrency: int('gitsync-concurrency', 'TAGPILOT_GITSYNC_CONCURRENCY', 4),
     imagePolicyConcurrency: int('imagepolicy-concurrency', 'TAGPILOT_IMAGEPOLICY_CONCURRENCY', 8),
@@ -176,14 +218,21 @@ export function parseByteSize(value: string, flag: string): number {
   return size;
 }
 
+function optionalAddress(
+  value: string | undefined,
+  flag: string,
+): { host: string; port: number } | undefined {
+  return value === undefined ? undefined : parseAddress(value, flag);
+}
+
 /** Parses `host:port`, `:port` or `port`; port 0 means any free port. */
-export function parseAddress(value: string): { host: string; port: number } {
+export function parseAddress(value: string, flag = 'http-addr'): { host: string; port: number } {
   const colon = value.lastIndexOf(':');
   const host = colon >= 0 ? value.slice(0, colon) : '';
   const portText = colon >= 0 ? value.slice(colon + 1) : value;
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`--http-addr: "${value}" is not host:port`);
+    throw new ConfigError(`--${flag}: "${value}" is not host:port`);
   }
   return { host: host === '' ? '0.0.0.0' : host.replace(/^\[|\]$/g, ''), port };
 }

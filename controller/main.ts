@@ -42,6 +42,8 @@ import { readWebhookSecret } from './server/webhook-secret.ts';
 export interface RunningController {
   /** Port of the HTTP server (useful with port 0). */
   port: number;
+  /** Port of the metrics server, when --metrics-addr is set. */
+  metricsPort: number | undefined;
   metrics: Metrics;
   /** Stops reconciling, releases leadership, closes everything; resolves when done. */
   stop(): Promise<void>;
@@ -130,7 +132,15 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     metrics.leader.set(1);
     loops.start();
   }
-  const server = await serve({ config, logger, metrics, edge, loops, registry, webhookSecret });
+  const { server, metricsServer } = await serve({
+    config,
+    logger,
+    metrics,
+    edge,
+    loops,
+    registry,
+    webhookSecret,
+  });
   const queueGauge = setInterval(() => {
     metrics.queueDepth.set({ queue: 'gitsync' }, loops.gitsyncs.queue.length);
     metrics.queueDepth.set({ queue: 'imagepolicy' }, loops.policies.queue.length);
@@ -144,12 +154,12 @@ export async function runController(config: ControllerConfig, logger: Logger): P
       await loops.stop();
       await edge.close();
       await saveMetadataCache(registry.cache, metadataPath).catch(() => undefined);
-      await Promise.allSettled([server.close(), registry.close(), gitAgent.close()]);
+      await Promise.allSettled([server.close(), metricsServer?.close(), registry.close(), gitAgent.close()]);
       done.resolve('stopped');
     })();
     return stopping;
   };
-  return { port: server.port, metrics, stop, done: done.promise };
+  return { port: server.port, metricsPort: metricsServer?.port, metrics, stop, done: done.promise };
 }
 
 /** The GitSync and ImagePolicy control loops with their reconcilers. */
@@ -246,10 +256,10 @@ function controlLoops(parts: Parts & { gitAgent: Agent }): ControlLoops {
   };
 }
 
-/** The HTTP server: metrics, health, readiness and the webhooks. */
+/** The HTTP server (health, readiness, webhooks, and metrics unless `--metrics-addr` serves them apart). */
 async function serve(
   parts: Parts & { loops: ControlLoops; webhookSecret: string | undefined },
-): Promise<RunningServer> {
+): Promise<{ server: RunningServer; metricsServer: RunningServer | undefined }> {
   const { config, logger, metrics, edge, loops, webhookSecret } = parts;
   const { elector } = edge;
   // /readyz: ready once both CRs have been listed (a standby replica: once it has read the Lease,
@@ -267,6 +277,7 @@ async function serve(
     secret: webhookSecret,
     logger,
     counter: createWebhookCounter(metrics.registry),
+    maxBodyBytes: config.webhookMaxBodyBytes,
     targets: {
       ready: () => loops.synced() && (!elector || elector.isLeader),
       gitSyncs: () => loops.gitsyncs.list(),
@@ -283,18 +294,29 @@ async function serve(
   const server = await startHttpServer({
     host: config.httpAddr.host,
     port: config.httpAddr.port,
-    metrics: metrics.registry,
+    ...(config.metricsAddr ? {} : { metrics: metrics.registry }),
+    limits: config.httpLimits,
     notReady: () => notReadyReason(),
     routes,
   });
+  const metricsServer: RunningServer | undefined = config.metricsAddr
+    ? await startHttpServer({
+        host: config.metricsAddr.host,
+        port: config.metricsAddr.port,
+        metrics: metrics.registry,
+        limits: config.httpLimits,
+        notReady: () => notReadyReason(),
+      })
+    : undefined;
   logger.info(
     {
       port: server.port,
+      ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
       identity: config.identity,
       namespace: config.namespace ?? '(all)',
       webhooks: webhookSecret === undefined ? 'disabled' : 'enabled',
     },
     'controller started',
   );
-  return server;
+  return { server, metricsServer };
 }

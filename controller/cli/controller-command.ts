@@ -58,6 +58,36 @@ export function controllerCommand(): Command {
         'listen address for /metrics /healthz /readyz /hooks/* (default: :8080)',
       ),
     )
+    .addOption(
+      new Option(
+        '--metrics-addr <addr>',
+        'serve /metrics (and /healthz /readyz) on this address instead of --http-addr, so the webhook port exposes no metrics (default: none) [$TAGPILOT_METRICS_ADDR]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--http-max-connections <n>',
+        'open HTTP connections per listen address; more are closed at once (default: 128) [$TAGPILOT_HTTP_MAX_CONNECTIONS]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--http-header-timeout <duration>',
+        'time a client has to send its request headers (default: 10s) [$TAGPILOT_HTTP_HEADER_TIMEOUT]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--http-request-timeout <duration>',
+        'time a client has to send a whole request, body included (default: 30s) [$TAGPILOT_HTTP_REQUEST_TIMEOUT]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--webhook-max-body-bytes <size>',
+        'largest webhook body read, e.g. 1Mi; larger is answered 413 (default: 1Mi) [$TAGPILOT_WEBHOOK_MAX_BODY_BYTES]',
+      ),
+    )
     .addOption(new Option('--log-level <level>', 'trace|debug|info|warn|error (default: info)'))
     .addOption(new Option('--gitsync-concurrency <n>', 'GitSyncs reconciled at once (default: 4)'))
     .addOption(new Option('--imagepolicy-concurrency <n>', 'ImagePolicies scanned at once (default: 8)'))

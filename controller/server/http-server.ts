@@ -1,6 +1,7 @@
 // The controller's HTTP endpoints: /healthz (the process is alive), /readyz (both CRs listed; the
-// controller can do its work; a 503 body says why not), /metrics (Prometheus text format).
-// Webhook routes plug in here.
+// controller can do its work; a 503 body says why not), /metrics (Prometheus text format, here or
+// on a server of its own). Webhook routes plug in here. The webhook port may face the internet, so
+// every server has bounds: header and request timeouts, a connection cap, short keep-alive.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -13,11 +14,31 @@ export interface HttpServerOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
-  metrics: Registry;
+  /** Serve /metrics from this registry; undefined: no /metrics here (it has its own address). */
+  metrics?: Registry;
+  /** Bounds on what one sender can hold (default HTTP_LIMITS). */
+  limits?: HttpLimits;
   /** Undefined once the controller is ready to work, else why not (the /readyz 503 body). */
   notReady: () => string | undefined;
   routes?: Route[];
 }
+
+/** What one client can hold of the server. */
+export interface HttpLimits {
+  /** Open connections at once; more are closed at accept (Node's `server.maxConnections`). */
+  maxConnections: number;
+  /** Time to receive all request headers. */
+  headersTimeoutMs: number;
+  /** Time to receive the whole request, body included (a slow body is cut off). */
+  requestTimeoutMs: number;
+}
+
+/** Defaults: what a webhook sender needs, with little room for a slow or flooding one. */
+export const HTTP_LIMITS: HttpLimits = {
+  maxConnections: 128,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
 
 /** A listening server and its bound port. */
 export interface RunningServer {
@@ -27,12 +48,26 @@ export interface RunningServer {
 
 /** Starts the HTTP server. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const server: Server = createServer((req, res) => {
-    void handle(req, res, options).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('internal error\n');
-    });
-  });
+  const limits = options.limits ?? HTTP_LIMITS;
+  const server: Server = createServer(
+    {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: 5_000,
+      // How often Node looks for requests past their timeouts (default 30 s would let a slow
+      // sender hold a connection for up to 30 s longer than the limit).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      maxHeaderSize: 16 * 1024,
+    },
+    (req, res) => {
+      void handle(req, res, options).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error\n');
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = 100;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
@@ -54,7 +89,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
     const reason = options.notReady();
     return reason === undefined ? text(res, 200, 'ok\n') : text(res, 503, `${reason}\n`);
   }
-  if (req.method === 'GET' && path === '/metrics') {
+  if (req.method === 'GET' && path === '/metrics' && options.metrics !== undefined) {
     const body = await options.metrics.metrics();
     res.writeHead(200, { 'content-type': options.metrics.contentType });
     res.end(body);

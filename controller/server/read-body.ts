@@ -19,7 +19,8 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   if (Number.isFinite(declared) && declared > maxBytes) throw new BodyTooLargeError(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  // Not destroying the request on the way out keeps the socket open for the 413 answer.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     const buffer = chunk as Buffer;
     size += buffer.length;
     if (size > maxBytes) throw new BodyTooLargeError(maxBytes);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, it } from 'node:test';
-import { hmacHex, MAX_CLOCK_SKEW_MS, verifyWebhook } from './webhook-auth.ts';
+import { hmacHex, MAX_CLOCK_SKEW_MS, verifyWebhook, verifyWebhookHeaders } from './webhook-auth.ts';
 
 const SECRET = 'correct horse battery staple';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -164,5 +164,42 @@ describe('verifyWebhook', () => {
     const verdict = verify({ authorization: `Bearer ${SECRET.slice(0, -1)}` });
     assert.equal(verdict.ok, false);
     assert.ok(verdict.ok === false && !verdict.message.includes(SECRET.slice(0, 10)));
+  });
+});
+
+describe('hmac test vector', () => {
+  it('is GitHub-compatible', () => {
+    // The example of GitHub's "Validating webhook deliveries" page.
+    assert.equal(
+      hmacHex("It's a Secret to Everybody", 'Hello, World!'),
+      '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
+  });
+});
+
+describe('verifyWebhookHeaders (before the body is read)', () => {
+  const secret = 'header-secret';
+  const check = (headers: IncomingHttpHeaders, query = '') =>
+    verifyWebhookHeaders({ headers, query: new URLSearchParams(query) }, secret);
+
+  it('a valid token needs no body', () => {
+    assert.deepEqual(check({ 'x-tagpilot-token': secret }), { ok: true, needsBody: false });
+    assert.deepEqual(check({}, `token=${secret}`), { ok: true, needsBody: false });
+  });
+  it('a well-formed body signature needs the body', () => {
+    assert.deepEqual(check({ 'x-hub-signature-256': `sha256=${'a'.repeat(64)}` }), {
+      ok: true,
+      needsBody: true,
+    });
+  });
+  it('no credential, a wrong token, a malformed signature or a stale timestamp: refused at once', () => {
+    assert.equal(check({}).ok, false);
+    assert.equal(check({ authorization: 'Bearer nope' }).ok, false);
+    assert.equal(check({ 'x-gitea-signature': 'not-hex' }).ok, false);
+    assert.equal(check({ 'x-tagpilot-token': secret, 'x-tagpilot-timestamp': '1' }).ok, false);
+  });
+  it('a valid token beside a body signature still needs the body (every credential must hold)', () => {
+    const verdict = check({ 'x-tagpilot-token': secret, 'x-hub-signature-256': `sha256=${'a'.repeat(64)}` });
+    assert.deepEqual(verdict, { ok: true, needsBody: true });
   });
 });

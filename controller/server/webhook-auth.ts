@@ -24,9 +24,30 @@ export type Verification =
   | { ok: true; schemes: string[] }
   | { ok: false; reason: RejectionReason; message: string };
 
+/** The verdict on a request's headers alone: refused, or go on (reading the body when a signature needs it). */
+export type HeaderVerification =
+  | { ok: true; needsBody: boolean }
+  | { ok: false; reason: RejectionReason; message: string };
+
 interface Credential {
   scheme: string;
-  valid: boolean;
+  /** Undefined for a body signature not checked yet (the body is not read). */
+  valid: boolean | undefined;
+}
+
+/**
+ * Checks what can be checked before the body is read: a stale timestamp, a missing credential and
+ * every shared-secret token are refused at once, so that an unauthenticated sender never makes us
+ * read (or buffer) a body. A request with only body signatures needs the body: `needsBody`.
+ */
+export function verifyWebhookHeaders(
+  request: Omit<SignedRequest, 'body'>,
+  secret: string,
+  now: () => number = Date.now,
+): HeaderVerification {
+  const verdict = verifyCredentials({ ...request, body: undefined }, secret, now);
+  if (!verdict.ok) return verdict;
+  return { ok: true, needsBody: verdict.pending };
 }
 
 /**
@@ -41,6 +62,17 @@ export function verifyWebhook(
   secret: string,
   now: () => number = Date.now,
 ): Verification {
+  const verdict = verifyCredentials(request, secret, now);
+  return verdict.ok ? { ok: true, schemes: verdict.schemes } : verdict;
+}
+
+function verifyCredentials(
+  request: Omit<SignedRequest, 'body'> & { body: Buffer | undefined },
+  secret: string,
+  now: () => number,
+):
+  | { ok: true; schemes: string[]; pending: boolean }
+  | { ok: false; reason: RejectionReason; message: string } {
   const timestamp = header(request.headers, 'x-tagpilot-timestamp');
   if (timestamp !== undefined) {
     const stale = checkTimestamp(timestamp, now());
@@ -55,11 +87,15 @@ export function verifyWebhook(
         'no shared secret or signature (Authorization: Bearer, X-Tagpilot-Token, X-Hub-Signature-256, …)',
     };
   }
-  const invalid = credentials.filter((credential) => !credential.valid).map((c) => c.scheme);
+  const invalid = credentials.filter((credential) => credential.valid === false).map((c) => c.scheme);
   if (invalid.length > 0) {
     return { ok: false, reason: 'bad-signature', message: `invalid ${invalid.join(', ')}` };
   }
-  return { ok: true, schemes: credentials.map((credential) => credential.scheme) };
+  return {
+    ok: true,
+    schemes: credentials.map((credential) => credential.scheme),
+    pending: credentials.some((credential) => credential.valid === undefined),
+  };
 }
 
 /** HMAC-SHA256 of `payload` with `secret`, hex encoded (what GitHub and Gitea send). */
@@ -68,7 +104,7 @@ export function hmacHex(secret: string, payload: Buffer | string): string {
 }
 
 function presentedCredentials(
-  request: SignedRequest,
+  request: Omit<SignedRequest, 'body'> & { body: Buffer | undefined },
   secret: string,
   timestamp: string | undefined,
 ): Credential[] {
@@ -77,10 +113,11 @@ function presentedCredentials(
   const token = (scheme: string, value: string | undefined | null) => {
     if (value !== undefined && value !== null) credentials.push({ scheme, valid: sameSecret(value, secret) });
   };
-  const hmac = (scheme: string, value: string | undefined, payload: Buffer, prefix: string) => {
+  const hmac = (scheme: string, value: string | undefined, payload: Buffer | undefined, prefix: string) => {
     if (value === undefined) return;
     const hex = value.startsWith(prefix) ? value.slice(prefix.length) : undefined;
-    credentials.push({ scheme, valid: hex !== undefined && sameHmac(hex, hmacHex(secret, payload)) });
+    if (hex === undefined || !/^[0-9a-f]{64}$/i.test(hex)) credentials.push({ scheme, valid: false });
+    else credentials.push({ scheme, valid: payload && sameHmac(hex, hmacHex(secret, payload)) });
   };
   const authorization = header(headers, 'authorization');
   if (authorization !== undefined && /^bearer /i.test(authorization)) {
@@ -95,7 +132,7 @@ function presentedCredentials(
   const tagpilotSignature = header(headers, 'x-tagpilot-signature');
   if (tagpilotSignature !== undefined) {
     // Signing the timestamp with the body is what makes a replayed request detectable.
-    const signed = Buffer.concat([Buffer.from(`${timestamp ?? ''}.`), body]);
+    const signed = body && Buffer.concat([Buffer.from(`${timestamp ?? ''}.`), body]);
     if (timestamp === undefined) credentials.push({ scheme: 'X-Tagpilot-Signature', valid: false });
     else hmac('X-Tagpilot-Signature', tagpilotSignature, signed, 'sha256=');
   }

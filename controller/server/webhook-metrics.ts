@@ -9,7 +9,7 @@ export type WebhookLabel = 'hook' | 'source' | 'result';
 export function createWebhookCounter(registry: Registry): Counter<WebhookLabel> {
   return new Counter({
     name: 'tagpilot_webhooks_total',
-    help: 'Webhook requests by hook (registry, git), sender and result (triggered, unmatched, ignored, unauthorized, stale, bad_request, too_large, disabled, unavailable).',
+    help: 'Webhook requests by hook (registry, git), sender and result (triggered, unmatched, ignored, unauthorized, stale, bad_request, too_large, busy, duplicate, disabled, unavailable).',
     labelNames: ['hook', 'source', 'result'],
     registers: [registry],
   });

@@ -1,74 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import type { GitSync, ImagePolicy } from '../api/types.ts';
 import { ConfigError } from '../config.ts';
-import { startHttpServer } from './http-server.ts';
 import { hmacHex } from './webhook-auth.ts';
-import { createWebhookCounter } from './webhook-metrics.ts';
-import { webhookRoutes } from './webhook-routes.ts';
 import { readWebhookSecret } from './webhook-secret.ts';
-import type { WebhookTargets } from './webhook-triggers.ts';
-
-const SECRET = 's3cret-for-route-tests';
-const gitSync: GitSync = {
-  apiVersion: 'tagpilot.io/v1alpha1',
-  kind: 'GitSync',
-  metadata: { name: 'demo', namespace: 'ops' },
-  spec: { url: 'http://git.example.com/demo.git' },
-};
-const policy: ImagePolicy = {
-  apiVersion: 'tagpilot.io/v1alpha1',
-  kind: 'ImagePolicy',
-  metadata: { name: 'app', namespace: 'apps' },
-  spec: { image: 'registry.example.com/app', policy: { glob: { pattern: '*' } } },
-};
-const registryPush = {
-  events: [
-    { action: 'push', target: { repository: 'app', tag: 'v2' }, request: { host: 'registry.example.com' } },
-  ],
-};
-const gitPush = { ref: 'refs/heads/main', repository: { clone_url: 'http://git.example.com/demo.git' } };
-
-async function serve(
-  secret: string | undefined,
-  options: { ready?: () => boolean; maxBodyBytes?: number } = {},
-) {
-  const calls: string[] = [];
-  const targets: WebhookTargets = {
-    ready: options.ready ?? (() => true),
-    gitSyncs: () => [gitSync],
-    imagePolicies: () => [policy],
-    forgetTag: (image) => calls.push(`forget ${image.registry}/${image.repository}:${image.tag}`),
-    scanImagePolicy: (key) => calls.push(`scan ${key}`),
-    syncGitSync: (key) => calls.push(`sync ${key}`),
-    automateGitSync: (key) => calls.push(`automate ${key}`),
-  };
-  const metrics = new Registry();
-  const server = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    metrics,
-    notReady: () => undefined,
-    routes: webhookRoutes({
-      secret,
-      targets,
-      logger: pino({ level: 'silent' }),
-      counter: createWebhookCounter(metrics),
-      ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
-    }),
-  });
-  const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-    });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-  };
-  return { server, calls, post, metrics };
-}
+import { gitPush, registryPush, SECRET, serve } from './webhook-server.test-support.ts';
 
 describe('webhook routes', () => {
   let hooks: Awaited<ReturnType<typeof serve>>;
@@ -221,37 +156,6 @@ describe('webhook routes without a secret', () => {
         assert.equal(response.status, 404);
         assert.match(String(response.json.error), /--webhook-secret-file/);
       }
-      assert.deepEqual(hooks.calls, []);
-    } finally {
-      await hooks.server.close();
-    }
-  });
-});
-
-describe('webhook routes limits', () => {
-  it('refuses a body over the cap with 413 before checking anything else', async () => {
-    const hooks = await serve(SECRET, { maxBodyBytes: 1024 });
-    try {
-      const body = JSON.stringify({ ...registryPush, padding: 'x'.repeat(2048) });
-      const response = await hooks.post('/hooks/registry', body, { authorization: `Bearer ${SECRET}` });
-      assert.equal(response.status, 413);
-      assert.deepEqual(hooks.calls, []);
-    } finally {
-      await hooks.server.close();
-    }
-  });
-
-  it('answers 503 with Retry-After while this replica is not reconciling', async () => {
-    const hooks = await serve(SECRET, { ready: () => false });
-    try {
-      const response = await fetch(`http://127.0.0.1:${hooks.server.port}/hooks/registry`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${SECRET}` },
-        body: JSON.stringify(registryPush),
-      });
-      assert.equal(response.status, 503);
-      assert.equal(response.headers.get('retry-after'), '5');
-      await response.body?.cancel();
       assert.deepEqual(hooks.calls, []);
     } finally {
       await hooks.server.close();

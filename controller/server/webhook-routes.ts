@@ -1,14 +1,18 @@
 // POST /hooks/registry and POST /hooks/git: verify the sender, read the event, trigger the
 // matching ImagePolicies and GitSyncs at once. Without a configured secret both answer 404:
-// an unsigned webhook is never accepted.
+// an unsigned webhook is never accepted. Anyone on the network can reach these routes, so the
+// order is: headers first (a request without a valid credential is refused before one byte of its
+// body is read), then a bounded body (a size cap, and a cap on bodies buffered at once), then the
+// signature over the body, then replays (a delivery id already handled triggers nothing).
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../logger.ts';
+import { DeliveryLog, deliveryId } from './delivery-log.ts';
 import { normalizeRepoUrl, parseGitEvent } from './git-events.ts';
 import type { Route } from './http-server.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
 import { parseRegistryEvent } from './registry-events.ts';
-import { header, verifyWebhook } from './webhook-auth.ts';
+import { header, verifyWebhook, verifyWebhookHeaders } from './webhook-auth.ts';
 import type { WebhookLabel } from './webhook-metrics.ts';
 import {
   type Triggered,
@@ -17,8 +21,15 @@ import {
   type WebhookTargets,
 } from './webhook-triggers.ts';
 
-/** Largest webhook body read (4 MiB; GitHub push events with many commits stay well below). */
-export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest webhook body read (1 MiB, `--webhook-max-body-bytes`). GitHub caps its payloads at
+ * 25 MB, but a push event carries at most 20 commits and stays far below 1 MiB; registry events
+ * are a few KiB.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** Bodies read at once; more signed requests wait for none and get 503 (bounds memory to cap × this). */
+export const MAX_BODIES_IN_FLIGHT = 16;
 
 /** Options of webhookRoutes. */
 export interface WebhookRoutesOptions {
@@ -32,6 +43,8 @@ export interface WebhookRoutesOptions {
   now?: () => number;
   /** Body size cap (default MAX_WEBHOOK_BODY_BYTES). */
   maxBodyBytes?: number;
+  /** Deliveries already handled (default: a new DeliveryLog). */
+  deliveries?: DeliveryLog;
 }
 
 type Hook = 'registry' | 'git';
@@ -47,10 +60,21 @@ interface Outcome {
 
 /** The two webhook routes, for startHttpServer's `routes`. */
 export function webhookRoutes(options: WebhookRoutesOptions): Route[] {
-  return [route('/hooks/registry', 'registry', options), route('/hooks/git', 'git', options)];
+  const shared: RouteState = {
+    ...options,
+    deliveries: options.deliveries ?? new DeliveryLog(),
+    bodiesInFlight: 0,
+  };
+  return [route('/hooks/registry', 'registry', shared), route('/hooks/git', 'git', shared)];
 }
 
-function route(path: string, hook: Hook, options: WebhookRoutesOptions): Route {
+/** The options plus what both routes share: the delivery log and the count of bodies being read. */
+interface RouteState extends WebhookRoutesOptions {
+  deliveries: DeliveryLog;
+  bodiesInFlight: number;
+}
+
+function route(path: string, hook: Hook, options: RouteState): Route {
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return false;
@@ -71,12 +95,7 @@ function route(path: string, hook: Hook, options: WebhookRoutesOptions): Route {
   };
 }
 
-async function handle(
-  req: IncomingMessage,
-  url: URL,
-  hook: Hook,
-  options: WebhookRoutesOptions,
-): Promise<Outcome> {
+async function handle(req: IncomingMessage, url: URL, hook: Hook, options: RouteState): Promise<Outcome> {
   const guessed = senderFromHeaders(req.headers);
   const fail = (
     status: number,
@@ -90,32 +109,58 @@ async function handle(
     body: { error },
     ...(headers ? { headers } : {}),
   });
+  // Every answer before the body is read closes the connection: the unread body is not drained.
+  const close = { connection: 'close' };
   if (options.secret === undefined) {
-    return fail(404, 'disabled', 'webhooks are disabled: the controller has no --webhook-secret-file');
+    return fail(404, 'disabled', 'webhooks are disabled: the controller has no --webhook-secret-file', close);
   }
-  if (req.method !== 'POST') return fail(405, 'bad_request', 'use POST', { allow: 'POST' });
+  if (req.method !== 'POST') return fail(405, 'bad_request', 'use POST', { allow: 'POST', ...close });
+  const request = { headers: req.headers, query: url.searchParams };
+  const early = verifyWebhookHeaders(request, options.secret, options.now);
+  if (!early.ok) return fail(401, early.reason === 'stale' ? 'stale' : 'unauthorized', early.message, close);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
+  if (options.bodiesInFlight >= MAX_BODIES_IN_FLIGHT) {
+    return fail(503, 'busy', `${MAX_BODIES_IN_FLIGHT} webhook bodies are being read; retry`, {
+      'retry-after': '1',
+      ...close,
+    });
+  }
   let body: Buffer;
+  options.bodiesInFlight++;
   try {
-    body = await readBody(req, options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES);
+    body = await readBody(req, maxBodyBytes);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
-    return fail(413, 'too_large', error.message, { connection: 'close' });
+    return fail(413, 'too_large', error.message, close);
+  } finally {
+    options.bodiesInFlight--;
   }
-  const verdict = verifyWebhook(
-    { headers: req.headers, body, query: url.searchParams },
-    options.secret,
-    options.now,
-  );
-  if (!verdict.ok) return fail(401, verdict.reason === 'stale' ? 'stale' : 'unauthorized', verdict.message);
+  if (early.needsBody) {
+    const verdict = verifyWebhook({ ...request, body }, options.secret, options.now);
+    if (!verdict.ok) return fail(401, verdict.reason === 'stale' ? 'stale' : 'unauthorized', verdict.message);
+  }
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (error) {
     return fail(400, 'bad_request', `the body is not JSON: ${(error as Error).message}`);
   }
-  return hook === 'registry'
-    ? onRegistryEvent(req.headers, json, options)
-    : onGitEvent(req.headers, json, options);
+  const delivery = deliveryId(req.headers, json);
+  if (delivery !== undefined && options.deliveries.has(delivery)) {
+    return {
+      status: 200,
+      source: guessed,
+      result: 'duplicate',
+      body: { ignored: `delivery ${delivery} was handled already` },
+    };
+  }
+  const outcome =
+    hook === 'registry'
+      ? onRegistryEvent(req.headers, json, options)
+      : onGitEvent(req.headers, json, options);
+  // Only a delivery that did its work is remembered: one answered 503 (not the leader) may come again.
+  if (delivery !== undefined && outcome.status === 202) options.deliveries.record(delivery);
+  return outcome;
 }
 
 function onRegistryEvent(

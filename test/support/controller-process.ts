@@ -4,7 +4,19 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
 
-const cli = join(import.meta.dirname, '..', '..', 'controller', 'cli', 'main.ts');
+const root = join(import.meta.dirname, '..', '..');
+const cli = join(root, 'controller', 'cli', 'main.ts');
+
+/** The Node.js flags the container image runs the controller with (from the Dockerfile's ENTRYPOINT). */
+export function imageNodeFlags(): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  if (entrypoint === undefined) throw new Error('the Dockerfile has no ENTRYPOINT ["node", …]');
+  const argv = JSON.parse(entrypoint) as string[];
+  return argv.slice(
+    1,
+    argv.findIndex((arg) => arg.endsWith('/cli/main.ts')),
+  );
+}
 
 /** A running controller process. */
 export interface ControllerProcess {
@@ -13,6 +25,8 @@ export interface ControllerProcess {
   logs(): Record<string, unknown>[];
   /** Port of /metrics, /healthz, /readyz. */
   port: number;
+  /** Port of the --metrics-addr server, when the controller was started with one. */
+  metricsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -29,7 +43,9 @@ export async function startController(options: {
   const process_ = startProcess({
     name: options.name ?? 'tagpilot-controller',
     command: process.execPath,
+    // Started as the image starts it: same Node.js flags, same entry point.
     args: [
+      ...imageNodeFlags(),
       cli,
       'controller',
       `--kubeconfig=${options.kubeconfig}`,
@@ -47,11 +63,13 @@ export async function startController(options: {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   let port = 0;
+  let metricsPort: number | undefined;
   await waitFor(
     'controller to start',
     () => {
       const started = logs().find((line) => line.msg === 'controller started');
       port = typeof started?.port === 'number' ? started.port : 0;
+      metricsPort = typeof started?.metricsPort === 'number' ? started.metricsPort : undefined;
       return port > 0;
     },
     { timeoutMs: 30_000, onTimeout: () => process_.logTail() },
@@ -71,5 +89,5 @@ export async function startController(options: {
       copyFileSync(logFile, join(keep, `${options.name ?? 'controller'}-${process_.pid}.log`));
     }
   };
-  return { process: process_, logs, port, stop };
+  return { process: process_, logs, port, metricsPort, stop };
 }

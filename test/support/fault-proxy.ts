@@ -15,6 +15,8 @@ export interface Fault {
   status: number;
   /** Retry-After header value (seconds or an HTTP date); default none. */
   retryAfter?: string;
+  /** A redirect (status 3xx): the Location, given the request's path (e.g. to another origin). */
+  location?: (path: string) => string;
 }
 
 /** A running proxy. */
@@ -47,6 +49,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.writeHead(fault.status, {
         'content-type': 'application/json',
         ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}),
+        ...(fault.location ? { location: fault.location(path) } : {}),
       });
       res.end(method === 'HEAD' ? undefined : body);
       return;

@@ -1,0 +1,19 @@
+// The controller runs with the same Node.js flags wherever it starts: the container image
+// (Dockerfile ENTRYPOINT), the `tagpilot` command (its shebang) and the tests' controller processes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { imageNodeFlags } from '../support/controller-process.ts';
+
+describe('Node.js flags of the controller', () => {
+  it('the image keeps the young generation small', () => {
+    assert.deepEqual(imageNodeFlags(), ['--max-semi-space-size=1']);
+  });
+
+  it('the tagpilot shebang passes the same flags', () => {
+    const main = readFileSync(join(import.meta.dirname, '..', '..', 'controller', 'cli', 'main.ts'), 'utf8');
+    const shebang = main.split('\n')[0] ?? '';
+    assert.equal(shebang, `#!/usr/bin/env -S node ${imageNodeFlags().join(' ')}`);
+  });
+});

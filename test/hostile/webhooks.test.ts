@@ -1,0 +1,249 @@
+// Hostile webhook senders against the controller as a user runs it (real API server, registry and
+// Git server; the controller as its own process with --metrics-addr): 100 unauthenticated 4 MiB
+// uploads at once, 100 forged-signature uploads, a body that trickles in, headers that never end,
+// a replayed delivery. Each gets the answer a sender sees (401, 413/503, a closed connection, 200
+// "handled already"), /healthz keeps answering throughout, RSS stays under 200 MB, and a genuine
+// delivery still triggers the GitSync afterwards. /metrics is served only on the metrics address.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { flaskImage, writeSecretFile } from '../server/flux-demo-helpers.ts';
+import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { type GitServer, startGitServer } from '../support/git-server.ts';
+import { type KubeStack, startKube } from '../support/kube.ts';
+import { removeTempDir, waitFor } from '../support/processes.ts';
+import { type RegistryStack, startRegistry } from '../support/registry.ts';
+import { installScenario } from '../support/scenario.ts';
+
+const MiB = 1024 * 1024;
+const UPLOADS = 100;
+const RSS_LIMIT_MB = 200;
+
+/** VmRSS and VmHWM (peak) of a process, in MiB. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+/** Sends up to `size` bytes to `path` in 64 KiB chunks; resolves with the status, or 0 if the server hung up first. */
+function upload(port: number, path: string, headers: Record<string, string>, size: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers });
+    let settled = false;
+    const done = (status: number) => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      resolve(status);
+    };
+    req.on('response', (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on('error', () => done(0));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (!settled && sent < size) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!settled) req.end();
+    };
+    pump();
+  });
+}
+
+/** Polls /healthz every 50 ms until stopped; returns every latency in ms (Infinity for a failure). */
+function watchHealth(port: number): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const start = performance.now();
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        await response.text();
+        latencies.push(response.ok ? performance.now() - start : Number.POSITIVE_INFINITY);
+      } catch {
+        latencies.push(Number.POSITIVE_INFINITY);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+describe('hostile: webhook senders', () => {
+  let kube: KubeStack;
+  let registry: RegistryStack;
+  let git: GitServer;
+  let controller: ControllerProcess;
+  const secret = writeSecretFile();
+
+  before(async () => {
+    [kube, git, registry] = await Promise.all([startKube(), startGitServer(), startRegistry()]);
+    await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
+    const { kubeconfig } = await installScenario(
+      { kube, registry, git },
+      { fixture: 'flux-demo', interval: '10m' },
+    );
+    controller = await startController({
+      kubeconfig,
+      args: [
+        `--webhook-secret-file=${secret.path}`,
+        '--metrics-addr=127.0.0.1:0',
+        '--http-request-timeout=2s',
+        '--http-header-timeout=1s',
+        '--log-level=info',
+      ],
+    });
+    await waitFor(
+      'fluxdemo to be applied',
+      async () => (await flaskImage(kube)) === `${registry.host}/flaskapp:develop-v1.8.0`,
+      { timeoutMs: 60_000, onTimeout: () => controller.process.logTail(40) },
+    );
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
+    removeTempDir(secret.dir);
+  });
+
+  it('/metrics is served on --metrics-addr only', async () => {
+    const hooksPort = await fetch(`http://127.0.0.1:${controller.port}/metrics`);
+    assert.equal(hooksPort.status, 404);
+    await hooksPort.body?.cancel();
+    assert.ok(controller.metricsPort, 'the controller logged its metrics port');
+    const metrics = await fetch(`http://127.0.0.1:${controller.metricsPort}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /tagpilot_reconciles_total/);
+  });
+
+  it(`${UPLOADS} unauthenticated and ${UPLOADS} forged 4 MiB uploads at once: refused, /healthz answers, RSS < ${RSS_LIMIT_MB} MB`, async () => {
+    const pid = controller.process.pid;
+    const before = memoryOf(pid);
+    const health = watchHealth(controller.port);
+    const unauthenticated = await Promise.all(
+      Array.from({ length: UPLOADS }, (_, i) =>
+        upload(
+          controller.port,
+          '/hooks/git',
+          // Half declare their length, half stream chunked.
+          i % 2 === 0 ? { 'content-length': String(4 * MiB) } : {},
+          4 * MiB,
+        ),
+      ),
+    );
+    const forged = await Promise.all(
+      Array.from({ length: UPLOADS }, (_, i) =>
+        upload(
+          controller.port,
+          '/hooks/git',
+          {
+            'x-github-event': 'push',
+            'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+            ...(i % 2 === 0 ? { 'content-length': String(4 * MiB) } : {}),
+          },
+          4 * MiB,
+        ),
+      ),
+    );
+    const latencies = await health.stop();
+    const afterwards = memoryOf(pid);
+    const count = (statuses: number[]) =>
+      Object.entries(
+        statuses.reduce<Record<string, number>>((counts, status) => {
+          counts[status] = (counts[status] ?? 0) + 1;
+          return counts;
+        }, {}),
+      )
+        .map(([status, n]) => `${n}× ${status === '0' ? 'hung up' : status}`)
+        .join(', ');
+    console.log(
+      `webhook flood: unauthenticated ${count(unauthenticated)}; forged ${count(forged)}; ` +
+        `RSS ${before.rss.toFixed(0)} → ${afterwards.rss.toFixed(0)} MiB (peak ${afterwards.peak.toFixed(0)}); ` +
+        `/healthz ${latencies.length} polls, median ${median(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+    );
+    // A refused sender reads 401 (or, when it was still sending as we closed, sees the hang-up).
+    assert.ok(
+      unauthenticated.every((status) => status === 401 || status === 0),
+      count(unauthenticated),
+    );
+    assert.ok(unauthenticated.filter((status) => status === 401).length > 0);
+    // A forged signature needs the body: over the 1 MiB cap it is 413, past 16 bodies at once 503.
+    assert.ok(
+      forged.every((status) => [413, 503, 0].includes(status)),
+      count(forged),
+    );
+    assert.ok(afterwards.rss < RSS_LIMIT_MB, `RSS ${afterwards.rss.toFixed(0)} MiB`);
+    assert.ok(afterwards.peak < RSS_LIMIT_MB, `peak RSS ${afterwards.peak.toFixed(0)} MiB`);
+    assert.ok(latencies.length > 0 && latencies.every(Number.isFinite), '/healthz answered every poll');
+  });
+
+  it('a body that trickles in is cut off at --http-request-timeout; headers that never end at --http-header-timeout', async () => {
+    const closedAfter = async (first: string, more: string) => {
+      const socket = connect(controller.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      const start = performance.now();
+      socket.write(first);
+      const trickle = setInterval(() => socket.write(more), 200);
+      await new Promise((resolve) => socket.on('close', resolve));
+      clearInterval(trickle);
+      return performance.now() - start;
+    };
+    const token = readFileSync(secret.path, 'utf8').trim();
+    const body = await closedAfter(
+      `POST /hooks/git HTTP/1.1\r\nhost: x\r\nx-tagpilot-token: ${token}\r\ncontent-length: 100000\r\n\r\n{`,
+      ' ',
+    );
+    const headers = await closedAfter('POST /hooks/git HTTP/1.1\r\nhost: x\r\n', 'x-pad: y\r\n');
+    console.log(
+      `slow senders: body cut off after ${body.toFixed(0)} ms, headers after ${headers.toFixed(0)} ms`,
+    );
+    assert.ok(body < 10_000, `body cut off after ${body} ms`);
+    assert.ok(headers < 10_000, `headers cut off after ${headers} ms`);
+  });
+
+  it('a genuine delivery triggers the GitSync; the same delivery replayed is ignored', async () => {
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      repository: { clone_url: git.repoUrl('flux-demo') },
+    });
+    const key = readFileSync(secret.path, 'utf8').trim();
+    const send = async () => {
+      const response = await fetch(`http://127.0.0.1:${controller.port}/hooks/git`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': '6f1e2a10-0000-4000-8000-000000000001',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', key).update(body).digest('hex')}`,
+        },
+        body,
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const first = await send();
+    assert.equal(first.status, 202, JSON.stringify(first.json));
+    assert.deepEqual((first.json.triggered as { gitSyncs: string[] }).gitSyncs.length, 1);
+    const replay = await send();
+    assert.equal(replay.status, 200);
+    assert.match(String(replay.json.ignored), /handled already/);
+  });
+});
