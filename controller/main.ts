@@ -12,27 +12,11 @@ import {
   RegistryClient,
   saveMetadataCache,
 } from '../registry/index.ts';
-import {
-  API_VERSION,
-  type GitSync,
-  GROUP,
-  type ImagePolicy,
-  RECONCILE_AT_ANNOTATION,
-  VERSION,
-} from './api/types.ts';
-import { registryScanners } from './automation/registry-scanner.ts';
 import { ConfigError, type ControllerConfig } from './config.ts';
-import { createGitHttpClient } from './git/index.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { GitSyncReconciler } from './reconcile/gitsync-reconciler.ts';
-import { gitSyncPorts, imagePolicyPorts } from './reconcile/gitsync-wiring.ts';
-import { ImagePolicyReconciler } from './reconcile/imagepolicy-reconciler.ts';
-import { countedScanners, timed } from './reconcile/instrumentation.ts';
-import { mayReference } from './reconcile/policy-references.ts';
-import { syncEngines } from './reconcile/sync-engine.ts';
-import { ControlLoop, keyOf } from './runtime/controller.ts';
-import { createKubeEdge, type KubeEdge } from './runtime/kube-edge.ts';
+import { type ControlLoopParts, type ControlLoops, controlLoops } from './reconcile/control-loops.ts';
+import { createKubeEdge } from './runtime/kube-edge.ts';
 import { type RunningServer, startHttpServer } from './server/http-server.ts';
 import { createWebhookCounter } from './server/webhook-metrics.ts';
 import { webhookRoutes } from './server/webhook-routes.ts';
@@ -162,103 +146,9 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   return { port: server.port, metricsPort: metricsServer?.port, metrics, stop, done: done.promise };
 }
 
-/** The GitSync and ImagePolicy control loops with their reconcilers. */
-interface ControlLoops {
-  gitsyncs: ControlLoop<GitSync>;
-  policies: ControlLoop<ImagePolicy>;
-  gitSyncReconciler: GitSyncReconciler;
-  /** Starts both informers (when leading); every object is queued once both are listed. */
-  start(): void;
-  /** True once both kinds were listed. */
-  synced(): boolean;
-  stop(): Promise<void>;
-}
-
-interface Parts {
-  config: ControllerConfig;
-  logger: Logger;
-  metrics: Metrics;
-  edge: KubeEdge;
-  registry: RegistryClient;
-}
-
-function controlLoops(parts: Parts & { gitAgent: Agent }): ControlLoops {
-  const { config, logger, metrics, edge } = parts;
-  const fence = edge.elector?.fence;
-  const active = () => !edge.elector || edge.elector.isLeader;
-  const scanners = countedScanners(registryScanners(parts.registry), metrics);
-  const gitSyncReconciler: GitSyncReconciler = new GitSyncReconciler({
-    ports: gitSyncPorts({
-      client: edge.client,
-      http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
-      scanners,
-      engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
-      events: edge.events,
-      cacheDir: config.cacheDir,
-      readLimits: config.readLimits,
-    }),
-    defaultServiceAccount: config.defaultServiceAccount,
-    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    logger,
-    metrics,
-    get: (namespace, name) => gitsyncs.get(namespace, name),
-    policies: () => policies.list(),
-  });
-  const imagePolicyReconciler: ImagePolicyReconciler = new ImagePolicyReconciler({
-    ports: imagePolicyPorts({ client: edge.client, scanners, events: edge.events }),
-    defaultServiceAccount: config.defaultServiceAccount,
-    logger,
-    get: (namespace, name) => policies.get(namespace, name),
-    onLatestChanged: (policy) => {
-      for (const gitsync of gitsyncs.list()) if (mayReference(gitsync, policy)) automate(keyOf(gitsync));
-    },
-  });
-  const loopOptions = (plural: string, kind: string) => ({
-    client: edge.client,
-    resource: { group: GROUP, version: VERSION, kind, resource: plural, namespaced: true },
-    namespace: config.namespace,
-    logger,
-    active,
-    onError: (key: string, error: unknown, retryInMs: number) =>
-      logger.error({ [kind.toLowerCase()]: key, err: error, retryInMs }, 'reconcile failed'),
-  });
-  const gitsyncs: ControlLoop<GitSync> = new ControlLoop<GitSync>({
-    ...loopOptions('gitsyncs', 'GitSync'),
-    concurrency: config.gitSyncConcurrency,
-    reconcile: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
-    onChange: (key, object) => {
-      if (object.metadata.annotations?.[RECONCILE_AT_ANNOTATION]) gitSyncReconciler.requestAutomation(key);
-    },
-  });
-  const policies: ControlLoop<ImagePolicy> = new ControlLoop<ImagePolicy>({
-    ...loopOptions('imagepolicies', 'ImagePolicy'),
-    concurrency: config.imagePolicyConcurrency,
-    reconcile: (key) => timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key)),
-  });
-  const automate = (key: string) => {
-    gitSyncReconciler.requestAutomation(key);
-    gitsyncs.queue.add(key);
-  };
-  return {
-    gitsyncs,
-    policies,
-    gitSyncReconciler,
-    start: () => {
-      void Promise.all([policies.start(), gitsyncs.start()]).then(() =>
-        logger.info({ apiVersion: API_VERSION }, 'caches synced'),
-      );
-    },
-    synced: () => gitsyncs.synced && policies.synced,
-    stop: async () => {
-      await Promise.allSettled([policies.stop(), gitsyncs.stop()]);
-      await gitSyncReconciler.stop();
-    },
-  };
-}
-
 /** The HTTP server (health, readiness, webhooks, and metrics unless `--metrics-addr` serves them apart). */
 async function serve(
-  parts: Parts & { loops: ControlLoops; webhookSecret: string | undefined },
+  parts: Omit<ControlLoopParts, 'gitAgent'> & { loops: ControlLoops; webhookSecret: string | undefined },
 ): Promise<{ server: RunningServer; metricsServer: RunningServer | undefined }> {
   const { config, logger, metrics, edge, loops, webhookSecret } = parts;
   const { elector } = edge;
