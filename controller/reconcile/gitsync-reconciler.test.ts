@@ -50,7 +50,7 @@ function syncResult(overrides: Partial<SyncResult> = {}): SyncResult {
 }
 
 const noAutomation = (policies: string[] = []): AutomationRun => ({
-  plan: { updates: [], decisions: [], automatedWorkloads: 0 },
+  plan: { decisions: [], automatedWorkloads: 0 },
   push: undefined,
   credentialProblems: [],
   referencedPolicies: policies,

@@ -5,11 +5,12 @@ import type { CredentialProvider } from '../../registry/credentials.ts';
 import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import type { ImageScanner } from '../automation/image-scanner.ts';
+import type { Decision } from '../automation/plan-updates.ts';
 import type { GitAuth, HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { GitAuthResult, PullSecretResult, PullSecretSources } from '../kube/secrets.ts';
-import type { ManifestFile } from '../manifests/index.ts';
+import type { ManifestFile, UnappliedUpdate } from '../manifests/index.ts';
 import type {
   DriftFailure,
   DriftFight,
@@ -19,7 +20,6 @@ import type {
   SyncRequest,
   SyncResult,
 } from '../sync/types.ts';
-import type { AutomationRun } from './gitsync-automation.ts';
 
 /** Records a Kubernetes Event (controller/kube's EventRecorder fits). */
 export interface EventSink {
@@ -76,8 +76,26 @@ export interface AutomationInput {
   confineTo: string | undefined;
 }
 
-/** An automation run, and the ImagePolicies the manifests it read name (`<namespace>/<name>`). */
-export type AutomationOutcome = AutomationRun & { referencedPolicies: string[] };
+/** What the reconciler reads of one automation run (gitsync-automation.ts's `AutomationRun` fits). */
+export interface AutomationOutcome {
+  plan: { decisions: readonly Decision[]; automatedWorkloads: number };
+  /** Undefined when nothing was to change. */
+  push:
+    | {
+        commit: string | undefined;
+        pushed: boolean;
+        branch: string;
+        message: string | undefined;
+        changes: readonly unknown[];
+        unapplied: readonly UnappliedUpdate[];
+        retries: number;
+      }
+    | undefined;
+  /** Pull secrets that could not be read (the scan went on without them). */
+  credentialProblems: readonly string[];
+  /** The ImagePolicies (`<namespace>/<name>`) the manifests it read name. */
+  referencedPolicies: string[];
+}
 
 /** A GitSync's repository, as the reconciler uses it. */
 export interface SourceRepository {
