@@ -7,6 +7,7 @@ import { type CredentialProvider, chainCredentials, type RegistryClient } from '
 import type { ImagePolicy } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
+import { type PullSecretSources, podServiceAccount, readPullSecrets } from '../kube/secrets.ts';
 import {
   type Container,
   readManifests,
@@ -15,7 +16,6 @@ import {
   type Workload,
 } from '../manifests/index.ts';
 import { policyFromAnnotations, policyFromSpec, type TagPolicy } from '../policy/index.ts';
-import { type PullSecretSources, podServiceAccount, readPullSecrets } from '../reconcile/pull-secrets.ts';
 import { messageOf } from './errors.ts';
 import { gitSyncKey } from './gitsyncs.ts';
 import { scanPolicy } from './policy-scan.ts';

@@ -8,6 +8,7 @@ import { Agent } from 'undici';
 import type { GitSync } from '../api/types.ts';
 import { createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { readGitAuth } from '../kube/secrets.ts';
 import {
   findWorkloads,
   type ManifestFile,
@@ -15,7 +16,6 @@ import {
   readManifests,
   type Workload,
 } from '../manifests/index.ts';
-import { readGitAuth } from '../reconcile/git-credentials.ts';
 import { RemoteError } from './errors.ts';
 
 /** An open working copy of a GitSync's branch. */

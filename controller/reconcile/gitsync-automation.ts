@@ -8,6 +8,7 @@ import { memoizeScanner } from '../automation/image-scanner.ts';
 import { type PolicyState, planImageUpdates, type UpdatePlan } from '../automation/plan-updates.ts';
 import { type CommitAndPushResult, commitAndPush, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { podServiceAccount, readPullSecrets } from '../kube/secrets.ts';
 import {
   findMarkers,
   findWorkloads,
@@ -16,7 +17,6 @@ import {
   toKubeObjects,
 } from '../manifests/index.ts';
 import type { ScannerFactory } from './ports.ts';
-import { podServiceAccount, readPullSecrets } from './pull-secrets.ts';
 
 /** The outcome of one automation run. */
 export interface AutomationRun {

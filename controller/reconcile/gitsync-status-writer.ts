@@ -18,7 +18,7 @@ export class GitSyncStatusWriter {
   }
 
   /** Patches `status` fields and sets the condition `updates`. */
-  async write(gitsync: GitSync, status: GitSyncStatus, updates: ConditionUpdate[]): Promise<void> {
+  async write(gitsync: GitSync, status: GitSyncStatus, updates: readonly ConditionUpdate[]): Promise<void> {
     const generation = gitsync.metadata.generation;
     const { namespace = 'default', name, uid } = gitsync.metadata;
     const key = `${namespace}/${name}`;

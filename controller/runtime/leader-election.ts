@@ -13,18 +13,18 @@
 //    only; no replica compares it with its own clock.
 // 3. Lease requests time out (`attemptTimeoutMs`), so an API server that hangs cannot hold a leader's
 //    loop; the fence does not depend on the loop anyway (it checks the time on every write).
+// 4. Lease requests go through a view of the controller's one KubeClient (same connections): not
+//    fenced (a standby must write the Lease to lead), not impersonated, not retried (the loop retries),
+//    and with an in-flight limit of their own so a renew never waits behind reconcile traffic.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Dispatcher } from 'undici';
-import { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
 import { type WriteFence, WriteFencedError } from '../kube/write-fence.ts';
 
 /** Options for LeaderElector. */
 export interface LeaderElectionOptions {
-  kubeConfig: KubeConfig;
-  /** Transport of the Lease requests. Default: a keep-alive Agent from the KubeConfig. */
-  dispatcher?: Dispatcher;
+  /** The controller's client; the Lease is read and written through an unfenced view of it (rule 4). */
+  client: KubeClient;
   /** Lease namespace and name, e.g. tagpilot-system/tagpilot-leader. */
   namespace: string;
   name: string;
@@ -105,11 +105,12 @@ export class LeaderElector {
     }
     const retry = options.retryPeriodMs ?? 2000;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? Math.max(1000, retry);
-    this.#client = new KubeClient({
-      kubeConfig: options.kubeConfig,
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    this.#client = options.client.view({
+      fence: null,
+      impersonate: null,
       requestTimeoutMs: this.#attemptTimeoutMs,
       retry: { maxAttempts: 1 },
+      maxInFlight: 2,
     });
     this.fence = {
       check: (what) => this.#check(what),

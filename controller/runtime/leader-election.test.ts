@@ -49,8 +49,7 @@ describe('LeaderElector fence', () => {
 
   const start = (identity: string) => {
     elector = new LeaderElector({
-      kubeConfig: kubeConfig(),
-      dispatcher: agent,
+      client: new KubeClient({ kubeConfig: kubeConfig(), dispatcher: agent }),
       namespace: 'ops',
       name: 'leader',
       identity,

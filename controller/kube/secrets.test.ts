@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockAgent } from 'undici';
-import { KubeClient } from '../kube/client.ts';
-import { testKubeConfig } from '../kube/test-kubeconfig.ts';
-import { readGitAuth } from './git-credentials.ts';
-import { readPullSecrets } from './pull-secrets.ts';
+import { KubeClient } from './client.ts';
+import { readGitAuth, readPullSecrets } from './secrets.ts';
+import { testKubeConfig } from './test-kubeconfig.ts';
 
 const SERVER = 'https://kube.test';
 const JSON_HEADERS = { 'content-type': 'application/json' };
