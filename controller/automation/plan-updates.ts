@@ -5,7 +5,7 @@
 import type { ImageUpdate, Marker, Workload, WorkloadRef } from '../manifests/index.ts';
 import { splitImageReference } from '../manifests/index.ts';
 import { policyFromAnnotations } from '../policy/index.ts';
-import { mapLimit } from '../sync/concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { ImageScanner } from './image-scanner.ts';
 import { memoizeScanner } from './image-scanner.ts';
 import { scanImage } from './scan-image.ts';

@@ -11,7 +11,7 @@ import {
   type Problem,
   type UnappliedUpdate,
 } from '../manifests/index.ts';
-import { type BackoffOptions, retryDelayMs } from './backoff.ts';
+import { type BackoffOptions, retryDelayMs } from '../util/backoff.ts';
 import { formatCommitMessage, type MessageTemplate, toCommitChanges } from './commit-message.ts';
 import { GitError } from './errors.ts';
 import type { Repository } from './repository.ts';

@@ -1,6 +1,7 @@
 /** Public API of controller/git: working copies in a cache directory, commits of image updates, pushes. */
+
+export { type BackoffOptions, retryDelayMs } from '../util/backoff.ts';
 export { type GitAuth, type GitBasicAuth, type GitTokenAuth, TOKEN_USERNAME } from './auth.ts';
-export { type BackoffOptions, retryDelayMs } from './backoff.ts';
 export {
   type CommitAndPushOptions,
   type CommitAndPushResult,

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { bufferFromFileOrString, type KubeConfig } from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../../registry/limits.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { isKubeError, KubeError, kubeErrorFromResponse } from './errors.ts';
 import type { Impersonation } from './impersonation.ts';
 import { type KubeRetryOptions, retryDelay } from './retry.ts';
@@ -276,30 +277,4 @@ function describe(req: KubeRequest): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Counts permits; `acquire` resolves with a release function. */
-class Semaphore {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(permits: number) {
-    this.#free = permits;
-  }
-
-  async acquire(): Promise<() => void> {
-    if (this.#free > 0) {
-      this.#free--;
-    } else {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
 }

@@ -12,7 +12,7 @@ import {
   RECONCILE_AT_ANNOTATION,
 } from '../api/types.ts';
 import { parseDuration } from '../config.ts';
-import { retryDelayMs } from '../git/backoff.ts';
+import { retryDelayMs } from '../util/backoff.ts';
 import {
   GitError,
   type HeadCommit,
