@@ -1,12 +1,11 @@
 // Reading GitSyncs from the API server and resolving what the user typed (`name`, `ns/name`, or
 // nothing) to exactly one of them, with an error that lists what exists when it does not resolve.
+import { resourcePath } from '../api/paths.ts';
 import { API_VERSION, type GitSync } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
 import { RemoteError, UsageError } from './errors.ts';
 import type { KubeContext } from './kube-context.ts';
-
-const BASE = `/apis/${API_VERSION}`;
 
 /** `ns/name` of a GitSync. */
 export function gitSyncKey(gitsync: GitSync): string {
@@ -15,14 +14,12 @@ export function gitSyncKey(gitsync: GitSync): string {
 
 /** The path of one GitSync (for GET and PATCH). */
 export function gitSyncPath(namespace: string, name: string): string {
-  return `${BASE}/namespaces/${encodeURIComponent(namespace)}/gitsyncs/${encodeURIComponent(name)}`;
+  return resourcePath('gitsyncs', namespace, name);
 }
 
 /** Every GitSync in `namespace`, or in every namespace; sorted by namespace and name. */
 export async function listGitSyncs(client: KubeClient, namespace: string | undefined): Promise<GitSync[]> {
-  const path = namespace
-    ? `${BASE}/namespaces/${encodeURIComponent(namespace)}/gitsyncs`
-    : `${BASE}/gitsyncs`;
+  const path = resourcePath('gitsyncs', namespace || undefined);
   let list: unknown;
   try {
     list = await client.request({ method: 'GET', path, what: 'list GitSyncs' });

@@ -4,6 +4,7 @@
 // pull secrets (imagePullSecrets and ServiceAccount) or the ImagePolicy's secretRef.
 
 import { type CredentialProvider, chainCredentials, type RegistryClient } from '../../registry/index.ts';
+import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
@@ -181,7 +182,7 @@ async function getImagePolicy(client: KubeClient, namespace: string, name: strin
   try {
     return (await client.request({
       method: 'GET',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/imagepolicies/${encodeURIComponent(name)}`,
+      path: resourcePath('imagepolicies', namespace, name),
       what: `get ImagePolicy ${namespace}/${name}`,
     })) as ImagePolicy;
   } catch (error) {

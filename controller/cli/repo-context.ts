@@ -1,10 +1,12 @@
 // A GitSync's repository as the CLI sees it: a working copy of its url/branch in the CLI's cache
 // directory (fetched incrementally on later runs), with the credentials of the GitSync's Secret.
 // One CLI process at a time owns a cached copy; a second one clones into a temporary directory.
+
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
+import { syncBranch, syncPath } from '../api/defaults.ts';
 import type { GitSync } from '../api/types.ts';
 import { createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -49,14 +51,14 @@ export async function openGitSyncRepository(options: {
     const repo = await openRepository({
       dir: workDir.dir,
       url: gitsync.spec.url,
-      branch: gitsync.spec.branch ?? 'main',
+      branch: syncBranch(gitsync.spec),
       auth: auth.auth,
       http: createGitHttpClient({ dispatcher: agent, userAgent: 'tagpilot-cli' }),
     });
     return {
       gitsync,
       repo,
-      path: gitsync.spec.path ?? '.',
+      path: syncPath(gitsync.spec),
       targetNamespace: gitsync.spec.targetNamespace,
       close,
     };

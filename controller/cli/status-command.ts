@@ -1,8 +1,10 @@
 // `tagpilot status [gitsync]`: every GitSync (or one) with its repository, synced commit,
 // conditions and last automation commit, and a verdict line like `nomos status`. Exit 1 when any
 // GitSync is not ready.
+
 import { Command } from 'commander';
 import { findCondition } from '../api/conditions.ts';
+import { syncBranch, syncPath } from '../api/defaults.ts';
 import type { Condition, GitSync } from '../api/types.ts';
 import { EXIT } from './errors.ts';
 import { listGitSyncs, resolveGitSync } from './gitsyncs.ts';
@@ -102,8 +104,8 @@ function viewOf(gitsync: GitSync): GitSyncView {
     namespace: gitsync.metadata.namespace ?? 'default',
     name: gitsync.metadata.name,
     url: gitsync.spec.url,
-    branch: gitsync.spec.branch ?? 'main',
-    path: gitsync.spec.path ?? '.',
+    branch: syncBranch(gitsync.spec),
+    path: syncPath(gitsync.spec),
     suspended: gitsync.spec.suspend === true,
     ready: problem === undefined,
     ...(problem !== undefined ? { problem } : {}),

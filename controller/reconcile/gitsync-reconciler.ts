@@ -1,9 +1,11 @@
 // Reconciles one GitSync: fetch the branch, sync the path when the commit (or spec) changed or a
 // full re-sync is due, run image automation when its interval is due (or an ImagePolicy moved),
 // sync the automated commit at once, and write status, conditions and Events.
+
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
+import { syncBranch, syncPath } from '../api/defaults.ts';
 import {
   type AdoptedObject,
   type GitSync,
@@ -12,7 +14,6 @@ import {
   RECONCILE_AT_ANNOTATION,
 } from '../api/types.ts';
 import { parseDuration } from '../config.ts';
-import { retryDelayMs } from '../util/backoff.ts';
 import {
   GitError,
   type HeadCommit,
@@ -26,6 +27,7 @@ import { type Impersonation, serviceAccountIdentity } from '../kube/impersonatio
 import type { ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InventoryEntry, SyncResult } from '../sync/types.ts';
+import { retryDelayMs } from '../util/backoff.ts';
 import { readGitAuth } from './git-credentials.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import {
@@ -397,7 +399,7 @@ export class GitSyncReconciler {
 
   async #readFiles(repo: Repository, path: string | undefined): Promise<ManifestFile[] | undefined> {
     try {
-      return (await repo.readFiles(path ?? '.')).files;
+      return (await repo.readFiles(syncPath({ path }))).files;
     } catch (error) {
       if (error instanceof GitError && error.code === 'PATH_NOT_FOUND') return undefined;
       throw error;
@@ -411,7 +413,7 @@ export class GitSyncReconciler {
     identity: Impersonation | undefined,
   ): Promise<State> {
     const url = gitsync.spec.url;
-    const branch = gitsync.spec.branch ?? 'main';
+    const branch = syncBranch(gitsync.spec);
     const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
       target: rule.target ?? {},
       paths: rule.paths,

@@ -1,7 +1,10 @@
 // Reconciles one ImagePolicy: validate the spec, read its credentials, scan the repository,
 // choose the tag (never older than the one recorded), and write status + Events. The shape is the
 // one every reconciler here has: get, check suspend, inner reconcile, always write status.
+
 import { setCondition } from '../api/conditions.ts';
+import { scanInterval } from '../api/defaults.ts';
+import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import { type ImageScan, scanImage } from '../automation/scan-image.ts';
 import { parseDuration } from '../config.ts';
@@ -164,7 +167,7 @@ export class ImagePolicyReconciler {
     const { namespace = 'default', name } = policy.metadata;
     await this.#options.client.request({
       method: 'PATCH',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${namespace}/imagepolicies/${name}/status`,
+      path: resourcePath('imagepolicies', namespace, name, 'status'),
       contentType: 'application/merge-patch+json',
       body: { status },
       what: `update status of ImagePolicy ${namespace}/${name}`,
@@ -174,7 +177,7 @@ export class ImagePolicyReconciler {
 
 function safeInterval(interval: string | undefined): number {
   try {
-    return parseDuration(interval ?? '5m');
+    return parseDuration(scanInterval({ interval }));
   } catch {
     return 300_000;
   }
