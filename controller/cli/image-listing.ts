@@ -8,15 +8,9 @@ import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
-import {
-  type Container,
-  readManifests,
-  splitImageReference,
-  toKubeObjects,
-  type Workload,
-} from '../manifests/index.ts';
+import { type Container, splitImageReference, type Workload } from '../manifests/index.ts';
 import { policyFromAnnotations, policyFromSpec, type TagPolicy } from '../policy/index.ts';
-import { type PullSecretSources, podServiceAccount, readPullSecrets } from '../reconcile/pull-secrets.ts';
+import { type PullSecretSources, readPullSecrets } from '../reconcile/pull-secrets.ts';
 import { messageOf } from './errors.ts';
 import { gitSyncKey } from './gitsyncs.ts';
 import { scanPolicy } from './policy-scan.ts';
@@ -170,9 +164,7 @@ async function policySource(
   if (container.filter === undefined) return undefined;
   const rules = policyFromAnnotations({ filter: container.filter, sort: container.sort });
   if (!rules.ok) throw new Error(`tag filter ${container.filter}: ${rules.error.message}`);
-  const spec = podSpecOf(ctx.found, workload);
-  const secretNames = (spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
-  const credentials = await pullSecrets(ctx, namespace, { secretNames, ...podServiceAccount(spec ?? {}) });
+  const credentials = await pullSecrets(ctx, namespace, workload.pullSecrets);
   const current = splitImageReference(container.image);
   const label = container.sort ? `${container.filter} (sort ${container.sort})` : container.filter;
   return { policy: rules.value, image: current.name, credentials, label };
@@ -202,34 +194,6 @@ async function pullSecrets(
   if (result.ok) return result.credentials;
   ctx.warn(`${result.message}; scanning without it`);
   return undefined;
-}
-
-interface PodSpecLike {
-  imagePullSecrets?: { name?: string }[];
-  serviceAccountName?: string;
-  serviceAccount?: string;
-}
-
-/** The pod spec of a workload, for its pull secrets. */
-function podSpecOf(found: RepoWorkloads, workload: Workload): PodSpecLike | undefined {
-  const file = found.files.find((f) => f.path === workload.path);
-  if (!file) return undefined;
-  const document = toKubeObjects(readManifests([file])).objects.find(
-    (o) => o.index === workload.index,
-  )?.object;
-  // A workload inside a `kind: List` document is one of its items.
-  const items = Array.isArray(document?.items) ? (document.items as unknown[]) : [];
-  const object = (workload.item === undefined ? document : items[workload.item]) as
-    | Record<string, unknown>
-    | undefined;
-  const spec = object?.spec as Record<string, unknown> | undefined;
-  if (!spec) return undefined;
-  if (workload.kind === 'Pod') return spec as PodSpecLike;
-  const template =
-    workload.kind === 'CronJob'
-      ? (spec.jobTemplate as { spec?: Record<string, unknown> })?.spec?.template
-      : spec.template;
-  return (template as { spec?: PodSpecLike } | undefined)?.spec;
 }
 
 function chain(...providers: (CredentialProvider | undefined)[]): CredentialProvider | undefined {

@@ -1,7 +1,7 @@
-// One edit of a GitSync's manifests as one commit on its branch: run the edit on the files of the
-// branch head, show or commit the result, and push without ever forcing. When someone pushed in
-// between, fetch and run the edit again on the new head (bounded).
-import { type CommitAuthor, GitError, type Repository } from '../git/index.ts';
+// One edit of a GitSync's manifests as one commit on its branch, through git/'s `commitWithRetry`
+// (the same commit/push/retry loop as image automation): run the edit on the files of the branch
+// head, show or commit the result, and push without ever forcing.
+import { type CommitAuthor, commitWithRetry, type Repository } from '../git/index.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
@@ -44,41 +44,21 @@ export interface EditOutcome {
 
 /** Runs the edit and, unless it is a dry run or changes nothing, commits and pushes it. */
 export async function commitEdit(options: CommitEditOptions): Promise<EditOutcome> {
-  const { repo } = options;
-  const maxAttempts = options.maxAttempts ?? 3;
-  for (let attempt = 1; ; attempt++) {
-    const parent = repo.head().oid;
-    const { files } = await repo.readFiles(options.path);
-    const changedFiles = options.edit(files);
-    const before = new Map(files.map((file) => [file.path, file.content]));
-    const diff = changedFiles
-      .map((file) => unifiedDiff(file.path, before.get(file.path) ?? '', file.content))
-      .join('');
-    const outcome: EditOutcome = {
-      changed: changedFiles.length > 0,
-      diff,
-      files: changedFiles.map((file) => file.path),
-      branch: repo.branch,
-      commit: undefined,
-      parent,
-    };
-    if (changedFiles.length === 0 || options.dryRun) return outcome;
-    const commit = await repo.createCommit({
-      files: changedFiles,
-      message: options.message,
-      author: options.author,
-      date: (options.now ?? (() => new Date()))(),
-    });
-    const pushed = await repo.push(commit, { branch: repo.branch, force: false });
-    if (pushed.status === 'pushed') return { ...outcome, commit: commit.oid };
-    if (attempt >= maxAttempts) {
-      const reason = pushed.status === 'conflict' ? pushed.reason : pushed.status;
-      throw new GitError(
-        'CONFLICT_RETRIES_EXHAUSTED',
-        `push ${repo.url}: ${repo.branch} kept moving; gave up after ${attempt} attempts (${reason})`,
-        { url: repo.url, operation: 'push' },
-      );
-    }
-    await repo.refresh();
-  }
+  const result = await commitWithRetry(options.repo, {
+    edit: (files) => ({ files: options.edit(files), value: undefined }),
+    message: options.message,
+    author: options.author,
+    path: options.path,
+    dryRun: options.dryRun,
+    maxRetries: (options.maxAttempts ?? 3) - 1,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return {
+    changed: result.edited.length > 0,
+    diff: result.edited.map((file) => unifiedDiff(file.path, file.before, file.after)).join(''),
+    files: result.edited.map((file) => file.path),
+    branch: result.branch,
+    commit: result.commit,
+    parent: result.parent,
+  };
 }

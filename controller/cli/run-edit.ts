@@ -1,6 +1,7 @@
 // Running an edit command: check the flags, find the workload's repository, make the edit as one
 // commit (or show it with --dry-run), and report what happened.
-import { type CommitAuthor, DEFAULT_AUTHOR } from '../git/index.ts';
+import { DEFAULT_COMMIT_AUTHOR } from '../api/defaults.ts';
+import type { CommitAuthor } from '../git/index.ts';
 import type { Workload } from '../manifests/index.ts';
 import { cacheDirFrom } from './cache-dir.ts';
 import type { EditCommandName, EditOptions } from './edit-commands.ts';
@@ -156,7 +157,7 @@ function reportLines(report: EditReport): string[] {
 
 /** `Name <email>`; default tagpilot's own author. */
 export function parseAuthor(text: string | undefined): CommitAuthor {
-  if (text === undefined) return DEFAULT_AUTHOR;
+  if (text === undefined) return { ...DEFAULT_COMMIT_AUTHOR };
   const match = /^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
   if (!match?.[1] || !match[2]) throw new UsageError(`--author "${text}": expected "Name <email>"`);
   return { name: match[1], email: match[2] };

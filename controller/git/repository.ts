@@ -4,7 +4,6 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import type { ManifestFile } from '../manifests/index.ts';
 import { authorizationHeader, sanitizeUrl, secretsOf } from './auth.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
@@ -28,6 +27,7 @@ import type {
   OpenRepositoryOptions,
   PreparedCommit,
   ReadFilesResult,
+  TextFile,
 } from './types.ts';
 import { WorkingTree } from './working-tree.ts';
 
@@ -168,7 +168,7 @@ export class Repository {
    * content; nothing else changes. The working copy and its branch stay where they are.
    */
   async createCommit(options: {
-    files: readonly ManifestFile[];
+    files: readonly TextFile[];
     message: string;
     author: CommitAuthor;
     date: Date;

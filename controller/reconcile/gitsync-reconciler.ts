@@ -24,7 +24,7 @@ import {
 } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type Impersonation, serviceAccountIdentity } from '../kube/impersonation.ts';
-import type { ManifestFile } from '../manifests/index.ts';
+import { createManifestCache, type ManifestCache, type ManifestFile } from '../manifests/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InventoryEntry, SyncResult } from '../sync/types.ts';
 import { retryDelayMs } from '../util/backoff.ts';
@@ -97,6 +97,8 @@ interface State {
   inventory?: InventoryEntry[];
   lastFullSync: number;
   lastAutomation: number;
+  /** Parsed manifests kept between automation runs (each file parsed once per content). */
+  manifestCache: ManifestCache;
   automationRequested: boolean;
   reportedProblems: string;
   drift?: ConditionUpdate;
@@ -353,6 +355,7 @@ export class GitSyncReconciler {
         policies: this.#options.policies(),
         client,
         scanners: this.#options.scanners,
+        manifestCache: state.manifestCache,
         confineTo: this.#confinement(gitsync),
       });
       status.automatedWorkloads = run.plan.automatedWorkloads;
@@ -503,6 +506,7 @@ export class GitSyncReconciler {
       reconcileAt: existing?.reconcileAt,
       lastFullSync: 0,
       lastAutomation: existing?.lastAutomation ?? 0,
+      manifestCache: existing?.manifestCache ?? createManifestCache(),
       automationRequested: false,
       reportedProblems: '',
     };

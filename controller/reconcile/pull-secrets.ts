@@ -28,19 +28,10 @@ export interface PullSecretSources {
   /** A ServiceAccount named explicitly: its imagePullSecrets are read, and its absence is a problem; default none. */
   serviceAccountName?: string | undefined;
   /**
-   * A ServiceAccount a Pod gets without naming one (Kubernetes' `default`, see `podServiceAccount`):
+   * A ServiceAccount a Pod gets without naming one (Kubernetes' `default`, see manifests' `PullSecretRefs`):
    * its imagePullSecrets are read when it exists; a missing one is not a problem. Default none.
    */
   implicitServiceAccountName?: string | undefined;
-}
-
-/** The ServiceAccount of a pod spec: the one it names, else the implicit `default` (as Kubernetes does). */
-export function podServiceAccount(spec: {
-  serviceAccountName?: string | undefined;
-  serviceAccount?: string | undefined;
-}): Pick<PullSecretSources, 'serviceAccountName' | 'implicitServiceAccountName'> {
-  const named = spec.serviceAccountName || spec.serviceAccount;
-  return named ? { serviceAccountName: named } : { implicitServiceAccountName: 'default' };
 }
 
 /** Reads the named dockerconfigjson Secrets and the ServiceAccount's imagePullSecrets in `namespace`. */
