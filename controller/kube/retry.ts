@@ -16,8 +16,8 @@
  * 4. Bounded: at most `maxAttempts` sends per request.
  */
 import { type BackoffOptions, retryDelayMs } from '../util/backoff.ts';
-import type { KubeRequest } from './client.ts';
 import { type KubeError, TRANSIENT_CODES } from './errors.ts';
+import type { KubeRequest } from './types.ts';
 
 /** How the client retries transient failures. */
 export interface KubeRetryOptions {

@@ -8,10 +8,9 @@
  * later (by UTF-16 code units, i.e. byte order for registry tags) ranks higher, whatever the
  * direction, so every choice is deterministic.
  */
-import type { Candidate } from './candidates.ts';
-import { compareDecimal } from './decimal.ts';
+import { compareDecimal, type DecimalKey } from './decimal.ts';
 import { invalid, ok, type Result } from './result.ts';
-import { compareSemver, formatSemver } from './semver-key.ts';
+import { compareSemver, formatSemver, type SemverKey } from './semver-key.ts';
 
 /**
  * The ordering kinds. `version` is not written by users: it is the default of a regex with a
@@ -67,6 +66,18 @@ export function formatOrdering(ordering: TagOrdering): string {
     case 'version':
       return ascending ? 'version group, highest first' : 'version group, lowest first';
   }
+}
+
+/** A tag that passed the filter, with the keys its ordering needs parsed once. */
+export interface Candidate {
+  /** The tag as listed by the registry. */
+  readonly tag: string;
+  /** What is ordered: the `version` capture, else the `filterTags` extract, else the tag. */
+  readonly value: string;
+  /** The value as semver; set for semver filters and semver ordering. */
+  readonly semver: SemverKey | undefined;
+  /** The value as a decimal number; set for numerical and version-group ordering when it is one. */
+  readonly number: DecimalKey | undefined;
 }
 
 /** Where a tag's image build time (the image config's `created`) comes from. */
