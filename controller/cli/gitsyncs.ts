@@ -1,5 +1,6 @@
 // Reading GitSyncs from the API server and resolving what the user typed (`name`, `ns/name`, or
 // nothing) to exactly one of them, with an error that lists what exists when it does not resolve.
+import { objectKey } from '../api/defaults.ts';
 import { resourcePath } from '../api/paths.ts';
 import { API_VERSION, type GitSync } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -9,7 +10,7 @@ import type { KubeContext } from './kube-context.ts';
 
 /** `ns/name` of a GitSync. */
 export function gitSyncKey(gitsync: GitSync): string {
-  return `${gitsync.metadata.namespace ?? 'default'}/${gitsync.metadata.name}`;
+  return objectKey(gitsync);
 }
 
 /** The path of one GitSync (for GET and PATCH). */
@@ -101,4 +102,17 @@ function toGitSync(value: unknown): GitSync {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merge-patches a GitSync object (annotations, spec.suspend). */
+export async function patchGitSync(client: KubeClient, gitsync: GitSync, body: unknown): Promise<void> {
+  const namespace = gitsync.metadata.namespace ?? 'default';
+  const { name } = gitsync.metadata;
+  await client.request({
+    method: 'PATCH',
+    path: gitSyncPath(namespace, name),
+    contentType: 'application/merge-patch+json',
+    body,
+    what: `patch GitSync ${namespace}/${name}`,
+  });
 }

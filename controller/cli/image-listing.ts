@@ -14,7 +14,7 @@ import { type PullSecretSources, readPullSecrets } from '../reconcile/pull-secre
 import { messageOf } from './errors.ts';
 import { gitSyncKey } from './gitsyncs.ts';
 import { scanPolicy } from './policy-scan.ts';
-import type { RepoContext, RepoWorkloads } from './repo-context.ts';
+import type { RepoContext, RepoWorkloads } from './repositories.ts';
 import { workloadId, workloadNamespace } from './workload-ref.ts';
 
 /** One tag in a listing. */

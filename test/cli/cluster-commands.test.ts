@@ -3,9 +3,9 @@
 // status (ready, not ready), sync/suspend/resume read back with kubectl.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { WorkloadRow } from '../../controller/cli/commands/list-workloads.ts';
+import type { StatusReport } from '../../controller/cli/commands/status.ts';
 import type { ImageListing } from '../../controller/cli/image-listing.ts';
-import type { WorkloadRow } from '../../controller/cli/list-workloads.ts';
-import type { StatusReport } from '../../controller/cli/status-command.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';

@@ -1,6 +1,6 @@
 // `tagpilot controller`: run the controller until SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { ConfigError, parseConfig, type RawOptions } from '../config.ts';
+import { ConfigError, parseConfig, type RawOptions } from '../../config.ts';
 
 /** The `controller` command. */
 export function controllerCommand(): Command {
@@ -137,8 +137,8 @@ export function controllerCommand(): Command {
       }
       // Loaded here, not at the top: the other commands must not pay for the whole controller.
       const [{ createLogger }, { runController }] = await Promise.all([
-        import('../logger.ts'),
-        import('../main.ts'),
+        import('../../logger.ts'),
+        import('../../main.ts'),
       ]);
       const logger = createLogger(config.logLevel);
       // Files named by flags (webhook secret, docker config) are read at start: a bad one exits 2.

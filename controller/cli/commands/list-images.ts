@@ -1,23 +1,60 @@
-// Running `list-images`: find the workloads (the one named, or every automated one in scope),
-// list each container's tags under its policy, print them, and exit 3 when a scan failed (the
-// other rows still print).
-import type { Workload } from '../manifests/index.ts';
-import { cacheDirFrom } from './cache-dir.ts';
-import { EXIT } from './errors.ts';
-import { type ImageListing, type ListingContext, listContainerImages } from './image-listing.ts';
-import type { ListImagesOptions } from './images-command.ts';
-import { type KubeContext, withKube } from './kube-context.ts';
-import { locateWorkload } from './locate-workload.ts';
-import { formatTable, printResult, type Streams, truncate } from './output.ts';
-import { startProgress } from './progress.ts';
-import { dockerConfigFlagCredentials, registryClient } from './registry-credentials.ts';
-import { type RepoContext, type RepoWorkloads, readWorkloads } from './repo-context.ts';
-import { forEachRepository, type ScopeResult } from './repo-scope.ts';
-import { parseWorkloadRef, type WorkloadSelector } from './workload-ref.ts';
+// `tagpilot list-images [--workload ns:kind/name] [--limit N]`: per container of the automated
+// workloads (or of the one named), the tags available under its policy newest first, with the
+// current tag and the candidate marked; exit 3 when a scan failed (the other rows still print).
+// Registry, Git and YAML code is loaded when the command runs, not for `--help`.
+import { Command, Option } from 'commander';
+import type { Workload } from '../../manifests/index.ts';
+import { EXIT, runAction } from '../errors.ts';
+import {
+  addGlobalOptions,
+  addRegistryOptions,
+  cacheDirFrom,
+  type GlobalOptions,
+  parseCount,
+  type RegistryOptions,
+} from '../flags.ts';
+import type { ImageListing, ListingContext } from '../image-listing.ts';
+import { type KubeContext, withKube } from '../kube-context.ts';
+import { formatTable, printResult, type Streams, truncate } from '../output.ts';
+import { startProgress } from '../progress.ts';
+import type { RepoContext, RepoWorkloads, ScopeResult } from '../repositories.ts';
+import { parseWorkloadRef, type WorkloadSelector } from '../workload-ref.ts';
+
+/** The flags of `list-images`. */
+export type ListImagesOptions = GlobalOptions &
+  RegistryOptions & {
+    workload?: string;
+    gitsync?: string;
+    limit: number;
+  };
+
+/** The `list-images` command. */
+export function listImagesCommand(streams: Streams): Command {
+  const command = new Command('list-images')
+    .description('Per container: the current image and the tags available under its policy, newest first')
+    .addOption(
+      new Option(
+        '--workload <ns:kind/name>',
+        'only this workload, every container (default: automated workloads)',
+      ),
+    )
+    .addOption(
+      new Option('--gitsync <ns/name>', 'the GitSync whose repository is read (default: every GitSync)'),
+    )
+    .addOption(
+      new Option('--limit <n>', 'tags shown per container (0 = all)').default(10).argParser(parseCount),
+    );
+  addRegistryOptions(command, "default: the workloads' pull secrets");
+  addGlobalOptions(command, 'namespace of the GitSync(s) (default: all namespaces)');
+  return command.action(
+    runAction(streams, 'list-images', (options: ListImagesOptions) => runListImages(streams, options)),
+  );
+}
 
 /** Runs the command. */
-export async function runListImages(streams: Streams, options: ListImagesOptions): Promise<number> {
+async function runListImages(streams: Streams, options: ListImagesOptions): Promise<number> {
   const selector = options.workload === undefined ? undefined : parseWorkloadRef(options.workload);
+  const { dockerConfigFlagCredentials, registryClient } = await import('../registry-credentials.ts');
   const credentials = await dockerConfigFlagCredentials(options);
   const registry = registryClient(options);
   const progress = startProgress({ stream: streams.stderr, enabled: streams.stdout.isTTY === true });
@@ -61,6 +98,7 @@ async function listOne(
   listing: Listing,
 ): Promise<ScopeResult<ImageListing[]>> {
   const cacheDir = cacheDirFrom(options.cacheDir, process.env);
+  const { locateWorkload } = await import('../repositories.ts');
   const located = await locateWorkload({ kube, gitsync: options.gitsync, selector, cacheDir });
   try {
     const rows = await listWorkload(listing(located.context, located.found), located.workload);
@@ -70,12 +108,13 @@ async function listOne(
   }
 }
 
-function listAutomated(
+async function listAutomated(
   kube: KubeContext,
   options: ListImagesOptions,
   streams: Streams,
   listing: Listing,
 ): Promise<ScopeResult<ImageListing[]>> {
+  const { forEachRepository, readWorkloads } = await import('../repositories.ts');
   return forEachRepository({
     kube,
     gitsync: options.gitsync,
@@ -94,6 +133,7 @@ function listAutomated(
 }
 
 async function listWorkload(ctx: ListingContext, workload: Workload): Promise<ImageListing[]> {
+  const { listContainerImages } = await import('../image-listing.ts');
   const rows: ImageListing[] = [];
   for (const container of workload.containers) rows.push(await listContainerImages(ctx, workload, container));
   return rows;
