@@ -27,13 +27,14 @@ import {
 import { planImageUpdates, type UpdatePlan } from './plan-updates.ts';
 import { policyStates } from './policy-states.ts';
 
-/** Credentials read from Kubernetes, or why not (a value: it ends up in status and Events). */
-export type PullSecretResult =
-  | { ok: true; credentials: CredentialProvider | undefined }
-  | { ok: false; message: string };
-
-/** Reads the dockerconfigjson Secrets a pod spec names, in `namespace` (with the GitSync's rights). */
-export type PullSecretReader = (namespace: string, refs: PullSecretRefs) => Promise<PullSecretResult>;
+/**
+ * Reads the dockerconfigjson Secrets a pod spec names, in `namespace` (with the GitSync's rights):
+ * the credentials, or why not (a value: it ends up in status and Events).
+ */
+export type PullSecretReader = (
+  namespace: string,
+  refs: PullSecretRefs,
+) => Promise<{ ok: true; credentials: CredentialProvider | undefined } | { ok: false; message: string }>;
 
 /** Makes an ImageScanner with the given credentials. */
 export type ScannerFactory = (options: { credentials?: CredentialProvider }) => ImageScanner;
