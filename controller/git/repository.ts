@@ -1,6 +1,9 @@
 // A working copy of one branch of one repository in a cache directory: cloned once (shallow), then
 // fetched incrementally, and reset to the remote head of the branch on every refresh. The directory
 // belongs to tagpilot: whatever else is found in it (leftovers of a crashed run) is deleted.
+// Over 300 lines on purpose: one class whose methods share the private snapshot, caches and the
+// exclusive-operation guard; the parts that stand alone live beside it (tree.ts, working-tree.ts,
+// remote.ts, review-branch.ts, commit-with-retry.ts).
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
