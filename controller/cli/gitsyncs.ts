@@ -116,3 +116,8 @@ export async function patchGitSync(client: KubeClient, gitsync: GitSync, body: u
     what: `patch GitSync ${namespace}/${name}`,
   });
 }
+
+/** The GitSync named by `ref`, or every GitSync in `-n` (all namespaces without it). */
+export async function gitSyncsInScope(kube: KubeContext, ref: string | undefined): Promise<GitSync[]> {
+  return ref ? [await resolveGitSync(kube, ref)] : listGitSyncs(kube.client, kube.namespace);
+}

@@ -21,7 +21,7 @@ import {
 } from '../manifests/index.ts';
 import { readGitAuth } from '../reconcile/git-credentials.ts';
 import { describeError, EXIT, exitCodeFor, RemoteError, UsageError } from './errors.ts';
-import { gitSyncKey, listGitSyncs, resolveGitSync } from './gitsyncs.ts';
+import { gitSyncKey, gitSyncsInScope } from './gitsyncs.ts';
 import type { KubeContext } from './kube-context.ts';
 import type { Streams } from './output.ts';
 import { findWorkload, matchWorkloads, type WorkloadSelector, workloadId } from './workload-ref.ts';
@@ -138,11 +138,6 @@ function lockIsStale(lock: string): boolean {
 export interface ScopeResult<T> {
   results: T[];
   exitCode: number;
-}
-
-/** The GitSync named by `ref`, or every GitSync in `-n` (all namespaces without it). */
-export async function gitSyncsInScope(kube: KubeContext, ref: string | undefined): Promise<GitSync[]> {
-  return ref ? [await resolveGitSync(kube, ref)] : listGitSyncs(kube.client, kube.namespace);
 }
 
 /** Opens each GitSync's repository in turn and runs `step` on it. */

@@ -8,7 +8,7 @@ import { syncBranch, syncPath } from '../../api/defaults.ts';
 import type { Condition, GitSync } from '../../api/types.ts';
 import { EXIT, runAction } from '../errors.ts';
 import { addGlobalOptions, type GlobalOptions } from '../flags.ts';
-import { listGitSyncs, resolveGitSync } from '../gitsyncs.ts';
+import { gitSyncsInScope } from '../gitsyncs.ts';
 import { withKube } from '../kube-context.ts';
 import { formatTable, printResult, type Streams, shortSha } from '../output.ts';
 
@@ -58,9 +58,7 @@ export function statusCommand(streams: Streams): Command {
   return command.action(
     runAction(streams, 'status', async (ref: string | undefined, options: GlobalOptions) =>
       withKube(options, async (kube) => {
-        const gitsyncs = ref
-          ? [await resolveGitSync(kube, ref)]
-          : await listGitSyncs(kube.client, kube.namespace);
+        const gitsyncs = await gitSyncsInScope(kube, ref);
         const report = statusReport(gitsyncs);
         await printResult(streams, options.output, report, () => statusLines(report, ref !== undefined));
         if (gitsyncs.length === 0) {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { RECONCILE_AT_ANNOTATION } from '../../api/types.ts';
 import { EXIT, runAction } from '../errors.ts';
 import { addGlobalOptions, type GlobalOptions } from '../flags.ts';
-import { gitSyncKey, listGitSyncs, patchGitSync, resolveGitSync } from '../gitsyncs.ts';
+import { gitSyncKey, gitSyncsInScope, patchGitSync } from '../gitsyncs.ts';
 import { withKube } from '../kube-context.ts';
 import { printResult, type Streams } from '../output.ts';
 
@@ -30,9 +30,7 @@ export function syncCommand(streams: Streams, now: () => Date = () => new Date()
   return sync.action(
     runAction(streams, 'sync', async (ref: string | undefined, options: GlobalOptions) =>
       withKube(options, async (kube) => {
-        const targets = ref
-          ? [await resolveGitSync(kube, ref)]
-          : await listGitSyncs(kube.client, kube.namespace);
+        const targets = await gitSyncsInScope(kube, ref);
         const at = now().toISOString();
         const results: PatchResult[] = [];
         for (const gitsync of targets) {
