@@ -1,6 +1,7 @@
-// `tagpilot list-images [--workload ns:kind/name] [--limit N]`: per container of the automated
-// workloads (or of the one named), the tags available under its policy newest first, with the
-// current tag and the candidate marked; exit 3 when a scan failed (the other rows still print).
+// `tagpilot list-images [--workload ns:kind/name] [--limit N]`: what `fluxctl list-images` showed,
+// per container of the automated workloads (or of the one named): every tag of its repository
+// newest first with its build time, the running one and the candidate marked, the policy's verdict
+// beside each; exit 3 when a scan failed (the other rows still print).
 // Registry, Git and YAML code is loaded when the command runs, not for `--help`.
 import { Command, Option } from 'commander';
 import type { Workload } from '../../manifests/index.ts';
@@ -31,7 +32,9 @@ export type ListImagesOptions = GlobalOptions &
 /** The `list-images` command. */
 export function listImagesCommand(streams: Streams): Command {
   const command = new Command('list-images')
-    .description('Per container: the current image and the tags available under its policy, newest first')
+    .description(
+      "Per container: every tag of its repository newest first with its build time and the policy's verdict; the running tag and the candidate marked",
+    )
     .addOption(
       new Option(
         '--workload <ns:kind/name>',
@@ -42,7 +45,12 @@ export function listImagesCommand(streams: Streams): Command {
       new Option('--gitsync <ns/name>', 'the GitSync whose repository is read (default: every GitSync)'),
     )
     .addOption(
-      new Option('--limit <n>', 'tags shown per container (0 = all)').default(10).argParser(parseCount),
+      new Option(
+        '--limit <n>',
+        'tags shown per container, newest first (0 = all; the current tag and the candidate are always shown)',
+      )
+        .default(10)
+        .argParser(parseCount),
     );
   addRegistryOptions(command, "default: the workloads' pull secrets");
   addGlobalOptions(command, 'namespace of the GitSync(s) (default: all namespaces)');
@@ -139,36 +147,41 @@ async function listWorkload(ctx: ListingContext, workload: Workload): Promise<Im
   return rows;
 }
 
+/**
+ * The table `fluxctl list-images` showed: per container every tag newest first with its build
+ * time, the running one and the candidate marked, and the policy's verdict beside each.
+ */
 function imageTable(rows: readonly ImageListing[]): string[] {
   if (rows.length === 0) return ['no automated workloads found'];
   const cells: string[][] = [];
   for (const row of rows) {
     const head = [row.workload, row.container, row.repository];
-    const policy = row.policy ? ` [${row.policy}]` : '';
+    const policy = row.policy ? `[${row.policy}] ` : '';
     if (row.tags.length === 0) {
       const note = row.error ? `error: ${row.error}` : row.message;
-      cells.push([...head, row.currentTag ?? '-', '', truncate(`${note}${policy}`, 100)]);
+      cells.push([...head, row.currentTag ?? '-', '', '', truncate(`${policy}${note}`, 100)]);
       continue;
     }
     row.tags.forEach((tag, i) => {
-      const note = tagNote(row, tag);
       const first = i === 0 ? head : ['', '', ''];
+      const verdict = truncate(tag.verdict.message, 80);
       cells.push([
         ...first,
         tag.tag,
-        tag.created ?? '',
-        i === 0 && policy ? `${note}${policy}`.trim() : note,
+        tag.created ?? '-',
+        tagMark(row, tag),
+        i === 0 ? `${policy}${verdict}` : verdict,
       ]);
     });
     if (row.currentTag && !row.tags.some((t) => t.current)) {
-      cells.push(['', '', '', row.currentTag, '', '<- current (not a candidate under the policy)']);
+      cells.push(['', '', '', row.currentTag, '-', '<- current', 'no longer listed by the registry']);
     }
   }
-  return formatTable(['WORKLOAD', 'CONTAINER', 'IMAGE', 'TAG', 'BUILT', 'NOTE'], cells);
+  return formatTable(['WORKLOAD', 'CONTAINER', 'IMAGE', 'TAG', 'BUILT', 'MARK', 'VERDICT'], cells);
 }
 
-/** `<- current`, `<- candidate` (the tag automation moves to), or nothing. */
-function tagNote(row: ImageListing, tag: ImageListing['tags'][number]): string {
+/** `<- current`, `<- candidate` (the tag automation moves to), both, or nothing. */
+function tagMark(row: ImageListing, tag: ImageListing['tags'][number]): string {
   const marks: string[] = [];
   if (tag.current) marks.push('current');
   if (tag.candidate && row.update) marks.push(row.locked ? 'candidate (locked: held back)' : 'candidate');
