@@ -7,12 +7,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Dispatcher } from 'undici';
 import { parseRetryAfter } from '../../registry/limits.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { isKubeError, KubeError, kubeErrorFromResponse } from './errors.ts';
 import type { Impersonation } from './impersonation.ts';
 import { type KubeRetryOptions, retryDelay } from './retry.ts';
-import { Semaphore } from './semaphore.ts';
 import { makeAgent } from './tls-agent.ts';
+import type { KubeRequest } from './types.ts';
 import type { WriteFence } from './write-fence.ts';
+
+export type { KubeRequest } from './types.ts';
 
 /** How the client reaches the API server. */
 export interface KubeClientOptions {
@@ -60,27 +63,6 @@ export interface KubeClientView {
    * slot (the Lease renew). Default: the limit of the client it was made from.
    */
   maxInFlight?: number;
-}
-
-/** One API request. Paths start with `/api` or `/apis`. */
-export interface KubeRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  /** Sent as JSON. */
-  body?: unknown;
-  /** Default `application/json` when there is a body. */
-  contentType?: string;
-  /** Default `application/json`. */
-  accept?: string;
-  signal?: AbortSignal;
-  /** Names the request in error messages, e.g. `apply Deployment my-demo/fluxdemo`. */
-  what?: string;
-  /**
-   * Whether sending the request twice cannot act twice, so a 5xx or a cut connection may be retried.
-   * Default: guessed from method, content type and body (see `isIdempotent` in `retry.ts`).
-   */
-  idempotent?: boolean;
 }
 
 /** A streaming response (a watch); the caller must consume or destroy `body`. */

@@ -27,7 +27,6 @@ export {
   type GitCredentials,
   type PullSecretResult,
   type PullSecretSources,
-  podServiceAccount,
   readGitAuth,
   readPullSecrets,
 } from './secrets.ts';

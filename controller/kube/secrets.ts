@@ -36,7 +36,7 @@ export interface PullSecretSources {
   /** A ServiceAccount named explicitly: its imagePullSecrets are read, and its absence is a problem; default none. */
   serviceAccountName?: string | undefined;
   /**
-   * A ServiceAccount a Pod gets without naming one (Kubernetes' `default`, see `podServiceAccount`):
+   * A ServiceAccount a Pod gets without naming one (Kubernetes' `default`):
    * its imagePullSecrets are read when it exists; a missing one is not a problem. Default none.
    */
   implicitServiceAccountName?: string | undefined;
@@ -68,15 +68,6 @@ export async function readGitAuth(
     ok: false,
     message: `Secret ${namespace}/${secretName} has neither a token key nor username and password keys`,
   };
-}
-
-/** The ServiceAccount of a pod spec: the one it names, else the implicit `default` (as Kubernetes does). */
-export function podServiceAccount(spec: {
-  serviceAccountName?: string | undefined;
-  serviceAccount?: string | undefined;
-}): Pick<PullSecretSources, 'serviceAccountName' | 'implicitServiceAccountName'> {
-  const named = spec.serviceAccountName || spec.serviceAccount;
-  return named ? { serviceAccountName: named } : { implicitServiceAccountName: 'default' };
 }
 
 /** Reads the named dockerconfigjson Secrets and the ServiceAccount's imagePullSecrets in `namespace`. */

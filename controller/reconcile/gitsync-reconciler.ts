@@ -6,6 +6,7 @@
 // Drift between syncs arrives through gitsync-drift.ts.
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
+import { syncBranch } from '../api/defaults.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import { GitError, type HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
@@ -214,7 +215,7 @@ export class GitSyncReconciler {
     identity: Impersonation | undefined,
   ): Promise<GitSyncState> {
     const url = gitsync.spec.url;
-    const branch = gitsync.spec.branch ?? 'main';
+    const branch = syncBranch(gitsync.spec);
     const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
       target: rule.target ?? {},
       paths: rule.paths,

@@ -5,10 +5,10 @@
 import type { ConditionUpdate } from '../api/conditions.ts';
 import { type GitSync, RECONCILE_AT_ANNOTATION } from '../api/types.ts';
 import { parseDuration } from '../config.ts';
-import { retryDelayMs } from '../git/backoff.ts';
 import type { HeadCommit } from '../git/index.ts';
 import { type Impersonation, serviceAccountIdentity } from '../kube/impersonation.ts';
 import type { InventoryEntry } from '../sync/types.ts';
+import { retryDelayMs } from '../util/backoff.ts';
 import type { SourceRepository, SyncEngine } from './ports.ts';
 
 /** Longest wait before re-syncing a commit whose objects failed. */

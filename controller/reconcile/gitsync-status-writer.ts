@@ -1,7 +1,9 @@
 // Writes GitSync status with a merge patch, merging conditions onto what this replica wrote last
 // rather than onto the informer's copy, which may not have caught up with the previous write yet
 // (merging onto it would drop conditions set since).
+
 import { type ConditionUpdate, setCondition } from '../api/conditions.ts';
+import { resourcePath } from '../api/paths.ts';
 import type { Condition, GitSync, GitSyncStatus } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 
@@ -35,7 +37,7 @@ export class GitSyncStatusWriter {
     }
     await this.#client.request({
       method: 'PATCH',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${namespace}/gitsyncs/${name}/status`,
+      path: resourcePath('gitsyncs', namespace, name, 'status'),
       contentType: 'application/merge-patch+json',
       body: {
         status: {

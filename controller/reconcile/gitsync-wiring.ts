@@ -2,12 +2,14 @@
 // reads and status patches through the controller's one KubeClient (impersonated views where a
 // GitSync or ImagePolicy acts as a ServiceAccount), and image automation on the real repository.
 import { join } from 'node:path';
+import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import { GitError, openRepository, type ReadLimits, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
 import type { ManifestFile } from '../manifests/index.ts';
+import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import { referencedPolicies } from './policy-references.ts';
@@ -65,6 +67,8 @@ function sourceRepository(
   clientFor: (identity: Impersonation | undefined) => KubeClient,
   scanners: ScannerFactory,
 ): SourceRepository {
+  // Parsed manifests kept between automation runs of this repository (each file parsed once per content).
+  const manifestCache = createManifestCache();
   return {
     refresh: () => repo.refresh(),
     readFiles: (path) => readFilesOrNone(repo, path),
@@ -76,6 +80,7 @@ function sourceRepository(
         policies: input.policies,
         client: clientFor(input.impersonate),
         scanners,
+        manifestCache,
         confineTo: input.confineTo,
       });
       return { ...run, referencedPolicies: referencedPolicies(input.files) };
@@ -109,7 +114,7 @@ export function imagePolicyPorts(wiring: {
       const { namespace = 'default', name } = policy.metadata;
       await client.request({
         method: 'PATCH',
-        path: `/apis/tagpilot.io/v1alpha1/namespaces/${namespace}/imagepolicies/${name}/status`,
+        path: resourcePath('imagepolicies', namespace, name, 'status'),
         contentType: 'application/merge-patch+json',
         body: { status },
         what: `update status of ImagePolicy ${namespace}/${name}`,

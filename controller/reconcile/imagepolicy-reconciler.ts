@@ -3,6 +3,7 @@
 // credentials, scans the repository and chooses the tag (never older than the one recorded). Events
 // and the wake-up of GitSyncs that name the policy follow the status write.
 import { setCondition } from '../api/conditions.ts';
+import { scanInterval } from '../api/defaults.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import { type ImageScan, scanImage } from '../automation/scan-image.ts';
 import { parseDuration } from '../config.ts';
@@ -178,7 +179,7 @@ export class ImagePolicyReconciler {
 
 function safeInterval(interval: string | undefined): number {
   try {
-    return parseDuration(interval ?? '5m');
+    return parseDuration(scanInterval({ interval }));
   } catch {
     return 300_000;
   }

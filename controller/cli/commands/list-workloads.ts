@@ -1,13 +1,33 @@
-// Running `list-workloads`: each GitSync's repository in scope, its workloads as rows.
-import type { Workload } from '../manifests/index.ts';
-import { cacheDirFrom } from './cache-dir.ts';
-import { gitSyncKey } from './gitsyncs.ts';
-import { withKube } from './kube-context.ts';
-import { formatTable, printResult, type Streams, truncate } from './output.ts';
-import { type RepoContext, readWorkloads } from './repo-context.ts';
-import { forEachRepository } from './repo-scope.ts';
-import { workloadId, workloadNamespace } from './workload-ref.ts';
-import type { ListWorkloadsOptions } from './workloads-command.ts';
+// `tagpilot list-workloads [--gitsync ns/name]`: the workloads in the GitSync's repository (at the
+// head of its branch, under its path), one row per container, with the automation annotations.
+// Git and YAML code is loaded when the command runs, not for `--help`.
+import { Command, Option } from 'commander';
+import type { Workload } from '../../manifests/index.ts';
+import { runAction } from '../errors.ts';
+import { addGlobalOptions, cacheDirFrom, type GlobalOptions } from '../flags.ts';
+import { gitSyncKey } from '../gitsyncs.ts';
+import { withKube } from '../kube-context.ts';
+import { formatTable, printResult, type Streams, truncate } from '../output.ts';
+import type { RepoContext } from '../repositories.ts';
+import { workloadId, workloadNamespace } from '../workload-ref.ts';
+
+/** The flags of `list-workloads`. */
+export type ListWorkloadsOptions = GlobalOptions & { gitsync?: string };
+
+/** The `list-workloads` command. */
+export function listWorkloadsCommand(streams: Streams): Command {
+  const command = new Command('list-workloads')
+    .description("List the workloads in a GitSync's repository: containers, images, automation annotations")
+    .addOption(
+      new Option('--gitsync <ns/name>', 'the GitSync whose repository is read (default: every GitSync)'),
+    );
+  addGlobalOptions(command, 'namespace of the GitSync(s) (default: all namespaces)');
+  return command.action(
+    runAction(streams, 'list-workloads', (options: ListWorkloadsOptions) =>
+      runListWorkloads(streams, options),
+    ),
+  );
+}
 
 /** One container of one workload, as `list-workloads -o json` prints it. */
 export interface WorkloadRow {
@@ -33,7 +53,8 @@ export interface WorkloadRow {
 }
 
 /** Runs the command: 0, or 3 when a repository could not be read. */
-export async function runListWorkloads(streams: Streams, options: ListWorkloadsOptions): Promise<number> {
+async function runListWorkloads(streams: Streams, options: ListWorkloadsOptions): Promise<number> {
+  const { forEachRepository, readWorkloads } = await import('../repositories.ts');
   return withKube(options, async (kube) => {
     const { results, exitCode } = await forEachRepository({
       kube,

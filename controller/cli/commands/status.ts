@@ -1,21 +1,16 @@
 // `tagpilot status [gitsync]`: every GitSync (or one) with its repository, synced commit,
 // conditions and last automation commit, and a verdict line like `nomos status`. Exit 1 when any
 // GitSync is not ready.
+
 import { Command } from 'commander';
-import { findCondition } from '../api/conditions.ts';
-import type { Condition, GitSync } from '../api/types.ts';
-import { EXIT } from './errors.ts';
-import { listGitSyncs, resolveGitSync } from './gitsyncs.ts';
-import { addKubeOptions, type KubeOptions, withKube } from './kube-context.ts';
-import {
-  formatTable,
-  type OutputFormat,
-  outputOption,
-  printResult,
-  type Streams,
-  shortSha,
-} from './output.ts';
-import { runAction } from './run-action.ts';
+import { findCondition } from '../../api/conditions.ts';
+import { syncBranch, syncPath } from '../../api/defaults.ts';
+import type { Condition, GitSync } from '../../api/types.ts';
+import { EXIT, runAction } from '../errors.ts';
+import { addGlobalOptions, type GlobalOptions } from '../flags.ts';
+import { gitSyncsInScope } from '../gitsyncs.ts';
+import { withKube } from '../kube-context.ts';
+import { formatTable, printResult, type Streams, shortSha } from '../output.ts';
 
 /** The conditions `status` shows, in column order. */
 export const STATUS_CONDITIONS = ['Ready', 'Synced', 'Healthy', 'DriftDetected', 'DriftFight'] as const;
@@ -58,27 +53,21 @@ export interface StatusReport {
 export function statusCommand(streams: Streams): Command {
   const command = new Command('status')
     .description('Show every GitSync (or one): repository, synced commit, conditions, last automation commit')
-    .argument('[gitsync]', 'a GitSync name or namespace/name (default: all)')
-    .addOption(outputOption());
-  addKubeOptions(command, 'only GitSyncs in this namespace (default: all namespaces)');
+    .argument('[gitsync]', 'a GitSync name or namespace/name (default: all)');
+  addGlobalOptions(command, 'only GitSyncs in this namespace (default: all namespaces)');
   return command.action(
-    runAction(
-      streams,
-      'status',
-      async (ref: string | undefined, options: KubeOptions & { output: OutputFormat }) =>
-        withKube(options, async (kube) => {
-          const gitsyncs = ref
-            ? [await resolveGitSync(kube, ref)]
-            : await listGitSyncs(kube.client, kube.namespace);
-          const report = statusReport(gitsyncs);
-          await printResult(streams, options.output, report, () => statusLines(report, ref !== undefined));
-          if (gitsyncs.length === 0) {
-            streams.stderr.write(
-              `no GitSyncs found${kube.namespace ? ` in namespace ${kube.namespace}` : ''}\n`,
-            );
-          }
-          return report.summary.notReady > 0 ? EXIT.NOT_OK : EXIT.OK;
-        }),
+    runAction(streams, 'status', async (ref: string | undefined, options: GlobalOptions) =>
+      withKube(options, async (kube) => {
+        const gitsyncs = await gitSyncsInScope(kube, ref);
+        const report = statusReport(gitsyncs);
+        await printResult(streams, options.output, report, () => statusLines(report, ref !== undefined));
+        if (gitsyncs.length === 0) {
+          streams.stderr.write(
+            `no GitSyncs found${kube.namespace ? ` in namespace ${kube.namespace}` : ''}\n`,
+          );
+        }
+        return report.summary.notReady > 0 ? EXIT.NOT_OK : EXIT.OK;
+      }),
     ),
   );
 }
@@ -102,8 +91,8 @@ function viewOf(gitsync: GitSync): GitSyncView {
     namespace: gitsync.metadata.namespace ?? 'default',
     name: gitsync.metadata.name,
     url: gitsync.spec.url,
-    branch: gitsync.spec.branch ?? 'main',
-    path: gitsync.spec.path ?? '.',
+    branch: syncBranch(gitsync.spec),
+    path: syncPath(gitsync.spec),
     suspended: gitsync.spec.suspend === true,
     ready: problem === undefined,
     ...(problem !== undefined ? { problem } : {}),

@@ -1,8 +1,10 @@
 // The manifest edits behind automate/deautomate/lock/unlock/policy/release, as pure functions of
-// the repository's files: find the workload, change its annotations (setWorkloadAnnotation) or a
-// container image (applyImageUpdates) with a minimal diff. What does not apply is a UsageError.
-
+// the repository's files (find the workload, change its annotations with setWorkloadAnnotation or a
+// container image with applyImageUpdates, minimal diff; what does not apply is a UsageError), and
+// `commitEdit`, which makes one as one commit through git/'s `commitWithRetry` (the same
+// commit/push/retry loop as image automation), or shows it with --dry-run.
 import { parseReference } from '../../registry/index.ts';
+import { type CommitAuthor, commitWithRetry, type Repository } from '../git/index.ts';
 import {
   applyImageUpdates,
   findWorkloads,
@@ -15,7 +17,7 @@ import {
 } from '../manifests/index.ts';
 import { policyFromAnnotations } from '../policy/index.ts';
 import { UsageError } from './errors.ts';
-import type { ManifestEdit } from './repo-edit.ts';
+import { unifiedDiff } from './unified-diff.ts';
 import { findWorkload, type WorkloadSelector } from './workload-ref.ts';
 
 /** Changes one workload: the changed files (none when it already is as asked). */
@@ -125,4 +127,62 @@ function normalizedRepository(name: string): string {
 
 function sameRepository(image: string, repository: string): boolean {
   return normalizedRepository(splitImageReference(image).name) === repository;
+}
+
+/**
+ * Edits manifests: returns the files whose content changes (with the new content), none when
+ * there is nothing to do. Throws UsageError when the edit does not apply (unknown workload).
+ */
+export type ManifestEdit = (files: readonly ManifestFile[]) => ManifestFile[];
+
+/** Options of `commitEdit`. */
+export interface CommitEditOptions {
+  repo: Repository;
+  /** Directory the edit sees (the GitSync path). */
+  path: string;
+  edit: ManifestEdit;
+  message: string;
+  author: CommitAuthor;
+  /** Show the diff, commit nothing. */
+  dryRun: boolean;
+  /** Commit time. Default `new Date()`. */
+  now?: () => Date;
+  /** Attempts when the branch keeps moving under us. Default 3. */
+  maxAttempts?: number;
+}
+
+/** What `commitEdit` did. */
+export interface EditOutcome {
+  /** False when the files already said what was asked. */
+  changed: boolean;
+  /** Unified diff of the change ('' when none). */
+  diff: string;
+  /** Repository paths of the changed files. */
+  files: string[];
+  branch: string;
+  /** The pushed commit; undefined for a dry run or no change. */
+  commit: string | undefined;
+  /** The head the edit was made on. */
+  parent: string;
+}
+
+/** Runs the edit and, unless it is a dry run or changes nothing, commits and pushes it. */
+export async function commitEdit(options: CommitEditOptions): Promise<EditOutcome> {
+  const result = await commitWithRetry(options.repo, {
+    edit: (files) => ({ files: options.edit(files), value: undefined }),
+    message: options.message,
+    author: options.author,
+    path: options.path,
+    dryRun: options.dryRun,
+    maxRetries: (options.maxAttempts ?? 3) - 1,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return {
+    changed: result.edited.length > 0,
+    diff: result.edited.map((file) => unifiedDiff(file.path, file.before, file.after)).join(''),
+    files: result.edited.map((file) => file.path),
+    branch: result.branch,
+    commit: result.commit,
+    parent: result.parent,
+  };
 }

@@ -1,4 +1,5 @@
-// Delays between push attempts after a rejected (not fast-forward) push.
+// The one jittered exponential backoff: Git push retries, Kubernetes request retries, registry
+// request retries and sync retries all wait this long.
 
 /** Options of `retryDelayMs`. */
 export interface BackoffOptions {

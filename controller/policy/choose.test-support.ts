@@ -1,4 +1,4 @@
-/** Shared helpers for the policy tests (not part of the public API). */
+/** Shared helpers for the policy tests (test support, not production code). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 

@@ -1,4 +1,4 @@
-// The dry run behind `tagpilot check-policy`: which tag a policy picks from a live registry, every
+// The report of `tagpilot check-policy`: which tag a policy picks from a live registry, every
 // candidate in order with the reason it lost, and the tags the filter rejects with theirs. Moved
 // here with the explanations (`explainTag`) added.
 
