@@ -5,7 +5,7 @@
 // work runs beside the event loop. HTTP stays here: the worker sends each request to this thread,
 // which makes it with the caller's client (its connection pool, timeouts and hooks) and streams the
 // response back.
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { GitHttpResponse, HttpClient } from 'isomorphic-git';
 
 /** What the worker fetches. */
@@ -46,8 +46,7 @@ const WORKER = new URL('./fetch-worker.ts', import.meta.url);
  * an HTTP failure is rethrown as the error `http` raised.
  */
 export async function fetchInWorker(job: FetchJob, http: HttpClient): Promise<{ fetchHead: string | null }> {
-  const { port1: port, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER, { workerData: { job, port: port2 }, transferList: [port2] });
+  const worker = new Worker(WORKER, { workerData: job });
   let httpFailure: unknown;
   const serve = async (id: number, request: Extract<ToMain, { type: 'request' }>['request']) => {
     try {
@@ -57,18 +56,19 @@ export async function fetchInWorker(job: FetchJob, http: HttpClient): Promise<{ 
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: once(request.body) }),
       });
-      port.postMessage({ type: 'head', id, response: head } satisfies FromMain);
-      for await (const chunk of body ?? []) port.postMessage({ type: 'chunk', id, chunk } satisfies FromMain);
-      port.postMessage({ type: 'end', id } satisfies FromMain);
+      worker.postMessage({ type: 'head', id, response: head } satisfies FromMain);
+      for await (const chunk of body ?? [])
+        worker.postMessage({ type: 'chunk', id, chunk } satisfies FromMain);
+      worker.postMessage({ type: 'end', id } satisfies FromMain);
     } catch (error) {
       httpFailure = error;
       const message = error instanceof Error ? error.message : String(error);
-      port.postMessage({ type: 'error', id, message } satisfies FromMain);
+      worker.postMessage({ type: 'error', id, message } satisfies FromMain);
     }
   };
   try {
     return await new Promise((resolve, reject) => {
-      port.on('message', (message: ToMain) => {
+      worker.on('message', (message: ToMain) => {
         if (message.type === 'request') void serve(message.id, message.request);
         else if (message.type === 'done') resolve({ fetchHead: message.fetchHead });
         else reject(httpFailure ?? rebuild(message.error));
@@ -79,7 +79,6 @@ export async function fetchInWorker(job: FetchJob, http: HttpClient): Promise<{ 
       );
     });
   } finally {
-    port.close();
     await worker.terminate();
   }
 }

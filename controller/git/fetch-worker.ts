@@ -123,6 +123,5 @@ async function run(job: FetchJob, port: MessagePort): Promise<void> {
   }
 }
 
-const { job, port } = workerData as { job: FetchJob; port: MessagePort };
-if (parentPort) await run(job, port);
-port.close();
+// Everything goes over parentPort: its messages reach the main thread before the worker's 'exit'.
+if (parentPort) await run(workerData as FetchJob, parentPort);
