@@ -1,10 +1,12 @@
 // The network side of a working copy: clone, fetch, ask for the remote head, push. Everything here
 // goes through isomorphic-git with our undici transport and an Authorization header built once.
 import { randomBytes } from 'node:crypto';
+import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import git, { type HttpClient } from 'isomorphic-git';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, errorCode, GitError, type GitOperation, toGitError } from './errors.ts';
+import { fetchInWorker } from './fetch-in-worker.ts';
 
 /** One branch of one repository, as the working copy talks to it. */
 export interface Remote {
@@ -68,8 +70,16 @@ export async function fetchBranch(
   remote: Remote,
   target: { dir: string; cache: object; depth?: number; relative?: boolean },
 ): Promise<string> {
-  const fetch = (depth: number | undefined) =>
-    git.fetch({
+  const fetch = (depth: number | undefined) => {
+    // The pack is parsed and indexed in a worker (see fetch-in-worker.ts), on the real file system.
+    if (remote.ctx.fs === nodeFs) {
+      const job = { dir: target.dir, branch: remote.branch, remote: REMOTE, headers: remote.headers() };
+      return fetchInWorker(
+        { ...job, relative: target.relative ?? false, ...(depth === undefined ? {} : { depth }) },
+        remote.http,
+      );
+    }
+    return git.fetch({
       fs: remote.ctx.gitFs,
       http: remote.http,
       dir: target.dir,
@@ -82,6 +92,7 @@ export async function fetchBranch(
       headers: remote.headers(),
       ...(depth === undefined ? {} : { depth, relative: target.relative ?? false }),
     });
+  };
   let result: Awaited<ReturnType<typeof fetch>>;
   try {
     result = await fetch(target.depth);

@@ -410,7 +410,10 @@ export class Repository {
     const snapshot = await readSnapshot(this.#ctx, oid, this.#trees);
     // Unset while the files change: a failure half way must not leave a snapshot that lies.
     this.#snapshot = undefined;
-    await this.#workingTree.reset(snapshot, isManifestPath);
+    // A commit with more files than one read may take is not written out (50,000 files would take
+    // a minute): `readFiles` counts from the tree and refuses, or reads the few it needs on demand.
+    if (snapshot.files.length > this.#readLimits.maxFiles) this.#workingTree.clear(snapshot);
+    else await this.#workingTree.reset(snapshot, isManifestPath);
     this.#snapshot = snapshot;
     pruneTreeCache(this.#trees, snapshot);
   }

@@ -1,5 +1,6 @@
 // Commits as flat file lists, and new trees built from an old tree plus changed blobs, without
 // isomorphic-git's index (which would re-hash or re-walk the whole working tree).
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { GitContext } from './context.ts';
 import { GitError } from './errors.ts';
@@ -24,6 +25,13 @@ export interface Snapshot {
   dirs: Map<string, string>;
 }
 
+/**
+ * Tree entries walked between two turns of the event loop: isomorphic-git's reads resolve without
+ * leaving the microtask queue (sync-fs.ts), so a 50,000-file tree would otherwise hold the event
+ * loop (and /healthz) for the whole walk.
+ */
+const ENTRIES_PER_TURN = 1_000;
+
 /** Tree objects by oid; trees are immutable, so entries never go stale. */
 export type TreeCache = Map<string, TreeEntry[]>;
 
@@ -42,17 +50,25 @@ export async function readSnapshot(ctx: GitContext, commit: string, trees: TreeC
     byPath: new Map(),
     dirs: new Map(),
   };
-  await walk(ctx, trees, snapshot, parsed.tree, '');
+  await walk(ctx, trees, snapshot, parsed.tree, '', { entries: 0 });
   return snapshot;
 }
 
-async function walk(ctx: GitContext, trees: TreeCache, snapshot: Snapshot, oid: string, dir: string) {
+async function walk(
+  ctx: GitContext,
+  trees: TreeCache,
+  snapshot: Snapshot,
+  oid: string,
+  dir: string,
+  walked: { entries: number },
+) {
   snapshot.dirs.set(dir, oid);
   for (const entry of await readTreeEntries(ctx, trees, oid)) {
+    if (++walked.entries % ENTRIES_PER_TURN === 0) await yieldToEventLoop();
     assertSafeName(ctx, entry.path, dir);
     const path = dir === '' ? entry.path : `${dir}/${entry.path}`;
     if (entry.type === 'tree') {
-      await walk(ctx, trees, snapshot, entry.oid, path);
+      await walk(ctx, trees, snapshot, entry.oid, path, walked);
       continue;
     }
     const file = { path, mode: entry.mode, oid: entry.oid };

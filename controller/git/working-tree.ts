@@ -81,10 +81,30 @@ export class WorkingTree {
     return this.#texts.get(file.oid);
   }
 
-  /** The size in bytes of a file of the current commit as checked out; undefined when it is not on disk. */
+  /**
+   * Makes the files on disk a subset of `snapshot` without writing any: for a commit too large to
+   * write out. `text()` brings a file from the object store when it is read. The index is removed,
+   * since it would list files that are not there.
+   */
+  clear(snapshot: Snapshot): void {
+    this.#removeStrays(snapshot);
+    this.#forgetOthers(snapshot);
+    // A file kept on disk with the bytes of another commit is no longer what we recorded there.
+    for (const [path, trusted] of this.#trusted) {
+      if (snapshot.byPath.get(path)?.oid !== trusted.oid) this.#trusted.delete(path);
+    }
+    this.#ctx.fs.rmSync(join(this.#ctx.dir, '.git', 'index'), { force: true });
+    this.#indexed = undefined;
+    this.#changed = true;
+  }
+
+  /**
+   * The size in bytes of a file of the current commit, when it is on disk with the commit's bytes
+   * (as recorded when written or verified); undefined otherwise.
+   */
   byteSize(file: TreeFile): number | undefined {
-    const stat = lstat(this.#ctx, this.#abs(file.path));
-    return stat?.isFile() ? Number(stat.size) : undefined;
+    const trusted = this.#trusted.get(file.path);
+    return trusted?.oid === file.oid && trusted.stat.isFile() ? Number(trusted.stat.size) : undefined;
   }
 
   /** Writes one file of a commit (and remembers its text and lstat). */

@@ -3,11 +3,11 @@ import { isRecord, type KubeObject, splitApiVersion } from '../kube/types.ts';
 import {
   type ManifestFile,
   type Problem,
-  readManifests,
   resolveAnnotations,
-  toKubeObjects,
+  type toKubeObjects,
 } from '../manifests/index.ts';
 import { ignoreMode, OWNER_LABEL, RECREATE_ANNOTATION, stringAnnotations } from './ownership.ts';
+import { parseManifestObjects } from './parse-in-worker.ts';
 import type { DesiredObject, InventoryEntry } from './types.ts';
 
 /** Looks up a kind: discovery, or a CRD rendered in the same sync. */
@@ -78,7 +78,7 @@ export async function renderObjects(
   files: readonly ManifestFile[],
   options: RenderOptions,
 ): Promise<RenderResult> {
-  const rendered = withoutKustomizeConfig(expandLists(parseFiles(files, options.cache)));
+  const rendered = withoutKustomizeConfig(expandLists(await parseFiles(files, options.cache)));
   const result: RenderResult = { objects: [], failures: [], ignored: [], problems: [...rendered.problems] };
   const crdKinds = kindsOfCrds(rendered.objects.map((o) => o.object));
   const resolve: KindResolver = async (apiVersion, kind) =>
@@ -152,7 +152,10 @@ function isList(source: ParsedObjects['objects'][number]): boolean {
 }
 
 /** Parses each file (or takes it from the cache); the cache keeps only the files given. */
-function parseFiles(files: readonly ManifestFile[], cache: ParseCache | undefined): ParsedObjects {
+async function parseFiles(
+  files: readonly ManifestFile[],
+  cache: ParseCache | undefined,
+): Promise<ParsedObjects> {
   const all: ParsedObjects = { objects: [], problems: [] };
   const paths = new Set<string>();
   for (const file of files) {
@@ -160,9 +163,7 @@ function parseFiles(files: readonly ManifestFile[], cache: ParseCache | undefine
     const cached = cache?.get(file.path);
     let parsed = cached?.content === file.content ? cached.parsed : undefined;
     if (!parsed) {
-      const set = readManifests([file]);
-      const objects = toKubeObjects(set);
-      parsed = { objects: objects.objects, problems: [...set.problems, ...objects.problems] };
+      parsed = await parseManifestObjects(file);
       cache?.set(file.path, { content: file.content, parsed });
     }
     all.objects.push(...parsed.objects);
