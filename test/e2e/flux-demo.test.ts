@@ -1,6 +1,8 @@
 // The mission, end to end, with every component real and the controller running as its own
-// process: a new develop-v1.9.0 tag is committed into Git (one-line diff), applied, and a manual
-// `kubectl scale` is reverted with an Event.
+// process, on a living cluster (kube-controller-manager, kube-scheduler and two kwok nodes): a new
+// develop-v1.9.0 tag is committed into Git (one-line diff), applied, the rollout completes and
+// every Pod runs the new image; a manual `kubectl scale` is reverted with an Event and the extra
+// Pods go away again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
@@ -8,7 +10,14 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { deploymentImage, eventLines, installScenario, scaleAndAwaitRevert } from '../support/scenario.ts';
+import {
+  deploymentImage,
+  eventLines,
+  gitSyncCondition,
+  installScenario,
+  podsOf,
+  scaleAndAwaitRevert,
+} from '../support/scenario.ts';
 
 describe('flux demo end to end', () => {
   let kube: KubeStack;
@@ -19,7 +28,7 @@ describe('flux demo end to end', () => {
   const logTail = () => controller?.process.logTail(40) ?? '';
 
   before(async () => {
-    [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
+    [kube, registry, git] = await Promise.all([startKube({ nodes: 2 }), startRegistry(), startGitServer()]);
     await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
     const { kubeconfig } = await installScenario({ kube, registry, git }, { fixture: 'flux-demo' });
     controller = await startController({ kubeconfig });
@@ -78,8 +87,33 @@ describe('flux demo end to end', () => {
       timeoutMs: 30_000,
     });
     const applied = Date.now();
+    const rollout = await kube.kubectl(
+      ['rollout', 'status', 'deployment/fluxdemo', '-n', 'my-demo', '--timeout=90s'],
+      { allowFailure: true },
+    );
+    assert.equal(rollout.code, 0, rollout.stderr);
+    await waitFor(
+      'every fluxdemo Pod to run develop-v1.9.0',
+      async () => {
+        const pods = await podsOf(kube, 'my-demo', 'app=fluxdemo');
+        return pods.length === 1 && pods.every((pod) => pod.ready && pod.images.flask === expected);
+      },
+      {
+        timeoutMs: 60_000,
+        onTimeout: async () => JSON.stringify(await podsOf(kube, 'my-demo', 'app=fluxdemo')),
+      },
+    );
+    const running = Date.now();
+    await waitFor(
+      'the GitSync to be Healthy',
+      async () => (await gitSyncCondition(kube, 'flux-demo', 'Healthy'))?.status === 'True',
+      {
+        timeoutMs: 30_000,
+        onTimeout: async () => JSON.stringify(await gitSyncCondition(kube, 'flux-demo', 'Healthy')),
+      },
+    );
     process.stdout.write(
-      `# tag push -> commit ${committed - pushed} ms, -> cluster ${applied - pushed} ms (2s intervals, no webhook)\n`,
+      `# tag push -> commit ${committed - pushed} ms, -> cluster ${applied - pushed} ms, -> every Pod running it ${running - pushed} ms (2s intervals, no webhook)\n`,
     );
   });
 
@@ -95,5 +129,14 @@ describe('flux demo end to end', () => {
     await waitFor('a drift event', async () => (await eventLines(kube, 'my-demo')).includes(event), {
       timeoutMs: 10_000,
     });
+    // The ReplicaSet may have made extra Pods in the moment the Deployment said 4; they go again.
+    await waitFor(
+      'one fluxdemo Pod again',
+      async () => (await podsOf(kube, 'my-demo', 'app=fluxdemo')).length === 1,
+      {
+        timeoutMs: 30_000,
+        onTimeout: async () => JSON.stringify(await podsOf(kube, 'my-demo', 'app=fluxdemo')),
+      },
+    );
   });
 });
