@@ -4,8 +4,30 @@ import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './git/read-limits.ts';
-import { HTTP_LIMITS, type HttpLimits } from './server/http-server.ts';
-import { MAX_WEBHOOK_BODY_BYTES } from './server/webhook-routes.ts';
+
+/** What one client can hold of an HTTP listener (server/http-server.ts applies them). */
+export interface HttpLimits {
+  /** Open connections at once; more are closed at accept (Node's `server.maxConnections`). */
+  maxConnections: number;
+  /** Time to receive all request headers. */
+  headersTimeoutMs: number;
+  /** Time to receive the whole request, body included (a slow body is cut off). */
+  requestTimeoutMs: number;
+}
+
+/** Defaults: what a webhook sender needs, with little room for a slow or flooding one. */
+export const HTTP_LIMITS: HttpLimits = {
+  maxConnections: 128,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+/**
+ * Largest webhook body read (1 MiB, `--webhook-max-body-bytes`). GitHub caps its payloads at
+ * 25 MB, but a push event carries at most 20 commits and stays far below 1 MiB; registry events
+ * are a few KiB.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** Everything the controller process is configured with. */
 export interface ControllerConfig {

@@ -1,35 +1,22 @@
-// The controller process: one KubeConfig, one registry client, one Git HTTP agent; informers and
-// work queues for GitSyncs and ImagePolicies; leader election (only the leader reconciles); the
-// HTTP server; graceful shutdown.
+// The controller process: one Kubernetes edge (client, discovery, events, Lease), one registry
+// client, one Git HTTP agent; a control loop (informer + work queue) each for GitSyncs and
+// ImagePolicies, run only by the leader; the HTTP server; graceful shutdown.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent } from 'undici';
 import {
   dockerConfigCredentials,
-  isRegistryError,
   loadMetadataCache,
   parseDockerConfigJson,
-  parseReference,
   RegistryClient,
   saveMetadataCache,
 } from '../registry/index.ts';
-import { API_VERSION, type GitSync, type ImagePolicy, RECONCILE_AT_ANNOTATION } from './api/types.ts';
-import { registryScanners } from './automation/registry-scanner.ts';
 import { ConfigError, type ControllerConfig } from './config.ts';
-import { createGitHttpClient } from './git/index.ts';
-import { KubeApi } from './kube/api.ts';
-import { KubeClient } from './kube/client.ts';
-import { EventRecorder } from './kube/events.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { GitSyncReconciler } from './reconcile/gitsync-reconciler.ts';
-import { ImagePolicyReconciler } from './reconcile/imagepolicy-reconciler.ts';
-import { type ResourceCache, startInformer } from './reconcile/informer.ts';
-import { LeaderElector } from './reconcile/leader-election.ts';
-import type { ScannerFactory } from './reconcile/ports.ts';
-import { syncEngines } from './reconcile/sync-engine.ts';
-import { WorkQueue } from './reconcile/work-queue.ts';
+import { type ControlLoopParts, type ControlLoops, controlLoops } from './reconcile/control-loops.ts';
+import { createKubeEdge } from './runtime/kube-edge.ts';
 import { type RunningServer, startHttpServer } from './server/http-server.ts';
 import { createWebhookCounter } from './server/webhook-metrics.ts';
 import { webhookRoutes } from './server/webhook-routes.ts';
@@ -88,33 +75,31 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   const webhookSecret = config.webhookSecretFile ? readWebhookSecret(config.webhookSecretFile) : undefined;
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const metrics = createMetrics();
-  let resolveDone: (reason: string) => void = () => {};
-  const done = new Promise<string>((resolve) => {
-    resolveDone = resolve;
+  const done = Promise.withResolvers<string>();
+  const edge = createKubeEdge({
+    kubeConfig,
+    logger,
+    identity: config.identity,
+    election: config.leaderElect
+      ? {
+          namespace: config.leaderElectionNamespace,
+          name: config.leaderElectionId,
+          ...config.leaderElection,
+          onStartedLeading: () => {
+            logger.info({ identity: config.identity }, 'started leading');
+            metrics.leader.set(1);
+            loops.start();
+          },
+          onStoppedLeading: () => {
+            logger.error({ identity: config.identity }, 'lost leadership; writes stopped; stopping');
+            metrics.leader.set(0);
+            done.resolve('lost leadership');
+          },
+          onError: (error) =>
+            logger.warn({ err: (error as Error).message }, 'leader election request failed'),
+        }
+      : undefined,
   });
-  // Only the leader writes: every write to the cluster and every push asks the Lease's fence first.
-  const elector = config.leaderElect
-    ? new LeaderElector({
-        kubeConfig,
-        namespace: config.leaderElectionNamespace,
-        name: config.leaderElectionId,
-        identity: config.identity,
-        ...config.leaderElection,
-        onStartedLeading: () => {
-          logger.info({ identity: config.identity }, 'started leading');
-          metrics.leader.set(1);
-          startInformers();
-        },
-        onStoppedLeading: () => {
-          logger.error({ identity: config.identity }, 'lost leadership; writes stopped; stopping');
-          metrics.leader.set(0);
-          resolveDone('lost leadership');
-        },
-        onError: (error) => logger.warn({ err: (error as Error).message }, 'leader election request failed'),
-      })
-    : undefined;
-  const fence = elector?.fence;
-  const client = new KubeClient({ kubeConfig, ...(fence ? { fence } : {}) });
   mkdirSync(config.cacheDir, { recursive: true });
   const metadataPath = join(config.cacheDir, 'registry-metadata.json');
   const registry = new RegistryClient({
@@ -124,121 +109,57 @@ export async function runController(config: ControllerConfig, logger: Logger): P
       : {}),
     cache: await loadMetadataCache(metadataPath).catch(() => undefined),
   });
-  const scanners = countedScanners(registryScanners(registry), metrics);
   const gitAgent = new Agent({ keepAliveTimeout: 30_000 });
-  const events = new EventRecorder({ api: new KubeApi(client), logger, reportingInstance: config.identity });
-
-  let informersSynced = false;
-  let policies: ResourceCache<ImagePolicy> | undefined;
-  let gitsyncs: ResourceCache<GitSync> | undefined;
-  const gitSyncReconciler = new GitSyncReconciler({
-    client,
-    defaultServiceAccount: config.defaultServiceAccount,
-    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    http: createGitHttpClient({ dispatcher: gitAgent, ...(fence ? { fence } : {}) }),
-    scanners,
-    engines: syncEngines({ kubeConfig, logger, reportingInstance: config.identity, fence }),
-    events,
+  const loops = controlLoops({ config, logger, metrics, edge, registry, gitAgent });
+  if (edge.elector) edge.elector.start();
+  else {
+    metrics.leader.set(1);
+    loops.start();
+  }
+  const { server, metricsServer } = await serve({
+    config,
     logger,
     metrics,
-    cacheDir: config.cacheDir,
-    readLimits: config.readLimits,
-    get: (namespace, name) => gitsyncs?.get(namespace, name),
-    policies: () => policies?.list() ?? [],
+    edge,
+    loops,
+    registry,
+    webhookSecret,
   });
-  const gitSyncQueue = new WorkQueue({
-    concurrency: config.gitSyncConcurrency,
-    process: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
-    onError: (key, error, retryInMs) =>
-      logger.error({ gitsync: key, err: error, retryInMs }, 'reconcile failed'),
-  });
-  const imagePolicyReconciler = new ImagePolicyReconciler({
-    client,
-    defaultServiceAccount: config.defaultServiceAccount,
-    scanners,
-    events,
-    logger,
-    get: (namespace, name) => policies?.get(namespace, name),
-    onLatestChanged: () => {
-      // A marker or policy annotation in any GitSync may name this policy.
-      for (const gitsync of gitsyncs?.list() ?? []) {
-        const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
-        gitSyncReconciler.requestAutomation(key);
-        gitSyncQueue.add(key);
-      }
-    },
-  });
-  const imagePolicyQueue = new WorkQueue({
-    concurrency: config.imagePolicyConcurrency,
-    process: (key) => timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key)),
-    onError: (key, error, retryInMs) =>
-      logger.error({ imagepolicy: key, err: error, retryInMs }, 'reconcile failed'),
-  });
+  const queueGauge = setInterval(() => {
+    metrics.queueDepth.set({ queue: 'gitsync' }, loops.gitsyncs.queue.length);
+    metrics.queueDepth.set({ queue: 'imagepolicy' }, loops.policies.queue.length);
+  }, 5000);
+  queueGauge.unref();
 
-  const onChange =
-    (queue: WorkQueue, onReconcileAt?: (key: string) => void) =>
-    (
-      key: string,
-      object: { metadata?: { annotations?: Record<string, string> } },
-      event: 'add' | 'update' | 'delete',
-    ) => {
-      if (!elector || elector.isLeader) {
-        if (event !== 'delete' && object.metadata?.annotations?.[RECONCILE_AT_ANNOTATION])
-          onReconcileAt?.(key);
-        queue.add(key);
-      }
-    };
-  const startInformers = () => {
-    policies = startInformer<ImagePolicy>({
-      kubeConfig,
-      client,
-      logger,
-      resource: {
-        group: 'tagpilot.io',
-        version: 'v1alpha1',
-        plural: 'imagepolicies',
-        namespace: config.namespace,
-      },
-      onChange: onChange(imagePolicyQueue),
-    });
-    gitsyncs = startInformer<GitSync>({
-      kubeConfig,
-      client,
-      logger,
-      resource: {
-        group: 'tagpilot.io',
-        version: 'v1alpha1',
-        plural: 'gitsyncs',
-        namespace: config.namespace,
-      },
-      onChange: onChange(gitSyncQueue, (key) => gitSyncReconciler.requestAutomation(key)),
-    });
-    void Promise.all([policies.synced, gitsyncs.synced]).then(() => {
-      informersSynced = true;
-      logger.info({ apiVersion: API_VERSION }, 'caches synced');
-      // The first reconcile of everything: informer adds may have arrived before leading.
-      for (const policy of policies?.list() ?? [])
-        imagePolicyQueue.add(`${policy.metadata.namespace}/${policy.metadata.name}`);
-      for (const gitsync of gitsyncs?.list() ?? [])
-        gitSyncQueue.add(`${gitsync.metadata.namespace}/${gitsync.metadata.name}`);
-    });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(queueGauge);
+      await loops.stop();
+      await edge.close();
+      await saveMetadataCache(registry.cache, metadataPath).catch(() => undefined);
+      await Promise.allSettled([server.close(), metricsServer?.close(), registry.close(), gitAgent.close()]);
+      done.resolve('stopped');
+    })();
+    return stopping;
   };
+  return { port: server.port, metricsPort: metricsServer?.port, metrics, stop, done: done.promise };
+}
 
-  if (elector) {
-    elector.start();
-  } else {
-    metrics.leader.set(1);
-    startInformers();
-  }
-
+/** The HTTP server (health, readiness, webhooks, and metrics unless `--metrics-addr` serves them apart). */
+async function serve(
+  parts: Omit<ControlLoopParts, 'gitAgent'> & { loops: ControlLoops; webhookSecret: string | undefined },
+): Promise<{ server: RunningServer; metricsServer: RunningServer | undefined }> {
+  const { config, logger, metrics, edge, loops, webhookSecret } = parts;
+  const { elector } = edge;
   // /readyz: ready once both CRs have been listed (a standby replica: once it has read the Lease,
   // so it can take over); otherwise the body says why, e.g. the API server cannot be reached.
   const notReadyReason = (): string | undefined => {
     if (elector && !elector.isLeader) {
       return elector.hasSeenLease ? undefined : 'not ready: the leader election Lease has not been read yet';
     }
-    if (informersSynced) return undefined;
-    const failure = gitsyncs?.lastError() ?? policies?.lastError();
+    if (loops.synced()) return undefined;
+    const failure = loops.gitsyncs.lastError() ?? loops.policies.lastError();
     if (failure !== undefined) return `not ready: cannot list GitSyncs and ImagePolicies: ${failure}`;
     return 'not ready: GitSyncs and ImagePolicies not listed yet';
   };
@@ -248,19 +169,19 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     counter: createWebhookCounter(metrics.registry),
     maxBodyBytes: config.webhookMaxBodyBytes,
     targets: {
-      ready: () => informersSynced && (!elector || elector.isLeader),
-      gitSyncs: () => gitsyncs?.list() ?? [],
-      imagePolicies: () => policies?.list() ?? [],
-      forgetTag: (image) => registry.forgetTag({ ...image, digest: undefined }),
-      scanImagePolicy: (key) => imagePolicyQueue.add(key),
-      syncGitSync: (key) => gitSyncQueue.add(key),
+      ready: () => loops.synced() && (!elector || elector.isLeader),
+      gitSyncs: () => loops.gitsyncs.list(),
+      imagePolicies: () => loops.policies.list(),
+      forgetTag: (image) => parts.registry.forgetTag({ ...image, digest: undefined }),
+      scanImagePolicy: (key) => loops.policies.queue.add(key),
+      syncGitSync: (key) => loops.gitsyncs.queue.add(key),
       automateGitSync: (key) => {
-        gitSyncReconciler.requestAutomation(key);
-        gitSyncQueue.add(key);
+        loops.gitSyncReconciler.requestAutomation(key);
+        loops.gitsyncs.queue.add(key);
       },
     },
   });
-  const server: RunningServer = await startHttpServer({
+  const server = await startHttpServer({
     host: config.httpAddr.host,
     port: config.httpAddr.port,
     ...(config.metricsAddr ? {} : { metrics: metrics.registry }),
@@ -287,75 +208,5 @@ export async function runController(config: ControllerConfig, logger: Logger): P
     },
     'controller started',
   );
-  const queueGauge = setInterval(() => {
-    metrics.queueDepth.set({ queue: 'gitsync' }, gitSyncQueue.length);
-    metrics.queueDepth.set({ queue: 'imagepolicy' }, imagePolicyQueue.length);
-  }, 5000);
-  queueGauge.unref();
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      clearInterval(queueGauge);
-      await Promise.allSettled([policies?.stop(), gitsyncs?.stop()]);
-      await Promise.allSettled([gitSyncQueue.shutdown(), imagePolicyQueue.shutdown()]);
-      await gitSyncReconciler.stop();
-      await elector?.stop();
-      await saveMetadataCache(registry.cache, metadataPath).catch(() => undefined);
-      await Promise.allSettled([
-        server.close(),
-        metricsServer?.close(),
-        registry.close(),
-        gitAgent.close(),
-        client.close(),
-      ]);
-      resolveDone('stopped');
-    })();
-    return stopping;
-  };
-  return { port: server.port, metricsPort: metricsServer?.port, metrics, stop, done };
-}
-
-/** Counts tag listings per registry host and result, and records the tag count per image. */
-function countedScanners(scanners: ScannerFactory, metrics: Metrics): ScannerFactory {
-  const registryOf = (repository: string) => {
-    try {
-      return parseReference(repository).registry;
-    } catch {
-      return 'invalid';
-    }
-  };
-  return (options) => {
-    const scanner = scanners(options);
-    return {
-      ...scanner,
-      listTags: async (repository) => {
-        const registryHost = registryOf(repository);
-        try {
-          const tags = await scanner.listTags(repository);
-          metrics.scans.inc({ registry: registryHost, result: 'success' });
-          metrics.tagsPerImage.set({ image: repository }, tags.length);
-          return tags;
-        } catch (error) {
-          const result = isRegistryError(error) ? error.code.toLowerCase() : 'error';
-          metrics.scans.inc({ registry: registryHost, result });
-          throw error;
-        }
-      },
-    };
-  };
-}
-
-async function timed<T>(metrics: Metrics, kind: string, run: () => Promise<T>): Promise<T> {
-  const end = metrics.reconcileSeconds.startTimer({ kind });
-  try {
-    const result = await run();
-    metrics.reconciles.inc({ kind, result: 'success' });
-    return result;
-  } catch (error) {
-    metrics.reconciles.inc({ kind, result: 'error' });
-    throw error;
-  } finally {
-    end();
-  }
+  return { server, metricsServer };
 }

@@ -6,6 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
+import { mapLimit } from '../controller/util/map-limit.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
 import type { CredentialProvider } from './credentials.ts';
 import { isRegistryError, RegistryError } from './errors.ts';
@@ -232,23 +233,15 @@ export class RegistryClient {
   ): Promise<CreatedTimes> {
     const ref = toReference(image);
     const result: CreatedTimes = { created: new Map(), notFound: new Map() };
-    let next = 0;
-    let failure: unknown;
-    const worker = async () => {
-      while (failure === undefined && next < tags.length) {
-        const tag = tags[next++];
-        if (tag === undefined) continue;
-        try {
-          const meta = await this.getImageCreated(withTag(ref, tag), options);
-          if (meta.created !== undefined) result.created.set(tag, meta.created);
-        } catch (error) {
-          if (isRegistryError(error, 'NOT_FOUND')) result.notFound.set(tag, error);
-          else failure ??= error;
-        }
+    await mapLimit(tags, this.#concurrency, async (tag) => {
+      try {
+        const meta = await this.getImageCreated(withTag(ref, tag), options);
+        if (meta.created !== undefined) result.created.set(tag, meta.created);
+      } catch (error) {
+        if (!isRegistryError(error, 'NOT_FOUND')) throw error;
+        result.notFound.set(tag, error);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, tags.length) }, worker));
-    if (failure !== undefined) throw failure;
+    });
     return result;
   }
 

@@ -4,6 +4,7 @@
  * a `Retry-After` runs, and the jittered exponential backoff used between retries. The clock and
  * sleep are passed in, so tests check exact delays without fake timers.
  */
+import { retryDelayMs } from '../controller/util/backoff.ts';
 
 /** Limits applied to each registry host separately. */
 export interface LimitOptions {
@@ -38,12 +39,13 @@ export interface LimiterClock {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-/** Backoff before retry number `attempt` (0 = the first retry): half fixed, half jitter ("equal jitter"). */
+/** Backoff before retry number `attempt` (0 = the first retry): the shared equal-jitter backoff with the registry's defaults. */
 export function backoffDelay(attempt: number, options: RetryOptions, random: () => number): number {
-  const base = options.baseDelayMs ?? 250;
-  const max = options.maxDelayMs ?? 10_000;
-  const ceiling = Math.min(max, base * 2 ** attempt);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return retryDelayMs(attempt, {
+    baseMs: options.baseDelayMs ?? 250,
+    maxMs: options.maxDelayMs ?? 10_000,
+    random,
+  });
 }
 
 /** Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds from `nowMs`; undefined when absent or malformed. */

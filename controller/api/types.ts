@@ -140,6 +140,11 @@ export interface GitSyncStatus {
   lastAutomationCommit?: string;
   lastSyncTime?: string;
   automatedWorkloads?: number;
+  /**
+   * The ImagePolicies (`<namespace>/<name>`) the manifests at `commit` name, as the last automation
+   * run found them: a new latest tag of one of them runs this GitSync's automation at once.
+   */
+  imagePolicyRefs?: { commit: string; policies: string[] };
   /** Objects this GitSync adopted (they existed without its ownership label) and still manages. */
   adopted?: AdoptedObject[];
   observedGeneration?: number;

@@ -5,20 +5,13 @@
 import type { ImageUpdate, Marker, Workload, WorkloadRef } from '../manifests/index.ts';
 import { splitImageReference } from '../manifests/index.ts';
 import { policyFromAnnotations } from '../policy/index.ts';
-import { mapLimit } from '../sync/concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { ImageScanner } from './image-scanner.ts';
 import { memoizeScanner } from './image-scanner.ts';
+import { lookupPolicy, type PolicyState } from './policy-states.ts';
 import { scanImage } from './scan-image.ts';
 
-/** What the automation loop knows of one ImagePolicy (from its status). */
-export interface PolicyState {
-  /** spec.image: the repository without tag. */
-  image: string;
-  latestTag?: string | undefined;
-  latestDigest?: string | undefined;
-  /** spec.digest is Always: write repo:tag@digest. */
-  pinDigest: boolean;
-}
+export type { PolicyState } from './policy-states.ts';
 
 /** Why a container or marker is, or is not, updated. */
 export type DecisionOutcome =
@@ -142,16 +135,9 @@ async function decideContainer(
     });
     if (home !== undefined && home !== policyNamespace)
       return { decision: decision('CrossNamespaceRef', crossNamespaceMessage(key, home)) };
-    const policy = policies.get(key);
-    if (!policy) return { decision: decision('PolicyNotFound', `ImagePolicy ${key} not found`) };
-    if (!policy.latestTag)
-      return { decision: decision('PolicyNotReady', `ImagePolicy ${key} has no latest tag yet`) };
-    const image = {
-      repo: policy.image,
-      tag: policy.latestTag,
-      ...(policy.pinDigest && policy.latestDigest ? { digest: policy.latestDigest } : {}),
-    };
-    return compare(decision, target, container.image, image, `from ImagePolicy ${key}`);
+    const found = lookupPolicy(policies, key);
+    if (!found.ok) return { decision: decision(found.outcome, found.message) };
+    return compare(decision, target, container.image, found.image, `from ImagePolicy ${key}`);
   }
 
   if (container.filter === undefined) {
@@ -212,19 +198,9 @@ function decideMarkers(
         decision: { ...base, outcome: 'CrossNamespaceRef', message: crossNamespaceMessage(key, home) },
       };
     }
-    const policy = policies.get(key);
-    if (!policy)
-      return { decision: { ...base, outcome: 'PolicyNotFound', message: `ImagePolicy ${key} not found` } };
-    if (!policy.latestTag) {
-      return {
-        decision: { ...base, outcome: 'PolicyNotReady', message: `ImagePolicy ${key} has no latest tag yet` },
-      };
-    }
-    const image = {
-      repo: policy.image,
-      tag: policy.latestTag,
-      ...(policy.pinDigest && policy.latestDigest ? { digest: policy.latestDigest } : {}),
-    };
+    const found = lookupPolicy(policies, key);
+    if (!found.ok) return { decision: { ...base, outcome: found.outcome, message: found.message } };
+    const { image } = found;
     const update: ImageUpdate = { target: { type: 'marker', policy: marker.policy }, image };
     const next = markerFieldValue(marker, image);
     if (next === marker.value) {

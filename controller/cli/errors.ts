@@ -1,9 +1,11 @@
 // Exit codes and the errors that map to them. Commands return 0 or 1 (a "not ok" verdict) and
 // throw for everything else; `exitCodeFor` decides 2 (the user's input or config is wrong) or 3
 // (the API server, a registry or a Git server failed), and `describeError` says it in one line.
+// `runAction` is the one place where a command's outcome becomes the process exit code.
 import { isRegistryError } from '../../registry/errors.ts';
 import { GitError } from '../git/errors.ts';
 import { KubeError } from '../kube/errors.ts';
+import type { Streams } from './output.ts';
 
 /** Exit codes of every `tagpilot` command. */
 export const EXIT = {
@@ -57,4 +59,20 @@ function describeKubeError(error: KubeError): string {
 /** The message of any thrown value. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Wraps a command action: sets `process.exitCode` from its result or from the error it throws. */
+export function runAction<A extends unknown[]>(
+  streams: Streams,
+  name: string,
+  action: (...args: A) => Promise<number>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await action(...args);
+    } catch (error) {
+      streams.stderr.write(`tagpilot ${name}: ${describeError(error)}\n`);
+      process.exitCode = exitCodeFor(error);
+    }
+  };
 }

@@ -1,28 +1,26 @@
 // Reading GitSyncs from the API server and resolving what the user typed (`name`, `ns/name`, or
 // nothing) to exactly one of them, with an error that lists what exists when it does not resolve.
+import { objectKey } from '../api/defaults.ts';
+import { resourcePath } from '../api/paths.ts';
 import { API_VERSION, type GitSync } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
 import { RemoteError, UsageError } from './errors.ts';
 import type { KubeContext } from './kube-context.ts';
 
-const BASE = `/apis/${API_VERSION}`;
-
 /** `ns/name` of a GitSync. */
 export function gitSyncKey(gitsync: GitSync): string {
-  return `${gitsync.metadata.namespace ?? 'default'}/${gitsync.metadata.name}`;
+  return objectKey(gitsync);
 }
 
 /** The path of one GitSync (for GET and PATCH). */
 export function gitSyncPath(namespace: string, name: string): string {
-  return `${BASE}/namespaces/${encodeURIComponent(namespace)}/gitsyncs/${encodeURIComponent(name)}`;
+  return resourcePath('gitsyncs', namespace, name);
 }
 
 /** Every GitSync in `namespace`, or in every namespace; sorted by namespace and name. */
 export async function listGitSyncs(client: KubeClient, namespace: string | undefined): Promise<GitSync[]> {
-  const path = namespace
-    ? `${BASE}/namespaces/${encodeURIComponent(namespace)}/gitsyncs`
-    : `${BASE}/gitsyncs`;
+  const path = resourcePath('gitsyncs', namespace || undefined);
   let list: unknown;
   try {
     list = await client.request({ method: 'GET', path, what: 'list GitSyncs' });
@@ -104,4 +102,22 @@ function toGitSync(value: unknown): GitSync {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merge-patches a GitSync object (annotations, spec.suspend). */
+export async function patchGitSync(client: KubeClient, gitsync: GitSync, body: unknown): Promise<void> {
+  const namespace = gitsync.metadata.namespace ?? 'default';
+  const { name } = gitsync.metadata;
+  await client.request({
+    method: 'PATCH',
+    path: gitSyncPath(namespace, name),
+    contentType: 'application/merge-patch+json',
+    body,
+    what: `patch GitSync ${namespace}/${name}`,
+  });
+}
+
+/** The GitSync named by `ref`, or every GitSync in `-n` (all namespaces without it). */
+export async function gitSyncsInScope(kube: KubeContext, ref: string | undefined): Promise<GitSync[]> {
+  return ref ? [await resolveGitSync(kube, ref)] : listGitSyncs(kube.client, kube.namespace);
 }

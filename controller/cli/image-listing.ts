@@ -3,31 +3,40 @@
 // automation would move to marked. Registry credentials: the flags first, then the workload's
 // pull secrets (imagePullSecrets and ServiceAccount) or the ImagePolicy's secretRef.
 
-import { type CredentialProvider, chainCredentials, type RegistryClient } from '../../registry/index.ts';
+import {
+  type CredentialProvider,
+  chainCredentials,
+  isRegistryError,
+  type RegistryClient,
+} from '../../registry/index.ts';
+import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
+import { type PullSecretSources, readPullSecrets } from '../kube/secrets.ts';
+import { type Container, splitImageReference, type Workload } from '../manifests/index.ts';
 import {
-  type Container,
-  readManifests,
-  splitImageReference,
-  toKubeObjects,
-  type Workload,
-} from '../manifests/index.ts';
-import { policyFromAnnotations, policyFromSpec, type TagPolicy } from '../policy/index.ts';
-import { type PullSecretSources, podServiceAccount, readPullSecrets } from '../reconcile/pull-secrets.ts';
+  explainTag,
+  policyFromAnnotations,
+  policyFromSpec,
+  type TagPolicy,
+  type VerdictReason,
+} from '../policy/index.ts';
 import { messageOf } from './errors.ts';
 import { gitSyncKey } from './gitsyncs.ts';
-import { scanPolicy } from './policy-scan.ts';
-import type { RepoContext, RepoWorkloads } from './repo-context.ts';
+import { type PolicyScan, scanPolicy } from './policy-scan.ts';
+import type { RepoContext, RepoWorkloads } from './repositories.ts';
 import { workloadId, workloadNamespace } from './workload-ref.ts';
 
 /** One tag in a listing. */
 export interface ListedTag {
   tag: string;
+  /** The image's build time (config `created`); null when unknown. */
   created: string | null;
   current: boolean;
   candidate: boolean;
+  /** The policy's verdict on the tag: filtered out and why, or where it ranks. */
+  verdict: { reason: VerdictReason; message: string };
 }
 
 /** One container, as `list-images -o json` prints it. */
@@ -43,7 +52,10 @@ export interface ImageListing {
   locked: boolean;
   /** `glob:…` from the annotation, or `ImagePolicy ns/name`; null when the container has neither. */
   policy: string | null;
-  /** Candidates best first (at most `--limit`), plus the current tag when it is further down. */
+  /**
+   * Every tag of the repository newest first (by build time; tags without one last), at most
+   * `--limit`, plus the current tag and the candidate when they are further down.
+   */
   tags: ListedTag[];
   tagCount: number;
   candidateCount: number;
@@ -115,25 +127,18 @@ export async function listContainerImages(
     return { ...base, error: messageOf(error), message: messageOf(error) };
   }
   const listing = { ...base, policy: source.label, repository: source.image };
+  const credentials = chain(ctx.flagCredentials, source.credentials);
   try {
     const scan = await scanPolicy(ctx.registry, {
       image: source.image,
       policy: source.policy,
       current: current.tag,
-      credentials: chain(ctx.flagCredentials, source.credentials),
+      credentials,
       platform: ctx.platform,
       onProgress: ctx.onProgress,
     });
     const candidate = scan.result.tag ?? null;
-    const shown = ctx.limit > 0 ? scan.ranked.slice(0, ctx.limit) : scan.ranked;
-    const currentRow = scan.ranked.find((t) => t.tag === current.tag);
-    const rows = currentRow && !shown.includes(currentRow) ? [...shown, currentRow] : shown;
-    const tags = rows.map((t) => ({
-      tag: t.tag,
-      created: t.created?.toISOString() ?? null,
-      current: t.tag === current.tag,
-      candidate: t.tag === candidate,
-    }));
+    const tags = await listedTags(ctx, scan, { policy: source.policy, credentials, current: current.tag });
     const message = workload.locked ? `locked; otherwise: ${scan.result.message}` : scan.result.message;
     const counts = { tagCount: scan.tags.length, candidateCount: scan.candidates.length };
     return { ...listing, ...counts, tags, candidate, update: scan.result.update, message };
@@ -169,9 +174,7 @@ async function policySource(
   if (container.filter === undefined) return undefined;
   const rules = policyFromAnnotations({ filter: container.filter, sort: container.sort });
   if (!rules.ok) throw new Error(`tag filter ${container.filter}: ${rules.error.message}`);
-  const spec = podSpecOf(ctx.found, workload);
-  const secretNames = (spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
-  const credentials = await pullSecrets(ctx, namespace, { secretNames, ...podServiceAccount(spec ?? {}) });
+  const credentials = await pullSecrets(ctx, namespace, workload.pullSecrets);
   const current = splitImageReference(container.image);
   const label = container.sort ? `${container.filter} (sort ${container.sort})` : container.filter;
   return { policy: rules.value, image: current.name, credentials, label };
@@ -181,7 +184,7 @@ async function getImagePolicy(client: KubeClient, namespace: string, name: strin
   try {
     return (await client.request({
       method: 'GET',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/imagepolicies/${encodeURIComponent(name)}`,
+      path: resourcePath('imagepolicies', namespace, name),
       what: `get ImagePolicy ${namespace}/${name}`,
     })) as ImagePolicy;
   } catch (error) {
@@ -203,35 +206,72 @@ async function pullSecrets(
   return undefined;
 }
 
-interface PodSpecLike {
-  imagePullSecrets?: { name?: string }[];
-  serviceAccountName?: string;
-  serviceAccount?: string;
-}
-
-/** The pod spec of a workload, for its pull secrets. */
-function podSpecOf(found: RepoWorkloads, workload: Workload): PodSpecLike | undefined {
-  const file = found.files.find((f) => f.path === workload.path);
-  if (!file) return undefined;
-  const document = toKubeObjects(readManifests([file])).objects.find(
-    (o) => o.index === workload.index,
-  )?.object;
-  // A workload inside a `kind: List` document is one of its items.
-  const items = Array.isArray(document?.items) ? (document.items as unknown[]) : [];
-  const object = (workload.item === undefined ? document : items[workload.item]) as
-    | Record<string, unknown>
-    | undefined;
-  const spec = object?.spec as Record<string, unknown> | undefined;
-  if (!spec) return undefined;
-  if (workload.kind === 'Pod') return spec as PodSpecLike;
-  const template =
-    workload.kind === 'CronJob'
-      ? (spec.jobTemplate as { spec?: Record<string, unknown> })?.spec?.template
-      : spec.template;
-  return (template as { spec?: PodSpecLike } | undefined)?.spec;
-}
-
 function chain(...providers: (CredentialProvider | undefined)[]): CredentialProvider | undefined {
   const present = providers.filter((p): p is CredentialProvider => p !== undefined);
   return present.length === 0 ? undefined : chainCredentials(...present);
+}
+
+/** Build times are read for every tag (as `fluxctl list-images` showed them) up to this many tags. */
+const MAX_DATED_TAGS = 1000;
+
+/** Every tag newest first with the policy's verdict, cut to `--limit` (current and candidate kept). */
+async function listedTags(
+  ctx: ListingContext,
+  scan: PolicyScan,
+  options: { policy: TagPolicy; credentials: CredentialProvider | undefined; current: string | undefined },
+): Promise<ListedTag[]> {
+  const created = await buildTimes(ctx, scan, options.credentials);
+  const best = scan.ranked[0];
+  const candidate = scan.result.tag;
+  const all = scan.tags.map((tag): ListedTag => {
+    const verdict = explainTag({ policy: options.policy, candidates: scan.candidates, created, tag, best });
+    return {
+      tag,
+      created: created.get(tag)?.toISOString() ?? null,
+      current: tag === options.current,
+      candidate: tag === candidate,
+      verdict: { reason: verdict.reason, message: verdict.message },
+    };
+  });
+  all.sort(newestFirst);
+  if (ctx.limit === 0) return all;
+  const shown = all.slice(0, ctx.limit);
+  return [...shown, ...all.slice(ctx.limit).filter((t) => t.current || t.candidate)];
+}
+
+/** Newest build first; tags without a build time last, later-sorting names first. */
+function newestFirst(a: ListedTag, b: ListedTag): number {
+  if (a.created !== b.created) {
+    if (a.created === null) return 1;
+    if (b.created === null) return -1;
+    return a.created < b.created ? 1 : -1;
+  }
+  return a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0;
+}
+
+/** The build times the scan read, plus those of the other tags (display only; a failure is a warning). */
+async function buildTimes(
+  ctx: ListingContext,
+  scan: PolicyScan,
+  credentials: CredentialProvider | undefined,
+): Promise<Map<string, Date>> {
+  const created = new Map(scan.created ?? []);
+  const missing = scan.tags.filter((tag) => !created.has(tag));
+  if (missing.length === 0) return created;
+  if (scan.tags.length > MAX_DATED_TAGS) {
+    ctx.warn(`${scan.image} has ${scan.tags.length} tags: build times are shown for candidates only`);
+    return created;
+  }
+  try {
+    ctx.onProgress(`reading build times of ${scan.image}: ${missing.length} tags`);
+    const read = await ctx.registry.getCreatedTimes(scan.image, missing, {
+      credentials,
+      ...(ctx.platform ? { platform: ctx.platform } : {}),
+    });
+    for (const [tag, time] of read.created) created.set(tag, time);
+  } catch (error) {
+    if (!isRegistryError(error)) throw error;
+    ctx.warn(`build times of ${scan.image}: ${error.message}; tags without one are listed last`);
+  }
+  return created;
 }

@@ -1,7 +1,6 @@
-// The kubectl-like flags (`--kubeconfig`, `--context`, `-n/--namespace`) and the API client they
-// select. @kubernetes/client-node is loaded only here and only when a command talks to the API
+// The API client that the kubectl-like flags (`--kubeconfig`, `--context`, `-n/--namespace`, declared
+// in flags.ts) select. @kubernetes/client-node is loaded only here and only when a command talks to the API
 // server: it takes seconds to import, and `check-policy` or `--help` must not pay for it.
-import { type Command, Option } from 'commander';
 import type { KubeClient } from '../kube/client.ts';
 import { UsageError } from './errors.ts';
 
@@ -13,16 +12,6 @@ export interface KubeOptions {
   context?: string;
   /** Default: every namespace for lists; the context's namespace for names. */
   namespace?: string;
-}
-
-/** Adds `--kubeconfig`, `--context` and `-n/--namespace` to a command. */
-export function addKubeOptions(command: Command, namespaceHelp: string): Command {
-  return command
-    .addOption(
-      new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)'),
-    )
-    .addOption(new Option('--context <name>', 'kubeconfig context (default: the current context)'))
-    .addOption(new Option('-n, --namespace <ns>', namespaceHelp));
 }
 
 /** An API client for the selected context. */

@@ -34,6 +34,21 @@ describe('the tagpilot command tree', () => {
     }
   });
 
+  it('speaks one dialect: the same global flags on every command but the controller daemon', () => {
+    const global = [
+      '--kubeconfig <path>',
+      '--context <name>',
+      '-n, --namespace <ns>',
+      '--cache-dir <dir>',
+      '-o, --output <format>',
+    ];
+    for (const [name, command] of commands) {
+      if (name === 'controller') continue;
+      const help = command.helpInformation();
+      for (const flag of global) assert.ok(help.includes(flag), `${name} --help lacks ${flag}`);
+    }
+  });
+
   it('gives the edit commands --workload, --gitsync, --message, --author and --dry-run', () => {
     for (const name of ['automate', 'deautomate', 'lock', 'unlock', 'policy', 'release']) {
       const help = commands.get(name)?.helpInformation() ?? '';

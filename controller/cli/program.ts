@@ -2,15 +2,16 @@
 // ok" verdicts, so every command throws instead (exitOverride) and `runProgram` turns usage errors
 // into 2 (help and --version stay 0).
 import { Command, CommanderError } from 'commander';
-import { checkPolicyCommand } from './check-policy-command.ts';
-import { controllerCommand } from './controller-command.ts';
-import { editCommands } from './edit-commands.ts';
+import { checkPolicyCommand } from './commands/check-policy.ts';
+import { controllerCommand } from './commands/controller.ts';
+import { editCommands } from './commands/edit-workload.ts';
+import { listImagesCommand } from './commands/list-images.ts';
+import { listWorkloadsCommand } from './commands/list-workloads.ts';
+import { statusCommand } from './commands/status.ts';
+import { resumeCommand, suspendCommand } from './commands/suspend.ts';
+import { syncCommand } from './commands/sync.ts';
 import { EXIT } from './errors.ts';
-import { gitSyncCommands } from './gitsync-commands.ts';
-import { listImagesCommand } from './images-command.ts';
 import type { Streams } from './output.ts';
-import { statusCommand } from './status-command.ts';
-import { listWorkloadsCommand } from './workloads-command.ts';
 
 /** Every command, in the order `--help` lists them. */
 export function buildProgram(streams: Streams): Command {
@@ -21,8 +22,11 @@ export function buildProgram(streams: Streams): Command {
     .addCommand(statusCommand(streams))
     .addCommand(listWorkloadsCommand(streams))
     .addCommand(listImagesCommand(streams))
-    .addCommand(checkPolicyCommand(streams));
-  for (const command of [...gitSyncCommands(streams), ...editCommands(streams)]) program.addCommand(command);
+    .addCommand(checkPolicyCommand(streams))
+    .addCommand(syncCommand(streams))
+    .addCommand(suspendCommand(streams))
+    .addCommand(resumeCommand(streams));
+  for (const command of editCommands(streams)) program.addCommand(command);
   for (const command of everyCommand(program)) {
     command.exitOverride().showHelpAfterError('(add --help for usage)');
   }

@@ -1,4 +1,4 @@
-// The registry client and credentials that the registry flags (registry-options.ts) ask for.
+// The registry client and credentials that the registry flags (flags.ts) ask for.
 import { readFile } from 'node:fs/promises';
 import {
   type CredentialProvider,
@@ -8,7 +8,7 @@ import {
   staticCredentials,
 } from '../../registry/index.ts';
 import { UsageError } from './errors.ts';
-import type { RegistryOptions } from './registry-options.ts';
+import type { RegistryOptions } from './flags.ts';
 
 /** A registry client for the flags (the caller closes it). */
 export function registryClient(options: RegistryOptions): RegistryClient {

@@ -1,22 +1,16 @@
-/** Public API of controller/git: working copies in a cache directory, commits of image updates, pushes. */
+/** Public API of controller/git: working copies in a cache directory, one commit/push/retry loop (`commitWithRetry`). */
+
+export { type BackoffOptions, retryDelayMs } from '../util/backoff.ts';
 export { type GitAuth, type GitBasicAuth, type GitTokenAuth, TOKEN_USERNAME } from './auth.ts';
-export { type BackoffOptions, retryDelayMs } from './backoff.ts';
 export {
-  type CommitAndPushOptions,
-  type CommitAndPushResult,
-  commitAndPush,
-  DEFAULT_AUTHOR,
+  type CommitWithRetryOptions,
+  type CommitWithRetryResult,
+  commitWithRetry,
   DEFAULT_MAX_RETRIES,
-  type UpdatesSource,
-} from './commit-and-push.ts';
-export {
-  type CommitChange,
-  formatCommitMessage,
-  MESSAGE_PLACEHOLDERS,
-  type MessageTemplate,
-  toCommitChanges,
-  unknownPlaceholders,
-} from './commit-message.ts';
+  type Edit,
+  type EditedFile,
+  type FileEdit,
+} from './commit-with-retry.ts';
 export type { FileSystem } from './context.ts';
 export { GitError, type GitErrorCode, type GitOperation } from './errors.ts';
 export { createGitHttpClient, type GitHttpClientOptions, type GitHttpExchange } from './http-client.ts';
@@ -35,4 +29,6 @@ export type {
   OpenRepositoryOptions,
   PreparedCommit,
   ReadFilesResult,
+  ReadProblem,
+  TextFile,
 } from './types.ts';

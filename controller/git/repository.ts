@@ -1,10 +1,12 @@
 // A working copy of one branch of one repository in a cache directory: cloned once (shallow), then
 // fetched incrementally, and reset to the remote head of the branch on every refresh. The directory
 // belongs to tagpilot: whatever else is found in it (leftovers of a crashed run) is deleted.
+// Over 300 lines on purpose: one class whose methods share the private snapshot, caches and the
+// exclusive-operation guard; the parts that stand alone live beside it (tree.ts, working-tree.ts,
+// remote.ts, review-branch.ts, commit-with-retry.ts).
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import type { ManifestFile } from '../manifests/index.ts';
 import { authorizationHeader, sanitizeUrl, secretsOf } from './auth.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
@@ -28,6 +30,7 @@ import type {
   OpenRepositoryOptions,
   PreparedCommit,
   ReadFilesResult,
+  TextFile,
 } from './types.ts';
 import { WorkingTree } from './working-tree.ts';
 
@@ -168,7 +171,7 @@ export class Repository {
    * content; nothing else changes. The working copy and its branch stay where they are.
    */
   async createCommit(options: {
-    files: readonly ManifestFile[];
+    files: readonly TextFile[];
     message: string;
     author: CommitAuthor;
     date: Date;

@@ -1,6 +1,5 @@
 // The shapes a working copy hands out and takes in.
 import type { HttpClient } from 'isomorphic-git';
-import type { ManifestFile, Problem } from '../manifests/index.ts';
 import type { GitAuth } from './auth.ts';
 import type { FileSystem } from './context.ts';
 import type { ReadLimits } from './read-limits.ts';
@@ -32,10 +31,25 @@ export interface HeadCommit {
   message: string;
 }
 
+/** A file of the repository as text (UTF-8). */
+export interface TextFile {
+  /** Repository-relative path. */
+  path: string;
+  content: string;
+}
+
+/** A file that could not be read as text, and why. */
+export interface ReadProblem {
+  path: string;
+  /** 1-based line (1 for problems of the whole file). */
+  line: number;
+  message: string;
+}
+
 /** The manifests of a path, and the files that could not be read as text. */
 export interface ReadFilesResult {
-  files: ManifestFile[];
-  problems: Problem[];
+  files: TextFile[];
+  problems: ReadProblem[];
 }
 
 /** Author (and committer) of a commit. */

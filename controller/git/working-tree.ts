@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
+import { mapLimit } from '../util/map-limit.ts';
 import type { GitContext } from './context.ts';
 import { assembleIndex, type EncodedIndexEntry, encodeIndexEntry } from './git-index.ts';
 import type { Snapshot, TreeFile } from './tree.ts';
@@ -56,7 +57,7 @@ export class WorkingTree {
       if (file.mode === GITLINK) continue;
       if (!this.#verify(file, isText(file.path))) missing.push(file);
     }
-    await forEachLimited(missing, BLOB_READ_CONCURRENCY, async (file) => {
+    await mapLimit(missing, BLOB_READ_CONCURRENCY, async (file) => {
       const bytes = await this.#readBlob(file.oid);
       this.write(file, bytes, isText(file.path));
     });
@@ -244,15 +245,4 @@ function sameStat(a: BigIntStats, b: BigIntStats): boolean {
     a.dev === b.dev &&
     a.mode === b.mode
   );
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

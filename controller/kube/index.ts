@@ -1,6 +1,8 @@
 /**
  * The Kubernetes edge: a small API client on undici with the KubeConfig's auth, discovery,
- * object reads and writes (raw server-side apply), list+watch with reconnects, and Events.
+ * object reads and writes (raw server-side apply), list+watch with reconnects, Events, and every
+ * Secret read. The controller makes one client; fenced, Lease and impersonated views share its pool
+ * (docs/decisions/0004-kubernetes-edge.md).
  *
  *   const client = new KubeClient({ kubeConfig });
  *   const discovery = new Discovery(client);
@@ -12,6 +14,7 @@ export { type ApplyOptions, type DeleteOptions, KubeApi, type ObjectList } from 
 export {
   KubeClient,
   type KubeClientOptions,
+  type KubeClientView,
   type KubeRequest,
   type KubeStream,
   type RequestCounts,
@@ -19,6 +22,14 @@ export {
 export { apiVersionOf, Discovery, type DiscoveryOptions, resourcePath } from './discovery.ts';
 export { isKubeError, KubeError, type KubeErrorCause, type KubeErrorCode } from './errors.ts';
 export { type EventInput, EventRecorder, type EventRecorderOptions, microTime } from './events.ts';
+export {
+  type GitAuthResult,
+  type GitCredentials,
+  type PullSecretResult,
+  type PullSecretSources,
+  readGitAuth,
+  readPullSecrets,
+} from './secrets.ts';
 export type * from './types.ts';
 export { describeRef, isKubeObject, joinApiVersion, splitApiVersion } from './types.ts';
 export {

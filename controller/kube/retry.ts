@@ -11,13 +11,13 @@
  *    an RFC 6902 JSON patch) is retried only on 429, which the API server's flow control answers
  *    before the request is handled; a 5xx or a cut connection may come after it acted.
  * 3. The delay is the server's `Retry-After` (header, or `details.retryAfterSeconds` in the Status)
- *    when it sent a positive one, else the shared jittered backoff of `git/backoff.ts`; a `Retry-After` longer
+ *    when it sent a positive one, else the shared jittered backoff of `util/backoff.ts`; a `Retry-After` longer
  *    than `maxRetryAfterMs` is not waited for (the error goes to the caller at once).
  * 4. Bounded: at most `maxAttempts` sends per request.
  */
-import { type BackoffOptions, retryDelayMs } from '../git/backoff.ts';
-import type { KubeRequest } from './client.ts';
+import { type BackoffOptions, retryDelayMs } from '../util/backoff.ts';
 import { type KubeError, TRANSIENT_CODES } from './errors.ts';
+import type { KubeRequest } from './types.ts';
 
 /** How the client retries transient failures. */
 export interface KubeRetryOptions {

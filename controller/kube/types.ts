@@ -92,3 +92,24 @@ export function describeRef(ref: {
   const name = ref.name ?? '<unnamed>';
   return ref.namespace ? `${ref.kind} ${ref.namespace}/${name}` : `${ref.kind} ${name}`;
 }
+
+/** One API request. Paths start with `/api` or `/apis`. */
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Default `application/json` when there is a body. */
+  contentType?: string;
+  /** Default `application/json`. */
+  accept?: string;
+  signal?: AbortSignal;
+  /** Names the request in error messages, e.g. `apply Deployment my-demo/fluxdemo`. */
+  what?: string;
+  /**
+   * Whether sending the request twice cannot act twice, so a 5xx or a cut connection may be retried.
+   * Default: guessed from method, content type and body (see `isIdempotent` in `retry.ts`).
+   */
+  idempotent?: boolean;
+}

@@ -34,6 +34,11 @@ export interface ResourceWatchOptions {
   reconnectDelay?: (failures: number) => number;
   /** Server-side timeout of one watch request. Default 300 s (then it is re-opened). */
   timeoutSeconds?: number;
+  /**
+   * Called with every failed list or watch before the reconnect (not with the 410 that starts a
+   * relist). Default: only a debug log line.
+   */
+  onError?: (error: unknown, synced: boolean) => void;
 }
 
 /** Counters of one watch, for tests and metrics. */
@@ -58,6 +63,7 @@ export class ResourceWatch {
   readonly #api: KubeApi;
   readonly #abort = new AbortController();
   #resourceVersion: string | undefined;
+  #lastError: string | undefined;
   #running: Promise<void> | undefined;
   #resolveSynced: () => void = () => undefined;
   #resolveAttempted: () => void = () => undefined;
@@ -83,6 +89,11 @@ export class ResourceWatch {
     void this.synced.then(() => this.#resolveAttempted());
   }
 
+  /** Why the last list or watch failed, until one succeeds again; undefined when none failed. */
+  lastError(): string | undefined {
+    return this.#lastError;
+  }
+
   /** Starts listing and watching in the background. */
   start(): void {
     this.#running ??= this.#run();
@@ -103,6 +114,7 @@ export class ResourceWatch {
         if (this.#resourceVersion === undefined) await this.#relist();
         await this.#watchOnce(() => {
           failures = 0;
+          this.#lastError = undefined;
         });
       } catch (error) {
         if (signal.aborted) break;
@@ -111,6 +123,8 @@ export class ResourceWatch {
           this.#resourceVersion = undefined;
           continue;
         }
+        this.#lastError = errorMessage(error);
+        this.#options.onError?.(error, this.#resourceVersion !== undefined);
         failures++;
         this.stats.reconnects++;
         const delay = (this.#options.reconnectDelay ?? defaultReconnectDelay)(failures);
@@ -144,6 +158,7 @@ export class ResourceWatch {
       this.#emit({ type: 'DELETED', object: previous, previous });
     }
     this.#resourceVersion = list.resourceVersion;
+    this.#lastError = undefined;
     this.#resolveSynced();
   }
 

@@ -1,6 +1,6 @@
 /**
  * Who may write. A replica writes to the cluster and to Git only while it holds the leadership Lease
- * (see `reconcile/leader-election.ts`); the Kubernetes client and the Git HTTP client ask this fence
+ * (see `runtime/leader-election.ts`); the Kubernetes client and the Git HTTP client ask this fence
  * before every write and hand its signal to the request, so a write in flight is cut off the moment
  * the fence closes.
  */

@@ -89,6 +89,7 @@ describe('findWorkloads: the flux demo', () => {
       index: 0,
       automated: true,
       locked: false,
+      pullSecrets: { secretNames: [], implicitServiceAccountName: 'default' },
     });
     assert.deepEqual(annotations, {
       'flux.weave.works/automated': 'true',
@@ -386,4 +387,43 @@ describe('annotations: settings', () => {
     const [workload] = workloadsOf(content);
     assert.deepEqual(workload?.containers[0]?.policyRef, { namespace: 'team', name: 'mine' });
   });
+});
+
+describe('findWorkloads: pull secrets of the pod spec', () => {
+  const cases: { name: string; podSpec: string[]; expected: unknown }[] = [
+    {
+      name: 'none named: the implicit default ServiceAccount',
+      podSpec: [],
+      expected: { secretNames: [], implicitServiceAccountName: 'default' },
+    },
+    {
+      name: 'imagePullSecrets and serviceAccountName',
+      podSpec: ['imagePullSecrets: [{name: regcred}, {name: other}]', 'serviceAccountName: builder'],
+      expected: { secretNames: ['regcred', 'other'], serviceAccountName: 'builder' },
+    },
+    {
+      name: 'the deprecated serviceAccount field',
+      podSpec: ['serviceAccount: legacy'],
+      expected: { secretNames: [], serviceAccountName: 'legacy' },
+    },
+  ];
+  for (const { name, podSpec, expected } of cases) {
+    test(name, () => {
+      const content = [
+        'apiVersion: batch/v1',
+        'kind: CronJob',
+        'metadata: {name: nightly}',
+        'spec:',
+        '  jobTemplate:',
+        '    spec:',
+        '      template:',
+        '        spec:',
+        ...podSpec.map((line) => `          ${line}`),
+        '          containers: [{name: job, image: "busybox:1"}]',
+        '',
+      ].join('\n');
+      const [workload] = findWorkloads(readManifests([{ path: 'cron.yaml', content }]));
+      assert.deepEqual(workload?.pullSecrets, expected);
+    });
+  }
 });

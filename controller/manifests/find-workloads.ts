@@ -1,6 +1,6 @@
 import { type Document, isScalar } from 'yaml';
 import { containerSettings, resolveAnnotations, workloadSettings } from './automation-annotations.ts';
-import type { Container, ManifestSet, ParsedFile, Workload } from './types.ts';
+import type { Container, ManifestSet, ParsedFile, PullSecretRefs, Workload } from './types.ts';
 import {
   isFlowCollection,
   mapEntries,
@@ -101,7 +101,23 @@ function readWorkload(file: ParsedFile, at: ObjectAt): Workload | undefined {
     ...workloadSettings(resolved),
     annotations,
     containers,
+    pullSecrets: readPullSecretRefs(doc, podSpec),
   };
+}
+
+function readPullSecretRefs(doc: Document, podSpec: Reached | undefined): PullSecretRefs {
+  const secretNames: string[] = [];
+  const list = podSpec && mapGet(doc, podSpec, 'imagePullSecrets');
+  for (const item of list === undefined ? [] : seqItems(doc, list)) {
+    const name = scalarString(mapGet(doc, item, 'name'));
+    if (name) secretNames.push(name);
+  }
+  const named =
+    (podSpec && scalarString(mapGet(doc, podSpec, 'serviceAccountName'))) ||
+    (podSpec && scalarString(mapGet(doc, podSpec, 'serviceAccount')));
+  return named
+    ? { secretNames, serviceAccountName: named }
+    : { secretNames, implicitServiceAccountName: 'default' };
 }
 
 function readAnnotations(doc: Document, annotations: Reached | undefined): Record<string, string> {

@@ -128,6 +128,22 @@ export interface Workload extends WorkloadRef {
   /** Every annotation of the workload as strings (all prefixes, unmodified). */
   annotations: Record<string, string>;
   containers: Container[];
+  /** Where its pod spec says registry credentials come from (what the kubelet would use). */
+  pullSecrets: PullSecretRefs;
+}
+
+/**
+ * The registry credentials a pod spec names: its `imagePullSecrets`, and the ServiceAccount whose
+ * imagePullSecrets it gets — the one it names (`serviceAccountName`, or the deprecated
+ * `serviceAccount`), else Kubernetes' implicit `default`.
+ */
+export interface PullSecretRefs {
+  /** Names in `imagePullSecrets`, in order. */
+  secretNames: string[];
+  /** The ServiceAccount named explicitly (its absence is a problem). */
+  serviceAccountName?: string;
+  /** The implicit `default` ServiceAccount, when none is named (its absence is not a problem). */
+  implicitServiceAccountName?: string;
 }
 
 /** Which part of an image a setter marker writes: `image` = `repo:tag[@digest]`. */

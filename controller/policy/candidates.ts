@@ -4,23 +4,14 @@
  * whatever the ordering needs (a semver, a number, a version capture).
  */
 
-import { type DecimalKey, parseDecimal } from './decimal.ts';
+import { parseDecimal } from './decimal.ts';
 import { expandExtract } from './extract.ts';
 import { compileGlob } from './glob.ts';
+import type { Candidate } from './ordering.ts';
 import type { TagPolicy } from './policy.ts';
 import { compileRange, parseSemver, type SemverKey, satisfiesRange } from './semver-key.ts';
 
-/** A tag that passed the filter, with the keys its ordering needs parsed once. */
-export interface Candidate {
-  /** The tag as listed by the registry. */
-  readonly tag: string;
-  /** What is ordered: the `version` capture, else the `filterTags` extract, else the tag. */
-  readonly value: string;
-  /** The value as semver; set for semver filters and semver ordering. */
-  readonly semver: SemverKey | undefined;
-  /** The value as a decimal number; set for numerical and version-group ordering when it is one. */
-  readonly number: DecimalKey | undefined;
-}
+export type { Candidate } from './ordering.ts';
 
 /** Why a tag is not a candidate. */
 export type RejectReason =

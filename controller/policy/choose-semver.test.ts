@@ -1,4 +1,4 @@
-import { type ChooseCase, runChooseCases } from './test-helpers.ts';
+import { type ChooseCase, runChooseCases } from './choose.test-support.ts';
 
 const cases: ChooseCase[] = [
   {

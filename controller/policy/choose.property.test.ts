@@ -3,11 +3,11 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import semver from 'semver';
 import { classifyTag, filterTags, rejectionOf } from './candidates.ts';
+import { policyOf } from './choose.test-support.ts';
 import { chooseLatestTag } from './choose.ts';
-import { compareRank, createdOf, resolveOrdering, toOrdered } from './order.ts';
+import { compareRank, createdOf, resolveOrdering, toOrdered } from './ordering.ts';
 import type { TagPolicy } from './policy.ts';
 import { listCandidates } from './rank.ts';
-import { policyOf } from './test-helpers.ts';
 
 const policies: Record<string, TagPolicy> = {
   globAny: policyOf({ filter: 'glob:*' }),

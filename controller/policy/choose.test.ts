@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { filterTags } from './candidates.ts';
+import { choose, createdMap, policyOf } from './choose.test-support.ts';
 import { chooseLatestTag } from './choose.ts';
 import type { TagPolicy } from './policy.ts';
-import { choose, createdMap, policyOf } from './test-helpers.ts';
 
 describe('chooseLatestTag: result details', () => {
   test('counts candidates and those missing a build time', () => {

@@ -14,13 +14,13 @@ import {
   compareRank,
   createdOf,
   describeKey,
+  formatOrdering,
   hasKey,
   type OrderedTag,
   type ResolvedOrdering,
   resolveOrdering,
   toOrdered,
-} from './order.ts';
-import { formatOrdering } from './ordering.ts';
+} from './ordering.ts';
 import type { TagPolicy } from './policy.ts';
 
 /** Why `chooseLatestTag` decided what it did. */

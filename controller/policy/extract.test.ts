@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { must } from './choose.test-support.ts';
 import { compileExtract, expandExtract } from './extract.ts';
 import { compileRegex, regexGroups } from './regex.ts';
-import { must } from './test-helpers.ts';
 
 function expand(pattern: string, template: string, tag: string): string | undefined {
   const re = must(compileRegex(pattern));

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import micromatch from 'micromatch';
+import { must } from './choose.test-support.ts';
 import { compileGlob } from './glob.ts';
-import { must } from './test-helpers.ts';
 
 describe('glob dialect (micromatch, whole tag)', () => {
   const cases = [

@@ -11,8 +11,14 @@ export type { ChooseInput, ChooseReason, ChooseResult } from './choose.ts';
 export { chooseLatestTag } from './choose.ts';
 export type { TagFilter } from './filter.ts';
 export { formatTagFilter, parseTagFilter } from './filter.ts';
-export type { CreatedLookup, OrderedTag, ResolvedOrdering } from './order.ts';
-export type { OrderKind, SortDirection, TagOrdering } from './ordering.ts';
+export type {
+  CreatedLookup,
+  OrderedTag,
+  OrderKind,
+  ResolvedOrdering,
+  SortDirection,
+  TagOrdering,
+} from './ordering.ts';
 export { formatOrdering, parseSortOrder } from './ordering.ts';
 export type { AnnotationPolicy, PolicyDefinition, PolicyInput, TagExtract, TagPolicy } from './policy.ts';
 export { compilePolicy, needsBuildTime, policyFromAnnotations } from './policy.ts';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import semver from 'semver';
 import { filterTags } from './candidates.ts';
+import { choose, policyOf } from './choose.test-support.ts';
 import { listCandidates } from './rank.ts';
-import { choose, policyOf } from './test-helpers.ts';
 
 // Correctness on 100,000-tag inputs (timing lives in test/bench/policy-choose.ts).
 const N = 100_000;

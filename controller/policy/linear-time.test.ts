@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import micromatch from 'micromatch';
 import { classifyTag } from './candidates.ts';
+import { must } from './choose.test-support.ts';
 import { compileGlob } from './glob.ts';
 import { policyFromAnnotations } from './policy.ts';
 import { compileRegex } from './regex.ts';
-import { must } from './test-helpers.ts';
 
 const BOUND_MS = 1000;
 

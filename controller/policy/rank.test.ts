@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { filterTags, rejectionOf } from './candidates.ts';
+import { createdMap, policyOf } from './choose.test-support.ts';
 import { explainTag, listCandidates } from './rank.ts';
-import { createdMap, policyOf } from './test-helpers.ts';
 
 describe('listCandidates: best first', () => {
   const cases = [

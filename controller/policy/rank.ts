@@ -9,11 +9,11 @@ import {
   compareRankStrict,
   createdOf,
   describeKey,
+  formatOrdering,
   type OrderedTag,
   resolveOrdering,
   toOrdered,
-} from './order.ts';
-import { formatOrdering } from './ordering.ts';
+} from './ordering.ts';
 import type { TagPolicy } from './policy.ts';
 
 /** Input of `listCandidates` and `explainTag`. */

@@ -1,7 +1,9 @@
 // Writes GitSync status with a merge patch, merging conditions onto what this replica wrote last
 // rather than onto the informer's copy, which may not have caught up with the previous write yet
 // (merging onto it would drop conditions set since).
+
 import { type ConditionUpdate, setCondition } from '../api/conditions.ts';
+import { resourcePath } from '../api/paths.ts';
 import type { Condition, GitSync, GitSyncStatus } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 
@@ -18,7 +20,7 @@ export class GitSyncStatusWriter {
   }
 
   /** Patches `status` fields and sets the condition `updates`. */
-  async write(gitsync: GitSync, status: GitSyncStatus, updates: ConditionUpdate[]): Promise<void> {
+  async write(gitsync: GitSync, status: GitSyncStatus, updates: readonly ConditionUpdate[]): Promise<void> {
     const generation = gitsync.metadata.generation;
     const { namespace = 'default', name, uid } = gitsync.metadata;
     const key = `${namespace}/${name}`;
@@ -35,7 +37,7 @@ export class GitSyncStatusWriter {
     }
     await this.#client.request({
       method: 'PATCH',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${namespace}/gitsyncs/${name}/status`,
+      path: resourcePath('gitsyncs', namespace, name, 'status'),
       contentType: 'application/merge-patch+json',
       body: {
         status: {

@@ -21,6 +21,18 @@ export function fromStatusInventory(entries: readonly StatusEntry[] | undefined)
   return result;
 }
 
+/** True when the status inventory already holds exactly these entries. */
+export function sameInventory(
+  stored: readonly StatusEntry[] | undefined,
+  inventory: readonly InventoryEntry[],
+): boolean {
+  const entries = stored ?? [];
+  return (
+    entries.length === inventory.length &&
+    entries.every((entry, i) => entry.id === inventory[i]?.id && entry.v === inventory[i]?.version)
+  );
+}
+
 /** The Synced condition for a sync result at `commit`. */
 export function syncedCondition(result: SyncResult, commit: string): ConditionUpdate {
   const short = commit.slice(0, 7);

@@ -1,38 +1,38 @@
-// Reconciles one ImagePolicy: validate the spec, read its credentials, scan the repository,
-// choose the tag (never older than the one recorded), and write status + Events. The shape is the
-// one every reconciler here has: get, check suspend, inner reconcile, always write status.
+// Reconciles one ImagePolicy in the shape every reconciler here has: get the object, defer the one
+// status patch, stop at `suspend`, and run the inner reconcile, which validates the spec, reads its
+// credentials, scans the repository and chooses the tag (never older than the one recorded). Events
+// and the wake-up of GitSyncs that name the policy follow the status write.
 import { setCondition } from '../api/conditions.ts';
+import { scanInterval } from '../api/defaults.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import { type ImageScan, scanImage } from '../automation/scan-image.ts';
 import { parseDuration } from '../config.ts';
-import type { KubeClient } from '../kube/client.ts';
 import { serviceAccountIdentity } from '../kube/impersonation.ts';
 import type { Logger } from '../logger.ts';
 import { policyFromSpec } from '../policy/index.ts';
-import type { EventSink, ScannerFactory } from './ports.ts';
-import { readPullSecrets } from './pull-secrets.ts';
-import type { ReconcileOutcome } from './work-queue.ts';
+import type { ReconcileOutcome } from '../runtime/work-queue.ts';
+import { recordEventAbout } from './object-events.ts';
+import type { ImagePolicyPorts } from './ports.ts';
 
 /** What the ImagePolicy reconciler needs. */
 export interface ImagePolicyReconcilerOptions {
-  /** The controller's own client (status, Events). */
-  client: KubeClient;
+  /** Registries, pull secrets, status and Events (gitsync-wiring.ts makes the real ones). */
+  ports: ImagePolicyPorts;
   /**
    * ServiceAccount (in the policy's namespace) whose rights read the policy's pull secrets.
    * Default none: the controller's own rights.
    */
   defaultServiceAccount?: string | undefined;
-  scanners: ScannerFactory;
-  events: EventSink;
   logger: Logger;
   /** Reads the object (from the informer cache). */
   get: (namespace: string, name: string) => ImagePolicy | undefined;
-  /** Called when latestTag changed, so GitSyncs with markers for this policy run at once. */
+  /** Called when latestTag changed, so GitSyncs that name this policy run at once. */
   onLatestChanged?: (policy: ImagePolicy) => void;
   now?: () => Date;
 }
 
-interface Outcome {
+/** What the inner reconcile produced. */
+export interface Outcome {
   status: Partial<ImagePolicyStatus>;
   /**
    * The scan did not get to choose (credentials, registry errors): status.observedGeneration stays,
@@ -43,13 +43,20 @@ interface Outcome {
   event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
 }
 
+const SUSPENDED: Outcome = {
+  status: {},
+  ready: { status: 'False', reason: 'Suspended', message: 'spec.suspend is true; scanning is paused' },
+};
+
 /** Reconciles ImagePolicies by `<namespace>/<name>` key. */
 export class ImagePolicyReconciler {
   readonly #options: ImagePolicyReconcilerOptions;
+  readonly #ports: ImagePolicyPorts;
   readonly #now: () => Date;
 
   constructor(options: ImagePolicyReconcilerOptions) {
     this.#options = options;
+    this.#ports = options.ports;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -58,33 +65,38 @@ export class ImagePolicyReconciler {
     const [namespace = '', name = ''] = key.split('/');
     const policy = this.#options.get(namespace, name);
     if (!policy || policy.metadata.deletionTimestamp) return undefined;
-    const log = this.#options.logger.child({ imagepolicy: key, image: policy.spec.image });
-    if (policy.spec.suspend) {
-      await this.#writeStatus(policy, {
-        status: {},
-        ready: { status: 'False', reason: 'Suspended', message: 'spec.suspend is true; scanning is paused' },
-      });
-      return undefined;
+    let outcome: Outcome | undefined;
+    try {
+      outcome = policy.spec.suspend ? SUSPENDED : await this.#scan(policy);
+    } finally {
+      if (outcome) await this.#ports.writeStatus(policy, this.#statusOf(policy, outcome));
     }
-    const outcome = await this.#scan(policy);
-    await this.#writeStatus(policy, outcome);
-    if (outcome.event) {
-      const { type, reason, message } = outcome.event;
-      const regarding = {
-        apiVersion: policy.apiVersion,
-        kind: policy.kind,
-        name,
-        namespace,
-        uid: policy.metadata.uid,
-      };
-      await this.#options.events.record({ regarding, type, reason, action: 'Scan', note: message });
-    }
-    if (outcome.status.latestTag && outcome.status.latestTag !== policy.status?.latestTag) {
-      log.info({ tag: outcome.status.latestTag, previous: policy.status?.latestTag }, 'new latest tag');
-      this.#options.onLatestChanged?.(policy);
-    }
+    if (outcome === SUSPENDED) return undefined;
+    await this.#announce(policy, outcome);
     if (outcome.ready.reason === 'InvalidPolicy') return undefined;
     return { requeueAfterMs: safeInterval(policy.spec.interval) };
+  }
+
+  /** The Event of the outcome, and the GitSyncs woken when the latest tag moved. */
+  async #announce(policy: ImagePolicy, outcome: Outcome): Promise<void> {
+    if (outcome.event) {
+      const { type, reason, message } = outcome.event;
+      await recordEventAbout(this.#ports.events, policy, { type, reason, action: 'Scan', note: message });
+    }
+    const latest = outcome.status.latestTag;
+    if (latest && latest !== policy.status?.latestTag) {
+      const { namespace, name } = policy.metadata;
+      this.#options.logger.info(
+        {
+          imagepolicy: `${namespace}/${name}`,
+          image: policy.spec.image,
+          tag: latest,
+          previous: policy.status?.latestTag,
+        },
+        'new latest tag',
+      );
+      this.#options.onLatestChanged?.(policy);
+    }
   }
 
   async #scan(policy: ImagePolicy): Promise<Outcome> {
@@ -100,13 +112,14 @@ export class ImagePolicyReconciler {
     }
     const namespace = metadata.namespace ?? 'default';
     const account = this.#options.defaultServiceAccount;
-    const reader = account
-      ? this.#options.client.impersonating(serviceAccountIdentity(namespace, account))
-      : this.#options.client;
-    const secrets = await readPullSecrets(reader, namespace, {
-      secretNames: spec.secretRef ? [spec.secretRef.name] : [],
-      serviceAccountName: spec.serviceAccountName,
-    });
+    const secrets = await this.#ports.readPullSecrets(
+      account ? serviceAccountIdentity(namespace, account) : undefined,
+      namespace,
+      {
+        secretNames: spec.secretRef ? [spec.secretRef.name] : [],
+        serviceAccountName: spec.serviceAccountName,
+      },
+    );
     if (!secrets.ok) {
       return {
         status: {},
@@ -115,7 +128,7 @@ export class ImagePolicyReconciler {
         event: { type: 'Warning', reason: 'CredentialsUnavailable', message: secrets.message },
       };
     }
-    const scanner = this.#options.scanners({
+    const scanner = this.#ports.scanners({
       ...(secrets.credentials ? { credentials: secrets.credentials } : {}),
       ...(spec.platform ? { platform: spec.platform } : {}),
     });
@@ -145,7 +158,7 @@ export class ImagePolicyReconciler {
     return chosenOutcome(spec, previous, scan, lastScanTime);
   }
 
-  async #writeStatus(policy: ImagePolicy, outcome: Outcome): Promise<void> {
+  #statusOf(policy: ImagePolicy, outcome: Outcome): ImagePolicyStatus {
     const generation = policy.metadata.generation;
     const conditions = setCondition(
       policy.status?.conditions,
@@ -156,25 +169,17 @@ export class ImagePolicyReconciler {
       },
     );
     const observedGeneration = outcome.unchosen ? policy.status?.observedGeneration : generation;
-    const status: ImagePolicyStatus = {
+    return {
       ...outcome.status,
       conditions,
       ...(observedGeneration !== undefined ? { observedGeneration } : {}),
     };
-    const { namespace = 'default', name } = policy.metadata;
-    await this.#options.client.request({
-      method: 'PATCH',
-      path: `/apis/tagpilot.io/v1alpha1/namespaces/${namespace}/imagepolicies/${name}/status`,
-      contentType: 'application/merge-patch+json',
-      body: { status },
-      what: `update status of ImagePolicy ${namespace}/${name}`,
-    });
   }
 }
 
 function safeInterval(interval: string | undefined): number {
   try {
-    return parseDuration(interval ?? '5m');
+    return parseDuration(scanInterval({ interval }));
   } catch {
     return 300_000;
   }

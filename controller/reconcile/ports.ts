@@ -1,9 +1,16 @@
 // The narrow interfaces the reconcilers use to reach the outside (API server, registries, Git),
-// so each reconciler states exactly what it needs and tests can pass the real implementations.
+// so each reconciler states exactly what it needs: the controller wires the real implementations
+// (gitsync-wiring.ts), and the reconcilers' unit tests pass small fakes.
 import type { CredentialProvider } from '../../registry/credentials.ts';
+import type { ConditionUpdate } from '../api/conditions.ts';
+import type { GitSync, GitSyncStatus, ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import type { ImageScanner } from '../automation/image-scanner.ts';
+import type { Decision } from '../automation/plan-updates.ts';
+import type { GitAuth, HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
+import type { GitAuthResult, PullSecretResult, PullSecretSources } from '../kube/secrets.ts';
+import type { ManifestFile, UnappliedUpdate } from '../manifests/index.ts';
 import type {
   DriftFailure,
   DriftFight,
@@ -49,3 +56,88 @@ export type SyncEngineFactory = (options: {
   /** Who every request of the engine is made as (the GitSync's ServiceAccount); undefined: the controller. */
   impersonate: Impersonation | undefined;
 }) => SyncEngine;
+
+/** Writes a GitSync's status: the given fields, and condition updates merged onto the last written. */
+export interface GitSyncStatusSink {
+  write(gitsync: GitSync, status: GitSyncStatus, conditions: readonly ConditionUpdate[]): Promise<void>;
+  /** Forgets a deleted GitSync. */
+  forget(key: string): void;
+}
+
+/** What image automation is run with (see gitsync-automation.ts). */
+export interface AutomationInput {
+  gitsync: GitSync;
+  /** The manifests of the head commit. */
+  files: readonly ManifestFile[];
+  policies: readonly ImagePolicy[];
+  /** Pull secrets are read as this identity (the GitSync's ServiceAccount); undefined: the controller. */
+  impersonate: Impersonation | undefined;
+  /** With `--no-cross-namespace-refs`, the one namespace the GitSync may reach. */
+  confineTo: string | undefined;
+}
+
+/** What the reconciler reads of one automation run (gitsync-automation.ts's `AutomationRun` fits). */
+export interface AutomationOutcome {
+  plan: { decisions: readonly Decision[]; automatedWorkloads: number };
+  /** Undefined when nothing was to change. */
+  push:
+    | {
+        commit: string | undefined;
+        pushed: boolean;
+        branch: string;
+        message: string | undefined;
+        changes: readonly unknown[];
+        unapplied: readonly UnappliedUpdate[];
+        retries: number;
+      }
+    | undefined;
+  /** Pull secrets that could not be read (the scan went on without them). */
+  credentialProblems: readonly string[];
+  /** The ImagePolicies (`<namespace>/<name>`) the manifests it read name. */
+  referencedPolicies: string[];
+}
+
+/** A GitSync's repository, as the reconciler uses it. */
+export interface SourceRepository {
+  /** Fetches the branch; its head. */
+  refresh(): Promise<HeadCommit>;
+  /** The manifests under `path` at the head; undefined when the path is missing. Throws `ReadLimitError`. */
+  readFiles(path: string): Promise<ManifestFile[] | undefined>;
+  /** Decides image updates on `files`, commits them once and pushes. */
+  automate(input: AutomationInput): Promise<AutomationOutcome>;
+}
+
+/** Everything outside the process the GitSync reconciler reaches. */
+export interface GitSyncPorts {
+  status: GitSyncStatusSink;
+  events: EventSink;
+  engines: SyncEngineFactory;
+  /** Reads the Git credentials of `spec.secretRef` as `impersonate`. */
+  readGitAuth(
+    impersonate: Impersonation | undefined,
+    namespace: string,
+    secretName: string | undefined,
+  ): Promise<GitAuthResult>;
+  /** Opens (clones or reuses) the working copy of `<namespace>/<name>`. */
+  openRepository(input: {
+    namespace: string;
+    name: string;
+    url: string;
+    branch: string;
+    auth: GitAuth | undefined;
+  }): Promise<SourceRepository>;
+}
+
+/** Everything outside the process the ImagePolicy reconciler reaches. */
+export interface ImagePolicyPorts {
+  scanners: ScannerFactory;
+  events: EventSink;
+  /** Reads pull secrets in `namespace` as `impersonate`. */
+  readPullSecrets(
+    impersonate: Impersonation | undefined,
+    namespace: string,
+    sources: PullSecretSources,
+  ): Promise<PullSecretResult>;
+  /** Writes the whole status (a merge patch of `status`). */
+  writeStatus(policy: ImagePolicy, status: ImagePolicyStatus): Promise<void>;
+}

@@ -1,28 +1,32 @@
 // The SyncEngine of one GitSync, backed by controller/sync's Syncer: full syncs on demand, and
-// drift watches started after the first sync that applied something.
-import type { KubeConfig } from '@kubernetes/client-node';
+// drift watches started after the first sync that applied something. Every Syncer shares the
+// controller's one KubeClient (connections), Discovery and EventRecorder.
 import type { Logger } from 'pino';
-import type { WriteFence } from '../kube/write-fence.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { Discovery } from '../kube/discovery.ts';
+import type { EventRecorder } from '../kube/events.ts';
 import { Syncer } from '../sync/index.ts';
 import type { SyncEngineFactory } from './ports.ts';
 
-/** Makes SyncEngines that share a KubeConfig and logger. */
+/** Makes SyncEngines that share one client, discovery, event recorder and logger. */
 export function syncEngines(options: {
-  kubeConfig: KubeConfig;
+  /** The controller's client, fenced by the leadership Lease; each engine impersonates through a view of it. */
+  client: KubeClient;
+  discovery: Discovery;
+  events: EventRecorder;
   logger: Logger;
   reportingInstance: string;
-  /** Asked before every write of every Syncer (the leadership fence). Default none. */
-  fence?: WriteFence | undefined;
 }): SyncEngineFactory {
   return ({ owner, ignore, revertDrift, handlers, impersonate }) => {
     const syncer = new Syncer({
-      kubeConfig: options.kubeConfig,
+      client: options.client,
+      discovery: options.discovery,
+      events: options.events,
       logger: options.logger.child({ gitsync: `${owner.namespace}/${owner.name}` }),
       owner,
       ignore,
       reportingInstance: options.reportingInstance,
       impersonate,
-      ...(options.fence ? { fence: options.fence } : {}),
     });
     syncer.on('drift', handlers.onDrift);
     syncer.on('fight', handlers.onFight);

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { HTTP_LIMITS, type HttpLimits } from '../config.ts';
 
 /** An extra route, e.g. a webhook: return true when it handled the request. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -22,23 +23,6 @@ export interface HttpServerOptions {
   notReady: () => string | undefined;
   routes?: Route[];
 }
-
-/** What one client can hold of the server. */
-export interface HttpLimits {
-  /** Open connections at once; more are closed at accept (Node's `server.maxConnections`). */
-  maxConnections: number;
-  /** Time to receive all request headers. */
-  headersTimeoutMs: number;
-  /** Time to receive the whole request, body included (a slow body is cut off). */
-  requestTimeoutMs: number;
-}
-
-/** Defaults: what a webhook sender needs, with little room for a slow or flooding one. */
-export const HTTP_LIMITS: HttpLimits = {
-  maxConnections: 128,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-};
 
 /** A listening server and its bound port. */
 export interface RunningServer {

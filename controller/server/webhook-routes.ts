@@ -6,6 +6,7 @@
 // signature over the body, then replays (a delivery id already handled triggers nothing).
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Counter } from 'prom-client';
+import { MAX_WEBHOOK_BODY_BYTES } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { DeliveryLog, deliveryId } from './delivery-log.ts';
 import { normalizeRepoUrl, parseGitEvent } from './git-events.ts';
@@ -20,13 +21,6 @@ import {
   triggerImagePushes,
   type WebhookTargets,
 } from './webhook-triggers.ts';
-
-/**
- * Largest webhook body read (1 MiB, `--webhook-max-body-bytes`). GitHub caps its payloads at
- * 25 MB, but a push event carries at most 20 commits and stays far below 1 MiB; registry events
- * are a few KiB.
- */
-export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** Bodies read at once; more signed requests wait for none and get 503 (bounds memory to cap × this). */
 export const MAX_BODIES_IN_FLIGHT = 16;

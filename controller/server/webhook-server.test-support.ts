@@ -2,7 +2,8 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { GitSync, ImagePolicy } from '../api/types.ts';
-import { type HttpLimits, startHttpServer } from './http-server.ts';
+import type { HttpLimits } from '../config.ts';
+import { startHttpServer } from './http-server.ts';
 import { createWebhookCounter } from './webhook-metrics.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 import type { WebhookTargets } from './webhook-triggers.ts';

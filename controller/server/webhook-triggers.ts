@@ -1,6 +1,7 @@
 // What a verified webhook sets in motion: which ImagePolicies scan and which GitSyncs sync or run
 // image automation now, instead of at their next interval.
 import { parseReference } from '../../registry/index.ts';
+import { syncBranch } from '../api/defaults.ts';
 import type { GitSync, ImagePolicy } from '../api/types.ts';
 import type { PushedImage } from './registry-events.ts';
 
@@ -59,7 +60,7 @@ export function triggerGitPush(
 ): Triggered {
   const matching = targets
     .gitSyncs()
-    .filter((gitsync) => !gitsync.spec.suspend && (gitsync.spec.branch ?? 'main') === push.branch)
+    .filter((gitsync) => !gitsync.spec.suspend && syncBranch(gitsync.spec) === push.branch)
     .filter((gitsync) => {
       const url = normalizeUrl(gitsync.spec.url);
       return url !== undefined && push.repositories.includes(url);

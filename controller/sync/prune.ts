@@ -9,7 +9,7 @@
 import type { KubeApi } from '../kube/api.ts';
 import type { Discovery } from '../kube/discovery.ts';
 import { describeRef, joinApiVersion } from '../kube/types.ts';
-import { mapLimit } from './concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { describeFailure } from './errors.ts';
 import { groupByStage } from './order.ts';
 import { ignoreMode, isOwnedBy, pruneDisabled } from './ownership.ts';

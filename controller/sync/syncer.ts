@@ -1,3 +1,7 @@
+// The Syncer of one GitSync: apply, prune, drift watches, reverts, Events. Over 300 lines because
+// it is the one place that wires those parts together around shared per-GitSync state (desired
+// objects, own writes, revert history); each part lives in its own module (run-sync, drift-watcher,
+// apply-object, sync-reporter, ...).
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -10,8 +14,8 @@ import { EventRecorder } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { KubeObject, ObjectRef } from '../kube/types.ts';
 import type { WriteFence } from '../kube/write-fence.ts';
+import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { applyObject } from './apply-object.ts';
-import { KeyedMutex } from './concurrency.ts';
 import { type RevertDetails, revertDetails } from './drift-report.ts';
 import { type DriftTask, DriftWatcher, type WatchTarget } from './drift-watcher.ts';
 import { HpaTracker } from './hpa-tracker.ts';
@@ -34,10 +38,23 @@ import type {
 } from './types.ts';
 import { VerifiedStates } from './verified-states.ts';
 
-/** Options of a Syncer; one Syncer serves one GitSync. */
+/**
+ * Options of a Syncer; one Syncer serves one GitSync. It reaches the cluster through `client` (the
+ * controller's one client, shared by every Syncer) or, given only `kubeConfig`, a client of its own.
+ */
 export interface SyncerOptions {
-  /** Cluster, TLS and credentials. */
-  kubeConfig: KubeConfig;
+  /**
+   * The controller's client (fenced by the leadership Lease, not impersonated); the Syncer's requests
+   * go through an impersonated view of it that shares its connections. `dispatcher` and `fence` are
+   * then not used: the client carries them. Default: a client of its own from `kubeConfig`.
+   */
+  client?: KubeClient;
+  /** Cluster, TLS and credentials, when no `client` is given. */
+  kubeConfig?: KubeConfig;
+  /** Discovery shared with other Syncers. Default: one of its own. */
+  discovery?: Discovery;
+  /** Records the Syncer's Events (with the controller's own rights). Default: one of its own. */
+  events?: EventRecorder;
   logger: Logger;
   /** The GitSync the objects belong to: the ownership label value and the `related` object of events. */
   owner: OwnerRef;
@@ -107,6 +124,8 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   readonly client: KubeClient;
   /** The controller's own client (Events); the same as `client` when nobody is impersonated. */
   readonly #ownClient: KubeClient;
+  /** Whether the Syncer made `#ownClient` (and closes it on stop). */
+  readonly #ownsClient: boolean;
   readonly #api: KubeApi;
   readonly #discovery: Discovery;
   readonly #options: SyncerOptions;
@@ -135,15 +154,11 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.ownerLabelValue = ownerLabelValue(options.owner.namespace, options.owner.name);
-    this.#ownClient = new KubeClient({
-      kubeConfig: options.kubeConfig,
-      dispatcher: options.dispatcher,
-      now: this.#now,
-      ...(options.fence ? { fence: options.fence } : {}),
-    });
+    this.#ownsClient = options.client === undefined;
+    this.#ownClient = options.client ?? this.#makeClient(options);
     this.client = options.impersonate ? this.#ownClient.impersonating(options.impersonate) : this.#ownClient;
     this.#api = new KubeApi(this.client);
-    this.#discovery = new Discovery(this.client, { now: this.#now });
+    this.#discovery = options.discovery ?? new Discovery(this.client, { now: this.#now });
     this.#history = new RevertHistory({
       backoff: options.backoff,
       fightWindowMs: options.fightWindowMs,
@@ -153,12 +168,13 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     const events =
       options.recordEvents === false
         ? undefined
-        : new EventRecorder({
+        : (options.events ??
+          new EventRecorder({
             api: new KubeApi(this.#ownClient),
             logger: options.logger,
             reportingInstance: options.reportingInstance,
             now: this.#now,
-          });
+          }));
     this.#reporter = new SyncReporter({
       logger: options.logger,
       owner: options.owner,
@@ -168,6 +184,16 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       emitFight: (fight) => this.emit('fight', fight),
       emitFightEnded: (ended) => this.emit('fight-ended', ended),
       emitDriftError: (failure) => this.emit('drift-error', failure),
+    });
+  }
+
+  #makeClient(options: SyncerOptions): KubeClient {
+    if (!options.kubeConfig) throw new TypeError('Syncer: neither client nor kubeConfig given');
+    return new KubeClient({
+      kubeConfig: options.kubeConfig,
+      dispatcher: options.dispatcher,
+      now: this.#now,
+      ...(options.fence ? { fence: options.fence } : {}),
     });
   }
 
@@ -248,7 +274,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     return this.#drift?.stats() ?? {};
   }
 
-  /** Stops watches, timers and the periodic re-sync, waits for them, and closes the client. */
+  /** Stops watches, timers and the periodic re-sync, waits for them, and closes the client it made. */
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#drift?.stop();
@@ -258,7 +284,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     await Promise.allSettled(this.#background);
     await this.#reporter.flush();
     if (this.client !== this.#ownClient) await this.client.close();
-    await this.#ownClient.close();
+    if (this.#ownsClient) await this.#ownClient.close();
   }
 
   async #sync(request: SyncRequest): Promise<SyncResult> {

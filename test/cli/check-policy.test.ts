@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CheckPolicyReport } from '../../controller/cli/check-policy.ts';
+import type { CheckPolicyReport } from '../../controller/cli/policy-report.ts';
 import { freePort, makeTempDir, removeTempDir } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
 import { type CliResult, cli, json } from './run-cli.ts';

@@ -3,9 +3,9 @@
 // status (ready, not ready), sync/suspend/resume read back with kubectl.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { WorkloadRow } from '../../controller/cli/commands/list-workloads.ts';
+import type { StatusReport } from '../../controller/cli/commands/status.ts';
 import type { ImageListing } from '../../controller/cli/image-listing.ts';
-import type { WorkloadRow } from '../../controller/cli/list-workloads.ts';
-import type { StatusReport } from '../../controller/cli/status-command.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
@@ -78,10 +78,25 @@ describe('tagpilot status, list-workloads, list-images, sync, suspend, resume', 
     const [nginx, flask] = json<ImageListing[]>(images);
     assert.equal(nginx?.tags.length, 0, 'a container without a filter is not scanned');
     assert.match(nginx?.message ?? '', /no tag filter/);
-    assert.deepEqual(flask?.tags, [
-      { tag: 'develop-v1.9.0', created: '2026-02-01T00:00:00.000Z', current: false, candidate: true },
-      { tag: 'develop-v1.8.0', created: '2026-01-01T00:00:00.000Z', current: true, candidate: false },
-    ]);
+    assert.deepEqual(
+      flask?.tags.map(({ verdict, ...tag }) => ({ ...tag, verdict: verdict.reason })),
+      [
+        {
+          tag: 'develop-v1.9.0',
+          created: '2026-02-01T00:00:00.000Z',
+          current: false,
+          candidate: true,
+          verdict: 'Best',
+        },
+        {
+          tag: 'develop-v1.8.0',
+          created: '2026-01-01T00:00:00.000Z',
+          current: true,
+          candidate: false,
+          verdict: 'Older',
+        },
+      ],
+    );
     assert.deepEqual(
       [flask?.candidate, flask?.update, flask?.policy],
       ['develop-v1.9.0', true, 'glob:develop-v*'],
@@ -95,7 +110,7 @@ describe('tagpilot status, list-workloads, list-images, sync, suspend, resume', 
     );
     assert.match(
       table.stdout,
-      /^ +develop-v1\.8\.0 +2026-01-01T00:00:00\.000Z +<- current$/m,
+      /^ +develop-v1\.8\.0 +2026-01-01T00:00:00\.000Z +<- current +ranks below "develop-v1\.9\.0"/m,
       '--limit keeps the current tag',
     );
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EditReport } from '../../controller/cli/run-edit.ts';
+import type { EditReport } from '../../controller/cli/commands/edit-workload.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';

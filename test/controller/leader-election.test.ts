@@ -2,7 +2,8 @@
 // stops renewing, and a graceful release hands over at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LeaderElector } from '../../controller/reconcile/leader-election.ts';
+import { KubeClient } from '../../controller/kube/client.ts';
+import { LeaderElector } from '../../controller/runtime/leader-election.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { waitFor } from '../support/processes.ts';
 
@@ -12,13 +13,17 @@ describe('LeaderElector', () => {
     kube = await startKube();
     await kube.kubectl(['create', 'namespace', 'tagpilot-system']);
   });
+  const clients: KubeClient[] = [];
   after(async () => {
+    await Promise.all(clients.map((client) => client.close()));
     await kube?.stop();
   });
 
   function elector(identity: string, events: string[], name = 'leader') {
+    const client = new KubeClient({ kubeConfig: kube.kubeConfig });
+    clients.push(client);
     return new LeaderElector({
-      kubeConfig: kube.kubeConfig,
+      client,
       namespace: 'tagpilot-system',
       name,
       identity,

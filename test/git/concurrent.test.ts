@@ -3,13 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { HttpClient } from 'isomorphic-git';
-import {
-  commitAndPush,
-  GitError,
-  openRepository,
-  type Repository,
-  retryDelayMs,
-} from '../../controller/git/index.ts';
+import { commitAndPush } from '../../controller/automation/index.ts';
+import { GitError, openRepository, type Repository, retryDelayMs } from '../../controller/git/index.ts';
 import { splitImageReference } from '../../controller/manifests/index.ts';
 import { changedLines, FLUX_DEMO, flaskUpdate, type Harness, REGISTRY, startHarness } from './harness.ts';
 

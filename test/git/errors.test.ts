@@ -6,8 +6,8 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
+import { commitAndPush } from '../../controller/automation/index.ts';
 import {
-  commitAndPush,
   GitError,
   type GitErrorCode,
   type OpenRepositoryOptions,

@@ -2,7 +2,8 @@
 // is exactly the image line, authored and worded as configured.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { commitAndPush, type Repository } from '../../controller/git/index.ts';
+import { commitAndPush } from '../../controller/automation/index.ts';
+import type { Repository } from '../../controller/git/index.ts';
 import { changedLines, FLUX_DEMO, flaskUpdate, type Harness, REGISTRY, startHarness } from './harness.ts';
 
 describe('flux demo write-back', () => {

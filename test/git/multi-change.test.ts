@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { commitAndPush } from '../../controller/git/index.ts';
+import { commitAndPush } from '../../controller/automation/index.ts';
 import type { ImageUpdate } from '../../controller/manifests/index.ts';
 import { changedLines, type Harness, REGISTRY, startHarness } from './harness.ts';
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { commitAndPush, openRepository } from '../../controller/git/index.ts';
+import { commitAndPush } from '../../controller/automation/index.ts';
+import { openRepository } from '../../controller/git/index.ts';
 import { FLUX_DEMO, flaskUpdate, type Harness, REGISTRY, startHarness } from './harness.ts';
 
 function packs(dir: string): string[] {

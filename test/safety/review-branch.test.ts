@@ -3,7 +3,8 @@
 // later automation run, and the sync branch is only ever fast-forwarded.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { commitAndPush, GitError, type Repository } from '../../controller/git/index.ts';
+import { commitAndPush } from '../../controller/automation/index.ts';
+import { GitError, type Repository } from '../../controller/git/index.ts';
 import { FLUX_DEMO, flaskUpdate, type Harness, REGISTRY, startHarness } from '../git/harness.ts';
 
 const REVIEW = 'tagpilot/updates';

@@ -1,0 +1,41 @@
+// The defaults of GitSync and ImagePolicy fields, in one place. The CRD schemas default the same
+// fields, but objects written before a default existed (and dry-run inputs) may lack them, so every
+// reader goes through these functions instead of repeating `?? 'main'`.
+import type { GitSync, ImagePolicySpec } from './types.ts';
+
+/** spec.branch of a GitSync: the branch that is synced (and pushed to). Default `main`. */
+export function syncBranch(spec: { branch?: string | undefined }): string {
+  return spec.branch ?? 'main';
+}
+
+/** spec.path of a GitSync: the directory that is applied and edited. Default `.` (the whole repository). */
+export function syncPath(spec: { path?: string | undefined }): string {
+  return spec.path ?? '.';
+}
+
+/** spec.automation.enabled of a GitSync. Default true. */
+export function automationEnabled(gitsync: GitSync): boolean {
+  return gitsync.spec.automation?.enabled ?? true;
+}
+
+/** Author and committer of automated commits. Default `tagpilot <tagpilot@users.noreply.local>`. */
+export const DEFAULT_COMMIT_AUTHOR = { name: 'tagpilot', email: 'tagpilot@users.noreply.local' } as const;
+
+/** spec.automation.commit's author of a GitSync, with the defaults of `DEFAULT_COMMIT_AUTHOR`. */
+export function commitAuthor(gitsync: GitSync): { name: string; email: string } {
+  const commit = gitsync.spec.automation?.commit;
+  return {
+    name: commit?.authorName ?? DEFAULT_COMMIT_AUTHOR.name,
+    email: commit?.authorEmail ?? DEFAULT_COMMIT_AUTHOR.email,
+  };
+}
+
+/** spec.interval of an ImagePolicy: how often its repository is scanned. Default `5m`. */
+export function scanInterval(spec: Pick<ImagePolicySpec, 'interval'>): string {
+  return spec.interval ?? '5m';
+}
+
+/** `<namespace>/<name>` of a namespaced object; a missing namespace counts as `default`. */
+export function objectKey(object: { metadata: { namespace?: string | undefined; name: string } }): string {
+  return `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
+}

@@ -1,0 +1,69 @@
+// Secret and ServiceAccount names come from manifests in Git: they are encoded into the API path,
+// so a name such as `../serviceaccounts/x` cannot address another resource; and a Secret holding
+// broken JSON is reported without its contents. The API server is MockAgent (network closed,
+// every interceptor must fire): what is checked is the exact path the client sends.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { MockAgent } from 'undici';
+import { KubeClient } from './client.ts';
+import { readGitAuth, readPullSecrets } from './secrets.ts';
+import { testKubeConfig } from './test-kubeconfig.ts';
+
+const SERVER = 'https://kube.test';
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const notFound = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound' };
+
+describe('Secret reads', () => {
+  let agent: MockAgent;
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+  });
+  afterEach(async () => {
+    agent.assertNoPendingInterceptors();
+    await agent.close();
+  });
+  const client = () => new KubeClient({ kubeConfig: testKubeConfig(SERVER), dispatcher: agent });
+
+  it('encodes pull Secret and ServiceAccount names and namespaces into the path', async () => {
+    const pool = agent.get(SERVER);
+    pool
+      .intercept({ path: '/api/v1/namespaces/team%2Fa/serviceaccounts/..%2F..%2Fsecrets%2Fx' })
+      .reply(404, notFound, { headers: JSON_HEADERS });
+    const result = await readPullSecrets(client(), 'team/a', { serviceAccountName: '../../secrets/x' });
+    assert.deepEqual(result, { ok: false, message: 'ServiceAccount team/a/../../secrets/x not found' });
+    pool
+      .intercept({ path: '/api/v1/namespaces/team-a/secrets/..%2Fconfigmaps%2Fx%3Fwatch%3D1' })
+      .reply(404, notFound, { headers: JSON_HEADERS });
+    const named = await readPullSecrets(client(), 'team-a', { secretNames: ['../configmaps/x?watch=1'] });
+    assert.deepEqual(named, { ok: false, message: 'Secret team-a/../configmaps/x?watch=1 not found' });
+  });
+
+  it('encodes the Git credentials Secret name into the path', async () => {
+    agent
+      .get(SERVER)
+      .intercept({ path: '/api/v1/namespaces/team-a/secrets/..%2Fother' })
+      .reply(404, notFound, { headers: JSON_HEADERS });
+    assert.deepEqual(await readGitAuth(client(), 'team-a', '../other'), {
+      ok: false,
+      message: 'Secret team-a/../other not found',
+    });
+  });
+
+  it('a .dockerconfigjson that is not JSON is reported without its contents', async () => {
+    const broken = Buffer.from('{"auths": {"r": {"password": hunter2}}}').toString('base64');
+    agent
+      .get(SERVER)
+      .intercept({ path: '/api/v1/namespaces/team-a/secrets/regcred' })
+      .reply(
+        200,
+        { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': broken } },
+        { headers: JSON_HEADERS },
+      );
+    const result = await readPullSecrets(client(), 'team-a', { secretNames: ['regcred'] });
+    assert.deepEqual(result, {
+      ok: false,
+      message: 'Secret team-a/regcred: .dockerconfigjson is not valid JSON',
+    });
+  });
+});

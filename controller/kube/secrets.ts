@@ -1,0 +1,150 @@
+// Every Secret the controller reads, read in one place: Git credentials (a GitSync's secretRef) and
+// registry pull secrets (kubernetes.io/dockerconfigjson Secrets named directly or through a
+// ServiceAccount's imagePullSecrets; for workloads that name none, the implicit `default`
+// ServiceAccount's, as the kubelet would use). Names come from manifests in Git, so they are
+// encoded into the API path. A Secret that cannot be read is reported as a value (it ends up in a
+// status condition), never a crash; Secret data never appears in messages.
+import {
+  type CredentialProvider,
+  chainCredentials,
+  dockerConfigCredentials,
+  parseDockerConfigJson,
+} from '../../registry/credentials.ts';
+import type { KubeClient } from './client.ts';
+import { isKubeError } from './errors.ts';
+
+/** Git credentials as git/'s `GitAuth` takes them: a token, or username and password. */
+export type GitCredentials = { token: string } | { username: string; password: string };
+
+/** Credentials, none, or why they could not be read (for a status condition). */
+export type GitAuthResult = { ok: true; auth: GitCredentials | undefined } | { ok: false; message: string };
+
+/** Credentials found, or why not. */
+export type PullSecretResult =
+  | { ok: true; credentials: CredentialProvider | undefined }
+  | { ok: false; message: string };
+
+interface SecretObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+/** Which Secrets to read. */
+export interface PullSecretSources {
+  /** dockerconfigjson Secrets named directly (an ImagePolicy's secretRef, a pod spec's imagePullSecrets); default none. */
+  secretNames?: readonly string[];
+  /** A ServiceAccount named explicitly: its imagePullSecrets are read, and its absence is a problem; default none. */
+  serviceAccountName?: string | undefined;
+  /**
+   * A ServiceAccount a Pod gets without naming one (Kubernetes' `default`):
+   * its imagePullSecrets are read when it exists; a missing one is not a problem. Default none.
+   */
+  implicitServiceAccountName?: string | undefined;
+}
+
+/** Reads the Secret named by a GitSync's spec.secretRef: `token`, or `username` + `password`. */
+export async function readGitAuth(
+  client: KubeClient,
+  namespace: string,
+  secretName: string | undefined,
+): Promise<GitAuthResult> {
+  if (!secretName) return { ok: true, auth: undefined };
+  let secret: SecretObject;
+  try {
+    secret = await getSecret(client, namespace, secretName);
+  } catch (error) {
+    return { ok: false, message: describe(error, `Secret ${namespace}/${secretName}`) };
+  }
+  const field = (key: string) => {
+    const value = secret.data?.[key];
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  };
+  const token = field('token');
+  if (token) return { ok: true, auth: { token } };
+  const username = field('username');
+  const password = field('password');
+  if (username !== undefined && password !== undefined) return { ok: true, auth: { username, password } };
+  return {
+    ok: false,
+    message: `Secret ${namespace}/${secretName} has neither a token key nor username and password keys`,
+  };
+}
+
+/** Reads the named dockerconfigjson Secrets and the ServiceAccount's imagePullSecrets in `namespace`. */
+export async function readPullSecrets(
+  client: KubeClient,
+  namespace: string,
+  options: PullSecretSources,
+): Promise<PullSecretResult> {
+  const names = [...(options.secretNames ?? [])];
+  for (const [account, implicit] of [
+    [options.serviceAccountName, false],
+    [options.implicitServiceAccountName, true],
+  ] as const) {
+    if (!account) continue;
+    try {
+      names.push(...(await accountPullSecrets(client, namespace, account)));
+    } catch (error) {
+      if (implicit && isKubeError(error, 'NotFound')) continue;
+      return { ok: false, message: describe(error, `ServiceAccount ${namespace}/${account}`) };
+    }
+  }
+  const providers: CredentialProvider[] = [];
+  for (const name of new Set(names)) {
+    const read = await readDockerConfigSecret(client, namespace, name);
+    if (!read.ok) return read;
+    providers.push(read.credentials);
+  }
+  return { ok: true, credentials: providers.length > 0 ? chainCredentials(...providers) : undefined };
+}
+
+/** One dockerconfigjson (or legacy dockercfg) Secret as a credential provider. */
+async function readDockerConfigSecret(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<{ ok: true; credentials: CredentialProvider } | { ok: false; message: string }> {
+  let secret: SecretObject;
+  try {
+    secret = await getSecret(client, namespace, name);
+  } catch (error) {
+    return { ok: false, message: describe(error, `Secret ${namespace}/${name}`) };
+  }
+  const encoded = secret.data?.['.dockerconfigjson'] ?? secret.data?.['.dockercfg'];
+  if (!encoded) {
+    return {
+      ok: false,
+      message: `Secret ${namespace}/${name} is not of type kubernetes.io/dockerconfigjson (no .dockerconfigjson key)`,
+    };
+  }
+  try {
+    const parsed = parseDockerConfigJson(Buffer.from(encoded, 'base64').toString('utf8'));
+    const config = secret.data?.['.dockerconfigjson'] ? parsed : { auths: parsed };
+    return { ok: true, credentials: dockerConfigCredentials(config) };
+  } catch {
+    return { ok: false, message: `Secret ${namespace}/${name}: .dockerconfigjson is not valid JSON` };
+  }
+}
+
+async function getSecret(client: KubeClient, namespace: string, name: string): Promise<SecretObject> {
+  return (await client.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+    what: `get Secret ${namespace}/${name}`,
+  })) as SecretObject;
+}
+
+async function accountPullSecrets(client: KubeClient, namespace: string, name: string): Promise<string[]> {
+  const account = (await client.request({
+    method: 'GET',
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`,
+    what: `get ServiceAccount ${namespace}/${name}`,
+  })) as { imagePullSecrets?: { name?: string }[] };
+  return (account.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
+}
+
+function describe(error: unknown, what: string): string {
+  if (isKubeError(error, 'NotFound')) return `${what} not found`;
+  if (isKubeError(error, 'Forbidden')) return `not allowed to read ${what}`;
+  return `cannot read ${what}: ${error instanceof Error ? error.message : String(error)}`;
+}

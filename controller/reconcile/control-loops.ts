@@ -1,0 +1,125 @@
+// The two control loops of the controller, GitSync and ImagePolicy: each reconciler wired to its
+// real ports (Git, the one Kubernetes edge, registries) and to a control loop (informer + work
+// queue) that runs only while this replica leads. A new latest tag of an ImagePolicy wakes only the
+// GitSyncs whose manifests name it.
+import type { Agent } from 'undici';
+import type { RegistryClient } from '../../registry/index.ts';
+import {
+  API_VERSION,
+  type GitSync,
+  GROUP,
+  type ImagePolicy,
+  RECONCILE_AT_ANNOTATION,
+  VERSION,
+} from '../api/types.ts';
+import { registryScanners } from '../automation/registry-scanner.ts';
+import type { ControllerConfig } from '../config.ts';
+import { createGitHttpClient } from '../git/index.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { ControlLoop, keyOf } from '../runtime/controller.ts';
+import type { KubeEdge } from '../runtime/kube-edge.ts';
+import { GitSyncReconciler } from './gitsync-reconciler.ts';
+import { gitSyncPorts, imagePolicyPorts } from './gitsync-wiring.ts';
+import { ImagePolicyReconciler } from './imagepolicy-reconciler.ts';
+import { countedScanners, timed } from './instrumentation.ts';
+import { mayReference } from './policy-references.ts';
+import { syncEngines } from './sync-engine.ts';
+
+/** The GitSync and ImagePolicy control loops with their reconcilers. */
+export interface ControlLoops {
+  gitsyncs: ControlLoop<GitSync>;
+  policies: ControlLoop<ImagePolicy>;
+  gitSyncReconciler: GitSyncReconciler;
+  /** Starts both informers (when leading); every object is queued once both are listed. */
+  start(): void;
+  /** True once both kinds were listed. */
+  synced(): boolean;
+  stop(): Promise<void>;
+}
+
+/** What the control loops are made of. */
+export interface ControlLoopParts {
+  config: ControllerConfig;
+  logger: Logger;
+  metrics: Metrics;
+  edge: KubeEdge;
+  registry: RegistryClient;
+  /** The keep-alive agent of every Git request. */
+  gitAgent: Agent;
+}
+
+/** Makes both control loops; nothing starts until `start()`. */
+export function controlLoops(parts: ControlLoopParts): ControlLoops {
+  const { config, logger, metrics, edge } = parts;
+  const fence = edge.elector?.fence;
+  const active = () => !edge.elector || edge.elector.isLeader;
+  const scanners = countedScanners(registryScanners(parts.registry), metrics);
+  const gitSyncReconciler: GitSyncReconciler = new GitSyncReconciler({
+    ports: gitSyncPorts({
+      client: edge.client,
+      http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
+      scanners,
+      engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
+      events: edge.events,
+      cacheDir: config.cacheDir,
+      readLimits: config.readLimits,
+    }),
+    defaultServiceAccount: config.defaultServiceAccount,
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+    logger,
+    metrics,
+    get: (namespace, name) => gitsyncs.get(namespace, name),
+    policies: () => policies.list(),
+  });
+  const imagePolicyReconciler: ImagePolicyReconciler = new ImagePolicyReconciler({
+    ports: imagePolicyPorts({ client: edge.client, scanners, events: edge.events }),
+    defaultServiceAccount: config.defaultServiceAccount,
+    logger,
+    get: (namespace, name) => policies.get(namespace, name),
+    onLatestChanged: (policy) => {
+      for (const gitsync of gitsyncs.list()) if (mayReference(gitsync, policy)) automate(keyOf(gitsync));
+    },
+  });
+  const loopOptions = (plural: string, kind: string) => ({
+    client: edge.client,
+    resource: { group: GROUP, version: VERSION, kind, resource: plural, namespaced: true },
+    namespace: config.namespace,
+    logger,
+    active,
+    onError: (key: string, error: unknown, retryInMs: number) =>
+      logger.error({ [kind.toLowerCase()]: key, err: error, retryInMs }, 'reconcile failed'),
+  });
+  const gitsyncs: ControlLoop<GitSync> = new ControlLoop<GitSync>({
+    ...loopOptions('gitsyncs', 'GitSync'),
+    concurrency: config.gitSyncConcurrency,
+    reconcile: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
+    onChange: (key, object) => {
+      if (object.metadata.annotations?.[RECONCILE_AT_ANNOTATION]) gitSyncReconciler.requestAutomation(key);
+    },
+  });
+  const policies: ControlLoop<ImagePolicy> = new ControlLoop<ImagePolicy>({
+    ...loopOptions('imagepolicies', 'ImagePolicy'),
+    concurrency: config.imagePolicyConcurrency,
+    reconcile: (key) => timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key)),
+  });
+  const automate = (key: string) => {
+    gitSyncReconciler.requestAutomation(key);
+    gitsyncs.queue.add(key);
+  };
+  return {
+    gitsyncs,
+    policies,
+    gitSyncReconciler,
+    start: () => {
+      void Promise.all([policies.start(), gitsyncs.start()]).then(() =>
+        logger.info({ apiVersion: API_VERSION }, 'caches synced'),
+      );
+    },
+    synced: () => gitsyncs.synced && policies.synced,
+    stop: async () => {
+      await Promise.allSettled([policies.stop(), gitsyncs.stop()]);
+      await gitSyncReconciler.stop();
+    },
+  };
+}

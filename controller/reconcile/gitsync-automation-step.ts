@@ -1,0 +1,122 @@
+// The automation step of a GitSync reconcile: run image automation on the head's manifests, tell
+// people what was skipped (once per change of the list), record the pushed commit, and sync it at
+// once when it went to the synced branch. Returns the status fields it changed.
+
+import { syncPath } from '../api/defaults.ts';
+import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
+import type { Decision } from '../automation/plan-updates.ts';
+import type { HeadCommit } from '../git/index.ts';
+import type { Impersonation } from '../kube/impersonation.ts';
+import type { Metrics } from '../metrics.ts';
+import type { GitSyncState } from './gitsync-state.ts';
+import { type SyncStepContext, syncStep } from './gitsync-sync-step.ts';
+import { recordEventAbout } from './object-events.ts';
+import type { AutomationOutcome, EventSink } from './ports.ts';
+import { describeSkippedUpdates } from './skipped-updates.ts';
+
+/** What the automation step needs besides the GitSync and its state. */
+export interface AutomationStepContext extends SyncStepContext {
+  events: EventSink;
+  metrics?: Metrics | undefined;
+  policies: readonly ImagePolicy[];
+  impersonate: Impersonation | undefined;
+}
+
+/** Runs automation on `head`; failures become an AutomationFailed Event, never a thrown error. */
+export async function automationStep(
+  gitsync: GitSync,
+  state: GitSyncState,
+  head: HeadCommit,
+  context: AutomationStepContext,
+): Promise<GitSyncStatus> {
+  try {
+    const files = (await state.repo.readFiles(syncPath(gitsync.spec))) ?? [];
+    const run = await state.repo.automate({
+      gitsync,
+      files,
+      policies: context.policies,
+      impersonate: context.impersonate,
+      confineTo: context.confineTo,
+    });
+    const status: GitSyncStatus = {
+      automatedWorkloads: run.plan.automatedWorkloads,
+      imagePolicyRefs: { commit: head.oid, policies: run.referencedPolicies },
+    };
+    await reportProblems(gitsync, state, run, context.events);
+    if (!run.push?.pushed || !run.push.commit) return status;
+    return { ...status, ...(await pushed(gitsync, state, run, context)) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.log.warn({ err: message, commit: head.oid }, 'automation failed');
+    await recordEventAbout(context.events, gitsync, {
+      type: 'Warning',
+      reason: 'AutomationFailed',
+      action: 'Automate',
+      note: message,
+    });
+    return {};
+  }
+}
+
+/** A commit was pushed: count it, say so, and sync it now when it is on the synced branch. */
+async function pushed(
+  gitsync: GitSync,
+  state: GitSyncState,
+  run: AutomationOutcome,
+  context: AutomationStepContext,
+): Promise<GitSyncStatus> {
+  const push = run.push;
+  if (!push?.commit) return {};
+  const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
+  context.log.info(
+    { commit: push.commit, branch: push.branch, changes: push.changes.length },
+    'pushed automated commit',
+  );
+  context.metrics?.commits.inc({ gitsync: key });
+  if (push.retries > 0) context.metrics?.pushRetries.inc({ gitsync: key }, push.retries);
+  await recordEventAbout(context.events, gitsync, {
+    type: 'Normal',
+    reason: 'AutomatedCommit',
+    action: 'Automate',
+    note: `${push.commit.slice(0, 7)} ${push.message ?? ''}`.trim(),
+  });
+  const status: GitSyncStatus = { lastAutomationCommit: push.commit };
+  if (push.branch !== state.branch) return status;
+  // Sync the automated commit now instead of waiting for the next poll.
+  const next = await state.repo.refresh();
+  const synced = await syncStep(gitsync, state, next, context);
+  return { ...status, ...synced.status };
+}
+
+/** One AutomationSkipped Warning per problem, raised again only when the list of problems changed. */
+async function reportProblems(
+  gitsync: GitSync,
+  state: GitSyncState,
+  run: AutomationOutcome,
+  events: EventSink,
+): Promise<void> {
+  const problems = run.plan.decisions
+    .filter((d) => !['Update', 'UpToDate', 'NoFilter'].includes(d.outcome))
+    .map(describeDecision)
+    .concat(run.credentialProblems)
+    // Decided updates that could not be written (an alias, a block scalar): say so, never silence.
+    .concat(describeSkippedUpdates(run.push?.unapplied ?? []));
+  const signature = problems.join('\n');
+  if (signature === state.reportedProblems) return;
+  state.reportedProblems = signature;
+  for (const problem of problems) {
+    await recordEventAbout(events, gitsync, {
+      type: 'Warning',
+      reason: 'AutomationSkipped',
+      action: 'Automate',
+      note: problem,
+    });
+  }
+}
+
+function describeDecision(d: Decision): string {
+  const subject = d.workload
+    ? `${d.workload.kind} ${d.workload.namespace ? `${d.workload.namespace}/` : ''}${d.workload.name} container ${d.container}`
+    : `marker ${d.marker?.namespace}:${d.marker?.name} in ${d.path}`;
+  return `${subject}: ${d.outcome}: ${d.message}`;
+}

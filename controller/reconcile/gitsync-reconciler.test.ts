@@ -1,0 +1,271 @@
+// The GitSync reconciler's own logic against fakes of its ports (ports.ts): the Flux shape (one
+// status patch per reconcile, suspend, failures as conditions), when it syncs and automates, what
+// it writes, and state taken from status after a failover. Git, the API server and the sync loop are
+// exercised for real in test/ (e2e, safety, tenancy).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import type { ConditionUpdate } from '../api/conditions.ts';
+import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
+import type { HeadCommit } from '../git/index.ts';
+import type { EventInput } from '../kube/events.ts';
+import type { DriftReport, SyncRequest, SyncResult } from '../sync/types.ts';
+import { GitSyncReconciler } from './gitsync-reconciler.ts';
+import type { AutomationOutcome as AutomationRun, DriftHandlers, GitSyncPorts } from './ports.ts';
+
+const KEY = 'apps/demo';
+
+function gitsync(overrides: Partial<GitSync['spec']> = {}, status?: GitSyncStatus): GitSync {
+  return {
+    apiVersion: 'tagpilot.io/v1alpha1',
+    kind: 'GitSync',
+    metadata: { name: 'demo', namespace: 'apps', uid: 'u1', generation: 1 },
+    spec: { url: 'https://git.test/config.git', ...overrides },
+    ...(status ? { status } : {}),
+  };
+}
+
+function syncResult(overrides: Partial<SyncResult> = {}): SyncResult {
+  return {
+    inventory: [
+      {
+        id: 'apps_web_apps_Deployment',
+        namespace: 'apps',
+        name: 'web',
+        group: 'apps',
+        kind: 'Deployment',
+        version: 'v1',
+      },
+    ],
+    objects: [],
+    problems: [],
+    health: [
+      { id: 'apps_web_apps_Deployment', object: 'Deployment apps/web', status: 'Current', message: 'ready' },
+    ],
+    counts: { created: 1, configured: 0, recreated: 0, unchanged: 0, pruned: 0, failed: 0, skipped: 0 },
+    writes: 1,
+    durationMs: 5,
+    ...overrides,
+  } as SyncResult;
+}
+
+const noAutomation = (policies: string[] = []): AutomationRun => ({
+  plan: { decisions: [], automatedWorkloads: 0 },
+  push: undefined,
+  credentialProblems: [],
+  referencedPolicies: policies,
+});
+
+/** Fakes of every port, with what they were asked recorded. */
+function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<AutomationRun> } = {}) {
+  const writes: { status: GitSyncStatus; conditions: ConditionUpdate[] }[] = [];
+  const events: EventInput[] = [];
+  const syncs: SyncRequest[] = [];
+  const repo = { head: 'a'.repeat(40), opened: 0, automations: 0 };
+  let syncAnswer: () => Promise<SyncResult> = async () => syncResult();
+  let handlers: DriftHandlers | undefined;
+  let stopped = 0;
+  const ports: GitSyncPorts = {
+    status: {
+      write: async (_gitsync, status, conditions) => {
+        writes.push({ status, conditions: [...conditions] });
+      },
+      forget: () => undefined,
+    },
+    events: { record: async (event) => void events.push(event) },
+    engines: (engine) => {
+      handlers = engine.handlers;
+      return {
+        sync: async (request) => {
+          syncs.push(request);
+          return syncAnswer();
+        },
+        stop: async () => void stopped++,
+      };
+    },
+    readGitAuth: async (_identity, namespace, secret) =>
+      options.auth === 'missing'
+        ? { ok: false, message: `Secret ${namespace}/${secret} not found` }
+        : { ok: true, auth: undefined },
+    openRepository: async () => {
+      repo.opened++;
+      return {
+        refresh: async (): Promise<HeadCommit> => ({ oid: repo.head, message: 'm' }),
+        readFiles: async () => [],
+        automate: async () => {
+          repo.automations++;
+          return (options.automation ?? (async () => noAutomation()))();
+        },
+      };
+    },
+  };
+  return {
+    ports,
+    writes,
+    events,
+    syncs,
+    repo,
+    handlers: () => handlers,
+    stopped: () => stopped,
+    answerSyncWith: (answer: () => Promise<SyncResult>) => {
+      syncAnswer = answer;
+    },
+  };
+}
+
+function reconciler(ports: GitSyncPorts, object: () => GitSync, now: () => Date = () => new Date(1_000_000)) {
+  return new GitSyncReconciler({
+    ports,
+    logger: pino({ level: 'silent' }),
+    get: () => object(),
+    policies: (): ImagePolicy[] => [],
+    now,
+  });
+}
+
+const condition = (write: { conditions: ConditionUpdate[] } | undefined, type: string) =>
+  write?.conditions.find((c) => c.type === type);
+
+describe('GitSyncReconciler', () => {
+  it('syncs a new commit, writes one status patch per reconcile, and does not sync the same commit again', async () => {
+    const f = fakes();
+    const r = reconciler(f.ports, () => gitsync());
+    const first = await r.reconcile(KEY);
+    assert.equal(f.writes.length, 1);
+    assert.equal(f.writes[0]?.status.lastSyncedCommit, f.repo.head);
+    assert.deepEqual(f.writes[0]?.status.inventory, [{ id: 'apps_web_apps_Deployment', v: 'v1' }]);
+    assert.equal(condition(f.writes[0], 'Ready')?.status, 'True');
+    assert.equal(condition(f.writes[0], 'Synced')?.reason, 'Applied');
+    assert.ok(first?.requeueAfterMs !== undefined && first.requeueAfterMs <= 60_000);
+    await r.reconcile(KEY);
+    assert.equal(f.syncs.length, 1, 'an unchanged commit is not synced again before the full re-sync');
+    assert.equal(f.writes.length, 2);
+    assert.equal(f.writes[1]?.status.lastSyncedCommit, undefined);
+    f.repo.head = 'b'.repeat(40);
+    await r.reconcile(KEY);
+    assert.equal(f.syncs.length, 2);
+    assert.equal(f.repo.opened, 1, 'the working copy is reused');
+  });
+
+  it('a suspended GitSync is Ready=False Suspended, its drift watches stop, and nothing is fetched', async () => {
+    const f = fakes();
+    let object = gitsync();
+    const r = reconciler(f.ports, () => object);
+    await r.reconcile(KEY);
+    object = gitsync({ suspend: true });
+    assert.equal(await r.reconcile(KEY), undefined);
+    assert.equal(f.stopped(), 1);
+    assert.equal(f.syncs.length, 1);
+    assert.deepEqual(f.writes[1]?.conditions, [
+      { type: 'Ready', status: 'False', reason: 'Suspended', message: 'spec.suspend is true' },
+    ]);
+  });
+
+  it('credentials that cannot be read are Ready=False with an Event, retried at the poll interval', async () => {
+    const f = fakes({ auth: 'missing' });
+    const r = reconciler(f.ports, () => gitsync({ secretRef: { name: 'git' }, interval: '30s' }));
+    assert.deepEqual(await r.reconcile(KEY), { requeueAfterMs: 30_000 });
+    assert.equal(f.repo.opened, 0);
+    assert.equal(f.writes.length, 1);
+    assert.equal(condition(f.writes[0], 'Ready')?.reason, 'AuthenticationFailed');
+    assert.equal(f.events[0]?.reason, 'AuthenticationFailed');
+    assert.equal(f.events[0]?.note, 'Secret apps/git not found');
+  });
+
+  it('a sync that throws keeps the inventory, says SyncError, and retries within seconds', async () => {
+    const f = fakes();
+    f.answerSyncWith(async () => {
+      throw new Error('the API server went away');
+    });
+    const r = reconciler(f.ports, () => gitsync());
+    const outcome = await r.reconcile(KEY);
+    assert.equal(f.writes[0]?.status.inventory, undefined);
+    assert.equal(condition(f.writes[0], 'Synced')?.reason, 'SyncError');
+    assert.equal(condition(f.writes[0], 'Ready')?.status, 'False');
+    assert.ok(outcome?.requeueAfterMs !== undefined && outcome.requeueAfterMs <= 2000);
+  });
+
+  it('records the ImagePolicies the manifests name, with the commit they were read at', async () => {
+    const f = fakes({ automation: async () => noAutomation(['apps/web']) });
+    const r = reconciler(f.ports, () => gitsync());
+    await r.reconcile(KEY);
+    assert.deepEqual(f.writes[0]?.status.imagePolicyRefs, { commit: f.repo.head, policies: ['apps/web'] });
+    await r.reconcile(KEY);
+    assert.equal(f.repo.automations, 1, 'automation waits for its interval');
+    r.requestAutomation(KEY);
+    await r.reconcile(KEY);
+    assert.equal(f.repo.automations, 2, 'a requested run does not wait');
+  });
+
+  it('an automated commit on the synced branch is announced and synced at once', async () => {
+    const pushedCommit = 'c'.repeat(40);
+    const f = fakes({
+      automation: async () => {
+        f.repo.head = pushedCommit;
+        return {
+          ...noAutomation(),
+          push: {
+            commit: pushedCommit,
+            pushed: true,
+            branch: 'main',
+            message: 'Auto-release web:2',
+            changes: [],
+            unapplied: [],
+            problems: [],
+            retries: 0,
+          },
+        } as AutomationRun;
+      },
+    });
+    const r = reconciler(f.ports, () => gitsync());
+    await r.reconcile(KEY);
+    assert.equal(f.syncs.length, 2);
+    assert.equal(f.writes.length, 1);
+    assert.equal(f.writes[0]?.status.lastAutomationCommit, pushedCommit);
+    assert.equal(f.writes[0]?.status.lastSyncedCommit, pushedCommit);
+    assert.deepEqual(
+      f.events.map((event) => [event.reason, event.note]),
+      [['AutomatedCommit', 'ccccccc Auto-release web:2']],
+    );
+  });
+
+  it('a drift revert patches DriftDetected at once; a full re-sync interval without drift clears it', async () => {
+    const f = fakes();
+    let now = 1_000_000;
+    const r = reconciler(
+      f.ports,
+      () => gitsync({ sync: { interval: '10m' } }),
+      () => new Date(now),
+    );
+    await r.reconcile(KEY);
+    f.handlers()?.onDrift({
+      object: 'Deployment apps/web',
+      managers: ['kubectl'],
+      message: 'spec.replicas 4 -> 1',
+    } as DriftReport);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(condition(f.writes.at(-1), 'DriftDetected')?.status, 'True');
+    now += 600_000;
+    await r.reconcile(KEY);
+    assert.equal(condition(f.writes.at(-1), 'DriftDetected')?.reason, 'NoRecentDrift');
+  });
+
+  it('after a failover, drift older than the re-sync interval is cleared from what status says', async () => {
+    const f = fakes();
+    const since = new Date(1_000_000 - 700_000).toISOString();
+    const status: GitSyncStatus = {
+      conditions: [
+        {
+          type: 'DriftDetected',
+          status: 'True',
+          reason: 'DriftReverted',
+          message: 'x',
+          lastTransitionTime: since,
+        },
+      ],
+    };
+    const r = reconciler(f.ports, () => gitsync({}, status));
+    await r.reconcile(KEY);
+    assert.equal(condition(f.writes[0], 'DriftDetected')?.reason, 'NoRecentDrift');
+  });
+});

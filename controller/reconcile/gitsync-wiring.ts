@@ -1,0 +1,124 @@
+// The real collaborators of the reconcilers: Git working copies under the cache directory, Secret
+// reads and status patches through the controller's one KubeClient (impersonated views where a
+// GitSync or ImagePolicy acts as a ServiceAccount), and image automation on the real repository.
+import { join } from 'node:path';
+import { resourcePath } from '../api/paths.ts';
+import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
+import { GitError, openRepository, type ReadLimits, type Repository } from '../git/index.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { Impersonation } from '../kube/impersonation.ts';
+import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
+import type { ManifestFile } from '../manifests/index.ts';
+import { createManifestCache } from '../manifests/index.ts';
+import { runAutomation } from './gitsync-automation.ts';
+import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
+import { referencedPolicies } from './policy-references.ts';
+import type {
+  EventSink,
+  GitSyncPorts,
+  ImagePolicyPorts,
+  ScannerFactory,
+  SourceRepository,
+  SyncEngineFactory,
+} from './ports.ts';
+
+type HttpClient = Parameters<typeof openRepository>[0]['http'];
+
+/** What the real GitSync ports are made of. */
+export interface GitSyncWiring {
+  /** The controller's client (fenced); impersonated views of it read Secrets. */
+  client: KubeClient;
+  http: HttpClient;
+  scanners: ScannerFactory;
+  engines: SyncEngineFactory;
+  events: EventSink;
+  /** Working copies live under `<cacheDir>/git/<namespace>/<name>`. */
+  cacheDir: string;
+  /** Caps on the manifests read from one GitSync's path. Default `DEFAULT_READ_LIMITS`. */
+  readLimits?: ReadLimits | undefined;
+  now?: () => Date;
+}
+
+/** The GitSync reconciler's ports on the real Git, API server and registries. */
+export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
+  const as = (identity: Impersonation | undefined) =>
+    identity ? wiring.client.impersonating(identity) : wiring.client;
+  return {
+    status: new GitSyncStatusWriter(wiring.client, wiring.now ?? (() => new Date())),
+    events: wiring.events,
+    engines: wiring.engines,
+    readGitAuth: (identity, namespace, secretName) => readGitAuth(as(identity), namespace, secretName),
+    openRepository: async ({ namespace, name, url, branch, auth }) => {
+      const repo = await openRepository({
+        dir: join(wiring.cacheDir, 'git', namespace, name),
+        url,
+        branch,
+        ...(auth ? { auth } : {}),
+        http: wiring.http,
+        ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),
+      });
+      return sourceRepository(repo, (identity) => as(identity), wiring.scanners);
+    },
+  };
+}
+
+function sourceRepository(
+  repo: Repository,
+  clientFor: (identity: Impersonation | undefined) => KubeClient,
+  scanners: ScannerFactory,
+): SourceRepository {
+  // Parsed manifests kept between automation runs of this repository (each file parsed once per content).
+  const manifestCache = createManifestCache();
+  return {
+    refresh: () => repo.refresh(),
+    readFiles: (path) => readFilesOrNone(repo, path),
+    automate: async (input) => {
+      const run = await runAutomation({
+        gitsync: input.gitsync,
+        repo,
+        files: input.files,
+        policies: input.policies,
+        client: clientFor(input.impersonate),
+        scanners,
+        manifestCache,
+        confineTo: input.confineTo,
+      });
+      return { ...run, referencedPolicies: referencedPolicies(input.files) };
+    },
+  };
+}
+
+/** The manifests under `path`, or undefined when the path does not exist at the head. */
+async function readFilesOrNone(repo: Repository, path: string): Promise<ManifestFile[] | undefined> {
+  try {
+    return (await repo.readFiles(path)).files;
+  } catch (error) {
+    if (error instanceof GitError && error.code === 'PATH_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/** The ImagePolicy reconciler's ports on the real API server and registries. */
+export function imagePolicyPorts(wiring: {
+  client: KubeClient;
+  scanners: ScannerFactory;
+  events: EventSink;
+}): ImagePolicyPorts {
+  const { client } = wiring;
+  return {
+    scanners: wiring.scanners,
+    events: wiring.events,
+    readPullSecrets: (identity, namespace, sources) =>
+      readPullSecrets(identity ? client.impersonating(identity) : client, namespace, sources),
+    writeStatus: async (policy: ImagePolicy, status: ImagePolicyStatus) => {
+      const { namespace = 'default', name } = policy.metadata;
+      await client.request({
+        method: 'PATCH',
+        path: resourcePath('imagepolicies', namespace, name, 'status'),
+        contentType: 'application/merge-patch+json',
+        body: { status },
+        what: `update status of ImagePolicy ${namespace}/${name}`,
+      });
+    },
+  };
+}
