@@ -5,10 +5,11 @@
 // Pods go away again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cli } from '../cli/run-cli.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
-import { waitFor } from '../support/processes.ts';
+import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
 import {
   deploymentImage,
@@ -24,6 +25,7 @@ describe('flux demo end to end', () => {
   let registry: RegistryStack;
   let git: GitServer;
   let controller: ControllerProcess | undefined;
+  const work = makeTempDir('flux-demo-cli');
   const flaskImage = () => deploymentImage(kube, 'my-demo', 'fluxdemo', 'flask');
   const logTail = () => controller?.process.logTail(40) ?? '';
 
@@ -37,6 +39,7 @@ describe('flux demo end to end', () => {
   after(async () => {
     await controller?.stop();
     await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop()]);
+    removeTempDir(work);
   });
 
   it('applies the repository: the Deployment runs develop-v1.8.0 and the GitSync is Ready', async () => {
@@ -112,6 +115,15 @@ describe('flux demo end to end', () => {
         onTimeout: async () => JSON.stringify(await gitSyncCondition(kube, 'flux-demo', 'Healthy')),
       },
     );
+    const status = await cli({ cacheHome: work, kubeconfig: kube.kubeconfigPath })([
+      'status',
+      'tagpilot-system/flux-demo',
+    ]);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.match(
+      status.stdout,
+      /^Deployment my-demo\/fluxdemo +1\/1 +1 +nginx:1\.16-perl, flaskapp:develop-v1\.9\.0$/m,
+    );
     process.stdout.write(
       `# tag push -> commit ${committed - pushed} ms, -> cluster ${applied - pushed} ms, -> every Pod running it ${running - pushed} ms (2s intervals, no webhook)\n`,
     );
@@ -137,6 +149,31 @@ describe('flux demo end to end', () => {
         timeoutMs: 30_000,
         onTimeout: async () => JSON.stringify(await podsOf(kube, 'my-demo', 'app=fluxdemo')),
       },
+    );
+  });
+
+  it('reverts kubectl rollout undo: the Pods run the image in Git again', async () => {
+    const expected = `${registry.host}/flaskapp:develop-v1.9.0`;
+    await kube.kubectl(['rollout', 'undo', 'deployment/fluxdemo', '-n', 'my-demo']);
+    await waitFor('the template back at develop-v1.9.0', async () => (await flaskImage()) === expected, {
+      timeoutMs: 15_000,
+      onTimeout: logTail,
+    });
+    await waitFor(
+      'every fluxdemo Pod on develop-v1.9.0 again',
+      async () => {
+        const pods = (await podsOf(kube, 'my-demo', 'app=fluxdemo')).filter((pod) => !pod.terminating);
+        return pods.length === 1 && pods.every((pod) => pod.ready && pod.images.flask === expected);
+      },
+      {
+        timeoutMs: 60_000,
+        onTimeout: async () => JSON.stringify(await podsOf(kube, 'my-demo', 'app=fluxdemo')),
+      },
+    );
+    const events = await eventLines(kube, 'my-demo');
+    assert.match(
+      events,
+      /DriftReverted: Deployment my-demo\/fluxdemo: .*develop-v1\.8\.0 -> .*develop-v1\.9\.0/,
     );
   });
 });
