@@ -38,6 +38,7 @@ describe('HealthTracker', () => {
         ...applied,
         status: 'InProgress',
         message: '1 of 2 replicas updated',
+        generation: 2,
       },
     );
     assert.equal(rolling?.length, 2);
@@ -74,6 +75,20 @@ describe('HealthTracker', () => {
       ...applied,
       status: 'Failed',
       message: 'ReplicaSet "web-5d4f" has timed out progressing.',
+      generation: 2,
     });
+  });
+
+  it('a rollout that finished while the sync was still running is Current at the reset', () => {
+    const tracker = new HealthTracker();
+    tracker.reset([]);
+    // The watch saw the finished rollout before the sync's result came back.
+    tracker.observe(id, deployment({ replicas: 2, updatedReplicas: 2, availableReplicas: 2 }, 2));
+    const [verdict] = tracker.reset([{ ...applied, generation: 2 }]);
+    assert.equal(verdict?.status, 'Current');
+    // A watched state older than what the sync applied does not count.
+    tracker.observe(id, deployment({ replicas: 2, updatedReplicas: 2, availableReplicas: 2 }, 2));
+    const [stale] = tracker.reset([{ ...applied, generation: 3 }]);
+    assert.equal(stale?.status, 'InProgress');
   });
 });

@@ -229,7 +229,13 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       },
       onObserved: (id, live) => {
         const verdicts = this.#health.observe(id, live);
-        if (verdicts) this.emit('health', verdicts);
+        if (!verdicts) return;
+        const verdict = verdicts.find((v) => v.id === id);
+        this.#options.logger.debug(
+          { object: verdict?.object, health: verdict?.status, why: verdict?.message },
+          'health changed',
+        );
+        this.emit('health', verdicts);
       },
       reconnectDelay: this.#options.reconnectDelay,
     });
@@ -323,7 +329,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       this.#lastRequest = request;
       this.#lastInventory = result.inventory;
     }
-    this.#health.reset(result.health);
+    result.health = this.#health.reset(result.health);
     logger.info(
       {
         counts: result.counts,
