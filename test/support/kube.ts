@@ -26,6 +26,8 @@ export interface KubeStack {
   readonly server: string;
   /** Path of a kubeconfig with the admin identity (group system:masters). */
   readonly kubeconfigPath: string;
+  /** The cluster CA certificate (what a Pod finds as its ServiceAccount's ca.crt). */
+  readonly caFile: string;
   /** The same kubeconfig, loaded. */
   readonly kubeConfig: KubeConfig;
   /** Runs kubectl against this API server; throws on a non-zero exit unless allowFailure. */
@@ -146,6 +148,7 @@ export async function startKube(options: { audit?: boolean; nodes?: number } = {
   return {
     server,
     kubeconfigPath,
+    caFile: pki.ca.cert,
     kubeConfig,
     kubectl: (kubectlArgs, options = {}) =>
       run('kubectl', [`--kubeconfig=${kubeconfigPath}`, ...kubectlArgs], options),
