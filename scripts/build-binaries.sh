@@ -2,7 +2,9 @@
 # Builds the real components the tests run against, from the Go module proxy, into a cache
 # outside the repository keyed by version. Idempotent: a binary already built is kept.
 #
-#   kube-apiserver  k8s.io/kubernetes (wrapper module, staging modules pinned to v0.<minor>.<patch>)
+#   kube-apiserver, kube-controller-manager, kube-scheduler
+#                   k8s.io/kubernetes (wrapper modules, staging modules pinned to v0.<minor>.<patch>)
+#   kwok            sigs.k8s.io/kwok/cmd/kwok (simulated nodes: plays kubelet, Pods become Running)
 #   etcd            go.etcd.io/etcd/server/v3 (wrapper module calling etcdmain)
 #   registry        github.com/distribution/distribution/v3/cmd/registry (v3 paginates tags)
 #   crane           github.com/google/go-containerregistry/cmd/crane (benchmark peer only; --with-bench)
@@ -14,6 +16,7 @@ KUBE_VERSION="${KUBE_VERSION:-v1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 REGISTRY_VERSION="${REGISTRY_VERSION:-v3.0.0}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 
 CACHE="${TAGPILOT_CACHE:-$HOME/.cache/tagpilot}"
 BIN="$CACHE/bin"
@@ -30,11 +33,14 @@ build_in() {
   (cd "$dir" && go mod tidy >/dev/null && go build -ldflags='-s -w' -o "$out.tmp" . && mv "$out.tmp" "$out")
 }
 
-build_kube_apiserver() {
-  local out="$BIN/kube-apiserver-$KUBE_VERSION"
+# build_kube NAME: one Kubernetes component (kube-apiserver, kube-controller-manager,
+# kube-scheduler) from k8s.io/kubernetes through a generated wrapper module.
+build_kube() {
+  local name=$1
+  local out="$BIN/$name-$KUBE_VERSION"
   [[ -x $out ]] && return 0
-  log "building kube-apiserver $KUBE_VERSION (first run only; several minutes)"
-  local dir="$WORK/kube-apiserver-$KUBE_VERSION"
+  log "building $name $KUBE_VERSION (first run only; several minutes)"
+  local dir="$WORK/$name-$KUBE_VERSION"
   rm -rf "$dir" && mkdir -p "$dir"
   local staging="v0.${KUBE_VERSION#v1.}"
   # The staging modules k8s.io/<x> are replaced by local paths in k8s.io/kubernetes' own go.mod;
@@ -42,7 +48,7 @@ build_kube_apiserver() {
   local gomod
   gomod=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
   {
-    echo "module tagpilot.local/kube-apiserver"
+    echo "module tagpilot.local/$name"
     echo
     echo "go 1.24"
     echo
@@ -51,8 +57,15 @@ build_kube_apiserver() {
     grep -oE '^[[:space:]]*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" |
       awk -v v="$staging" '{ print "replace " $1 " => " $1 " " v }'
   } >"$dir/go.mod"
-  cat >"$dir/main.go" <<'EOF'
-// Command kube-apiserver is the upstream kube-apiserver main, built from the module proxy.
+  local command
+  case $name in
+    kube-apiserver) command=NewAPIServerCommand ;;
+    kube-controller-manager) command=NewControllerManagerCommand ;;
+    kube-scheduler) command=NewSchedulerCommand ;;
+    *) log "unknown Kubernetes component $name"; return 1 ;;
+  esac
+  cat >"$dir/main.go" <<EOF
+// Command $name is the upstream $name main, built from the module proxy.
 package main
 
 import (
@@ -63,11 +76,11 @@ import (
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+	"k8s.io/kubernetes/cmd/$name/app"
 )
 
 func main() {
-	os.Exit(cli.Run(app.NewAPIServerCommand()))
+	os.Exit(cli.Run(app.$command()))
 }
 EOF
   build_in "$dir" "$out"
@@ -113,12 +126,19 @@ main() {
   command -v go >/dev/null || { log "Go is required (go 1.24 or newer on PATH)"; exit 1; }
   build_etcd
   go_install_to github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" "$BIN/registry-$REGISTRY_VERSION"
-  build_kube_apiserver
+  build_kube kube-apiserver
+  # Controllers and a scheduler make Deployments roll out; kwok plays kubelet for simulated nodes.
+  build_kube kube-controller-manager
+  build_kube kube-scheduler
+  go_install_to sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" "$BIN/kwok-$KWOK_VERSION"
   if $with_bench; then
     go_install_to github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION" "$BIN/crane-$CRANE_VERSION"
   fi
   # Stable names for the test support; the versioned files are the cache.
   ln -sf "kube-apiserver-$KUBE_VERSION" "$BIN/kube-apiserver"
+  ln -sf "kube-controller-manager-$KUBE_VERSION" "$BIN/kube-controller-manager"
+  ln -sf "kube-scheduler-$KUBE_VERSION" "$BIN/kube-scheduler"
+  ln -sf "kwok-$KWOK_VERSION" "$BIN/kwok"
   ln -sf "etcd-$ETCD_VERSION" "$BIN/etcd"
   ln -sf "registry-$REGISTRY_VERSION" "$BIN/registry"
   $with_bench && ln -sf "crane-$CRANE_VERSION" "$BIN/crane"

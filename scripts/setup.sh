@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything tagpilot's tests and demo need, idempotently; a second run takes seconds.
 #   - Debian packages (git, openssl; skopeo with --with-bench) via apt-get, only when missing
-#   - npm dependencies, including Node.js 24 from the npm registry (`node` devDependency), only
-#     when package-lock.json changed
-#   - kube-apiserver, etcd and the distribution registry, built from the Go module proxy into
+#   - npm dependencies (`npm ci`), including Node.js 24 from the npm registry (`node`
+#     devDependency), only when package-lock.json changed
+#   - kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd and the distribution
+#     registry, built from the Go module proxy into
 #     ${TAGPILOT_CACHE:-~/.cache/tagpilot}/bin (crane too with --with-bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,15 +30,14 @@ fi
 if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; fi
 command -v go >/dev/null || { log "Go (1.24 or newer) must be on PATH to build the test servers"; exit 1; }
 
-# npm install only when package-lock.json changed since the last install.
+# npm ci only when package-lock.json changed since the last install.
 stamp=node_modules/.tagpilot-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" || ! -x node_modules/.bin/node ]]; then
   log "installing npm dependencies (Node.js 24 comes from the npm package 'node')"
-  # Not `npm ci`: with this machine's npm settings (omit-lockfile-registry-resolved) the lock file
-  # lists only this platform's optional packages (biome's CLI binaries), which `npm ci` rejects as
-  # out of sync. `npm install` installs exactly the locked versions and leaves the lock unchanged.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`: exactly the locked versions, and the lock file is never rewritten (it lists every
+  # platform's optional packages, e.g. biome's CLI binaries, so it is complete everywhere).
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
 

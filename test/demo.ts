@@ -1,5 +1,6 @@
 // The local demo (README's first command), narrated step by step with every component real:
-// kube-apiserver + etcd, a distribution registry, a Git server, and the tagpilot controller as
+// kube-apiserver + etcd with kube-controller-manager, kube-scheduler and two kwok nodes (Pods are
+// scheduled and run), a distribution registry, a Git server, and the tagpilot controller as
 // its own process, installed with `kubectl apply -k deploy/` plus the single-tenant opt-in
 // (`deploy/single-tenant/`) and running as its ServiceAccount.
 // It plays the flux demo scenario, then leaves everything running until Ctrl-C.
@@ -9,16 +10,20 @@ import { join } from 'node:path';
 import { startController } from './support/controller-process.ts';
 import { startGitServer } from './support/git-server.ts';
 import { startKube } from './support/kube.ts';
-import { makeTempDir, waitFor } from './support/processes.ts';
+import { makeTempDir, run, waitFor } from './support/processes.ts';
 import { startRegistry } from './support/registry.ts';
-import { deploymentImage, installScenario, scaleAndAwaitRevert } from './support/scenario.ts';
+import { deploymentImage, installScenario, podsOf, scaleAndAwaitRevert } from './support/scenario.ts';
 
 const out = (text: string) => process.stdout.write(text);
 const step = (text: string) => out(`\n==> ${text}\n`);
 const indent = (text: string) => `${text.trimEnd().replace(/^/gm, '    ')}\n`;
 
-step('Starting kube-apiserver + etcd, a distribution registry and a Git server on 127.0.0.1');
-const [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
+step(
+  'Starting kube-apiserver + etcd, kube-controller-manager, kube-scheduler, two kwok nodes, a distribution registry and a Git server on 127.0.0.1',
+);
+const [kube, registry, git] = await Promise.all([startKube({ nodes: 2 }), startRegistry(), startGitServer()]);
+const pods = async () =>
+  (await kube.kubectl(['get', 'pods', '-n', 'my-demo', '-l', 'app=fluxdemo', '-o', 'wide'])).stdout;
 let stopController = async () => {};
 const stopAll = async () => {
   await stopController();
@@ -51,7 +56,9 @@ await waitFor('the first sync', async () => (await flaskImage()).endsWith('devel
   timeoutMs: 60_000,
 });
 step('Synced: the cluster runs the repository');
+await kube.kubectl(['rollout', 'status', 'deployment/fluxdemo', '-n', 'my-demo', '--timeout=60s']);
 out(indent((await kube.kubectl(['get', 'deployment', 'fluxdemo', '-n', 'my-demo', '-o', 'wide'])).stdout));
+out(indent(await pods()));
 
 step(`CI pushes ${registry.host}/flaskapp:develop-v1.9.0`);
 const pushed = Date.now();
@@ -71,6 +78,50 @@ await waitFor('the Deployment update', async () => (await flaskImage()).endsWith
   timeoutMs: 30_000,
 });
 out(`    the Deployment runs develop-v1.9.0, ${Date.now() - pushed} ms after the push\n`);
+out(
+  indent(
+    (await kube.kubectl(['rollout', 'status', 'deployment/fluxdemo', '-n', 'my-demo', '--timeout=60s']))
+      .stdout,
+  ),
+);
+await waitFor(
+  'every Pod on develop-v1.9.0',
+  async () => {
+    const live = (await podsOf(kube, 'my-demo', 'app=fluxdemo')).filter((pod) => !pod.terminating);
+    return (
+      live.length === 1 && live.every((pod) => pod.ready && pod.images.flask?.endsWith('develop-v1.9.0'))
+    );
+  },
+  { timeoutMs: 60_000 },
+);
+out(`    every Pod runs develop-v1.9.0, ${Date.now() - pushed} ms after the push:\n`);
+out(indent(await pods()));
+await waitFor(
+  'Healthy=True',
+  async () =>
+    (
+      await kube.kubectl([
+        'get',
+        'gitsync',
+        'flux-demo',
+        '-n',
+        'tagpilot-system',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Healthy")].status}',
+      ])
+    ).stdout === 'True',
+  { timeoutMs: 30_000 },
+);
+step('tagpilot status tagpilot-system/flux-demo');
+const tagpilot = join(import.meta.dirname, '..', 'controller', 'cli', 'main.ts');
+const status = await run(
+  process.execPath,
+  [tagpilot, 'status', 'tagpilot-system/flux-demo', `--kubeconfig=${kube.kubeconfigPath}`],
+  {
+    allowFailure: true,
+  },
+);
+out(indent(status.stdout));
 
 step('Someone runs: kubectl scale deployment/fluxdemo --replicas=4 -n my-demo');
 const revertMs = await scaleAndAwaitRevert(kube, {
@@ -79,7 +130,14 @@ const revertMs = await scaleAndAwaitRevert(kube, {
   replicas: 4,
   expected: 1,
 });
-out(`    back to 1 replica ${revertMs} ms later. Events:\n`);
+out(`    back to 1 replica ${revertMs} ms later; the extra Pods go again:\n`);
+await waitFor(
+  'one Pod again',
+  async () => (await podsOf(kube, 'my-demo', 'app=fluxdemo')).filter((pod) => !pod.terminating).length === 1,
+  { timeoutMs: 30_000 },
+);
+out(indent(await pods()));
+out('    Events:\n');
 await waitFor(
   'the drift event',
   async () => (await kube.kubectl(['get', 'events', '-n', 'my-demo'])).stdout.includes('DriftReverted'),
@@ -112,7 +170,8 @@ out(`
 Everything keeps running. Try it yourself:
   source ${env}
   kubectl get gitsyncs -A; kubectl describe gitsync flux-demo -n tagpilot-system
-  kubectl scale deployment/fluxdemo --replicas=3 -n my-demo; kubectl get deploy -n my-demo -w
+  kubectl scale deployment/fluxdemo --replicas=3 -n my-demo; kubectl get pods -n my-demo -w
+  kubectl rollout undo deployment/fluxdemo -n my-demo   # reverted too: the template is in Git
   git clone "$DEMO_GIT" /tmp/flux-demo && git -C /tmp/flux-demo log --oneline
   curl -s http://$DEMO_REGISTRY/v2/flaskapp/tags/list
 

@@ -2,6 +2,7 @@
 // requests, streams (watches), retries, the write fence and impersonation, and views that share one
 // connection pool. Slightly over 300 lines: the request path (send, fence, auth, retry) reads best
 // in one piece.
+import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -136,10 +137,18 @@ export class KubeClient {
    * are sent again after `Retry-After` or a jittered backoff when that cannot act twice (`retry.ts`).
    */
   async request(req: KubeRequest): Promise<unknown> {
+    let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#requestOnce(req);
       } catch (error) {
+        // A credential that stopped working (a rotated ServiceAccount token, an expired exec
+        // credential): read it afresh once, then try again at once.
+        if (isKubeError(error) && error.status === 401 && !reauthenticated) {
+          reauthenticated = true;
+          this.#shared.auth = undefined;
+          continue;
+        }
         const wait = isKubeError(error) ? retryDelay(req, error, attempt, this.#retry) : undefined;
         if (wait === undefined || req.signal?.aborted) throw error;
         await this.#sleep(wait, req.signal);
@@ -170,6 +179,8 @@ export class KubeClient {
   async stream(req: KubeRequest, idleTimeoutMs: number): Promise<KubeStream> {
     const response = await this.#send(req, this.#requestTimeoutMs, idleTimeoutMs);
     if (response.statusCode >= 300) {
+      // The watch reconnects; let it do so with the credential read afresh.
+      if (response.statusCode === 401) this.#shared.auth = undefined;
       const text = await response.body.text();
       throw kubeErrorFromResponse(response.statusCode, text, describe(req));
     }
@@ -253,6 +264,15 @@ export class KubeClient {
     const now = this.#now();
     const cached = this.#shared.auth;
     if (cached && now - cached.at < this.#authRefreshMs) return cached.headers;
+    const tokenFile = this.#kubeConfig.getCurrentUser()?.authProvider?.config?.tokenFile;
+    if (typeof tokenFile === 'string') {
+      // In a Pod: the kubelet rotates the projected ServiceAccount token in this file. Read it here
+      // rather than through client-node, which keeps a read token for 60 s more whatever happens.
+      const token = (await readFile(tokenFile, 'utf8')).trim();
+      const headers = { authorization: `Bearer ${token}` };
+      this.#shared.auth = { headers, at: now };
+      return headers;
+    }
     const opts: RequestOptions = {};
     await this.#kubeConfig.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = {};

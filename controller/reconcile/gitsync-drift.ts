@@ -6,6 +6,7 @@ import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync } from '../api/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GitSyncState } from './gitsync-state.ts';
+import { healthAfterChange } from './gitsync-status.ts';
 import { recordEventAbout } from './object-events.ts';
 import type { DriftHandlers, EventSink } from './ports.ts';
 
@@ -67,6 +68,17 @@ export function driftHandlers(context: DriftHandlerContext): DriftHandlers {
       note(condition, (state) => {
         state.fight = condition;
       });
+    },
+    onHealth: (verdicts) => {
+      const state = context.state();
+      if (!state) return;
+      const index = state.syncConditions.findIndex((c) => c.type === 'Healthy');
+      const next = healthAfterChange(state.syncConditions[index], verdicts);
+      if (!next) return;
+      const previous = state.syncConditions[index];
+      state.syncConditions = state.syncConditions.map((c, i) => (i === index ? next : c));
+      if (previous?.status === next.status && previous.message === next.message) return;
+      void context.patchConditions([next]);
     },
     onFailure: (failure) => {
       void recordEventAbout(context.events, context.gitsync, {

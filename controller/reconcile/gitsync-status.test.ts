@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { countActions } from '../sync/run-sync.ts';
 import type { ObjectResult, SyncResult } from '../sync/types.ts';
-import { healthyCondition, syncedCondition } from './gitsync-status.ts';
+import { healthAfterChange, healthyCondition, syncedCondition } from './gitsync-status.ts';
 
 const commit = 'abcdef0123456789';
 
@@ -71,5 +71,42 @@ describe('healthyCondition', () => {
       result([], { health: [{ id: 'a', object: 'ConfigMap demo/a', status: 'Current', message: '' }] }),
     );
     assert.equal(healthy.status, 'True');
+  });
+});
+
+describe('healthAfterChange (a watch saw health change between syncs)', () => {
+  const verdict = (status: 'Current' | 'InProgress' | 'Failed', message: string) => ({
+    id: 'apps_web_apps_Deployment',
+    object: 'Deployment apps/web',
+    status,
+    message,
+  });
+  const progressing = { type: 'Healthy', status: 'Unknown', reason: 'Progressing', message: '…' } as const;
+
+  it('a rollout that finished makes Healthy True; one that failed makes it False with the reason', () => {
+    assert.equal(
+      healthAfterChange(progressing, [verdict('Current', '2 replicas available')])?.status,
+      'True',
+    );
+    const failed = healthAfterChange(progressing, [
+      verdict('Failed', 'ReplicaSet "web-1" has timed out progressing.'),
+    ]);
+    assert.deepEqual(failed, {
+      type: 'Healthy',
+      status: 'False',
+      reason: 'Failed',
+      message: 'Deployment apps/web: ReplicaSet "web-1" has timed out progressing.',
+    });
+  });
+
+  it('leaves a Healthy that speaks of a refused or failed sync alone', () => {
+    const refused = {
+      type: 'Healthy',
+      status: 'Unknown',
+      reason: 'EmptyRender',
+      message: 'the last sync was refused',
+    } as const;
+    assert.equal(healthAfterChange(refused, [verdict('Current', 'ok')]), undefined);
+    assert.equal(healthAfterChange(undefined, [verdict('Current', 'ok')]), undefined);
   });
 });

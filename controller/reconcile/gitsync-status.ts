@@ -3,7 +3,7 @@
 import type { ConditionUpdate } from '../api/conditions.ts';
 import type { InventoryEntry as StatusEntry } from '../api/types.ts';
 import { failureLines } from '../sync/index.ts';
-import type { InventoryEntry, SyncResult } from '../sync/types.ts';
+import type { HealthVerdict, InventoryEntry, SyncResult } from '../sync/types.ts';
 
 /** The sync inventory as stored in status: `namespace_name_group_kind` + version. */
 export function toStatusInventory(entries: readonly InventoryEntry[]): StatusEntry[] {
@@ -55,7 +55,7 @@ export function syncedCondition(result: SyncResult, commit: string): ConditionUp
 }
 
 /** The Healthy condition: every applied workload current, or the first that is not. */
-export function healthyCondition(result: SyncResult): ConditionUpdate {
+export function healthyCondition(result: Pick<SyncResult, 'health' | 'error'>): ConditionUpdate {
   const failed = result.health.find((verdict) => verdict.status === 'Failed');
   if (failed)
     return {
@@ -88,4 +88,17 @@ export function healthyCondition(result: SyncResult): ConditionUpdate {
     reason: 'Current',
     message: `${result.health.length} object(s) current`,
   };
+}
+
+/**
+ * The Healthy condition after a watch saw an applied object's health change between syncs; undefined
+ * when `current` (the last sync's) does not speak of applied objects (the sync was refused or failed).
+ */
+export function healthAfterChange(
+  current: ConditionUpdate | undefined,
+  verdicts: readonly HealthVerdict[],
+): ConditionUpdate | undefined {
+  if (current === undefined || !['True', 'False', 'Unknown'].includes(current.status)) return undefined;
+  if (current.status === 'Unknown' && current.reason !== 'Progressing') return undefined;
+  return healthyCondition({ health: [...verdicts] });
 }

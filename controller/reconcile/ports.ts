@@ -15,6 +15,7 @@ import type {
   DriftFailure,
   DriftFight,
   DriftReport,
+  HealthVerdict,
   IgnoreRule,
   OwnerRef,
   SyncRequest,
@@ -45,6 +46,8 @@ export interface DriftHandlers {
   onFight(fight: DriftFight): void;
   onFightEnded(ended: { id: string; object: string }): void;
   onFailure(failure: DriftFailure): void;
+  /** Between syncs, an applied object's health changed (a rollout finished or failed): every verdict. */
+  onHealth(verdicts: HealthVerdict[]): void;
 }
 
 /** Makes the SyncEngine of one GitSync. */

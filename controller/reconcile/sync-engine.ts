@@ -32,6 +32,7 @@ export function syncEngines(options: {
     syncer.on('fight', handlers.onFight);
     syncer.on('fight-ended', handlers.onFightEnded);
     syncer.on('drift-error', handlers.onFailure);
+    syncer.on('health', handlers.onHealth);
     return {
       async sync(request) {
         const result = await syncer.sync(request);

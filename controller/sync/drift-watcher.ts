@@ -54,6 +54,8 @@ export interface DriftWatcherOptions<R> {
   onFailed: (task: DriftTask, error: unknown) => void;
   /** An object's streak ended (it stayed as in Git for the quiet period). */
   onSettled: (id: string, wasFighting: boolean) => void;
+  /** Every state the watch sees of a managed object, status changes and own writes included (health). */
+  onObserved?: (id: string, live: KubeObject) => void;
   /** Delay before watch reconnect attempt n. Default: ResourceWatch's. */
   reconnectDelay?: (failures: number) => number;
 }
@@ -131,6 +133,7 @@ export class DriftWatcher<R> {
     if (typeof name !== 'string') return;
     const id = `${namespace ?? ''}_${name}_${info.group}_${info.kind}`;
     if (!this.#options.isManaged(id)) return;
+    if (event.type !== 'DELETED') this.#options.onObserved?.(id, event.object);
     if (event.type !== 'DELETED') {
       if (this.#options.isOwnWrite(id, event.object.metadata.resourceVersion)) return;
       if (event.previous && sameState(event.previous, event.object)) return;

@@ -194,7 +194,12 @@ async function syncOne(
     // Not in the labelled list, yet not created: it existed without our label, and is now ours.
     if (live === undefined && outcome.action !== 'created')
       result.adoptedFrom = previousManagers(outcome, ctx.fieldManager);
-    const health = { id: desired.id, object, ...computeHealth(outcome.after) };
+    const health = {
+      id: desired.id,
+      object,
+      ...computeHealth(outcome.after),
+      generation: outcome.after.metadata.generation,
+    };
     return { result, health, after: outcome.after, writes: outcome.writes };
   } catch (error) {
     const failure = describeFailure(error, desired.entry.kind === 'Secret');

@@ -18,6 +18,7 @@ import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { applyObject } from './apply-object.ts';
 import { type RevertDetails, revertDetails } from './drift-report.ts';
 import { type DriftTask, DriftWatcher, type WatchTarget } from './drift-watcher.ts';
+import { HealthTracker } from './health-tracker.ts';
 import { HpaTracker } from './hpa-tracker.ts';
 import { planApply, SCALABLE_KINDS } from './ignore-rules.ts';
 import { jsonEqual } from './json-values.ts';
@@ -30,6 +31,7 @@ import type {
   DriftFailure,
   DriftFight,
   DriftReport,
+  HealthVerdict,
   IgnoreRule,
   InventoryEntry,
   OwnerRef,
@@ -111,6 +113,8 @@ export interface SyncerEvents {
   'fight-ended': [{ id: string; object: string }];
   /** A revert failed; it is retried with backoff. */
   'drift-error': [DriftFailure];
+  /** Between syncs, an applied object's health changed: every verdict of the last sync, updated. */
+  health: [HealthVerdict[]];
 }
 
 /**
@@ -146,6 +150,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
   readonly #reporter: SyncReporter;
   readonly #verified: VerifiedStates;
   readonly #parseCache: ParseCache = new Map();
+  readonly #health = new HealthTracker();
 
   constructor(options: SyncerOptions) {
     super();
@@ -221,6 +226,16 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       onFailed: (task, error) => this.#reporter.revertFailed(task, error),
       onSettled: (id, wasFighting) => {
         if (wasFighting) this.#reporter.endFight(id);
+      },
+      onObserved: (id, live) => {
+        const verdicts = this.#health.observe(id, live);
+        if (!verdicts) return;
+        const verdict = verdicts.find((v) => v.id === id);
+        this.#options.logger.debug(
+          { object: verdict?.object, health: verdict?.status, why: verdict?.message },
+          'health changed',
+        );
+        this.emit('health', verdicts);
       },
       reconnectDelay: this.#options.reconnectDelay,
     });
@@ -314,6 +329,7 @@ export class Syncer extends EventEmitter<SyncerEvents> {
       this.#lastRequest = request;
       this.#lastInventory = result.inventory;
     }
+    result.health = this.#health.reset(result.health);
     logger.info(
       {
         counts: result.counts,

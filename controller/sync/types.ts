@@ -88,6 +88,8 @@ export interface HealthVerdict {
   object: string;
   status: 'Current' | 'InProgress' | 'Failed' | 'Unknown';
   message: string;
+  /** metadata.generation of the object the verdict was computed from. */
+  generation?: number | undefined;
 }
 
 /** Why a whole sync refused to act. */

@@ -30,9 +30,28 @@ export interface ControllerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `tagpilot controller` with the given kubeconfig and extra flags; waits until /readyz is ok. */
+/** Where a controller started "in a Pod" finds the API server and its ServiceAccount. */
+export interface InClusterSetup {
+  /** KUBERNETES_SERVICE_HOST and _PORT. */
+  host: string;
+  port: string;
+  /** A directory with `token`, `ca.crt` and `namespace`, mounted where a Pod has them. */
+  serviceAccountDir: string;
+}
+
+/** The path at which a Pod sees its ServiceAccount's token, CA and namespace. */
+export const SERVICE_ACCOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Starts `tagpilot controller` with the given kubeconfig and extra flags; waits until /readyz is ok.
+ * With `inCluster` instead of a kubeconfig it starts the way it would in a Pod: no kubeconfig at
+ * all, KUBERNETES_SERVICE_HOST/PORT set, and the ServiceAccount directory bind-mounted at
+ * SERVICE_ACCOUNT_PATH in a mount namespace of its own (`unshare`, root only), over a private
+ * tmpfs on /run so that nothing changes outside the process.
+ */
 export async function startController(options: {
-  kubeconfig: string;
+  kubeconfig?: string;
+  inCluster?: InClusterSetup;
   args?: string[];
   name?: string;
   /** Wait for /readyz (default true; a standby replica is ready too). */
@@ -40,23 +59,26 @@ export async function startController(options: {
 }): Promise<ControllerProcess> {
   const dir = makeTempDir(options.name ?? 'controller');
   const logFile = join(dir, 'controller.log');
-  const process_ = startProcess({
-    name: options.name ?? 'tagpilot-controller',
-    command: process.execPath,
-    // Started as the image starts it: same Node.js flags, same entry point.
-    args: [
-      ...imageNodeFlags(),
-      cli,
-      'controller',
-      `--kubeconfig=${options.kubeconfig}`,
-      '--http-addr=127.0.0.1:0',
-      `--cache-dir=${join(dir, 'cache')}`,
-      '--leader-election-namespace=tagpilot-system',
-      '--log-level=debug',
-      ...(options.args ?? []),
-    ],
-    logFile,
-  });
+  // Started as the image starts it: same Node.js flags, same entry point.
+  const argv = [
+    ...imageNodeFlags(),
+    cli,
+    'controller',
+    ...(options.kubeconfig ? [`--kubeconfig=${options.kubeconfig}`] : []),
+    '--http-addr=127.0.0.1:0',
+    `--cache-dir=${join(dir, 'cache')}`,
+    '--leader-election-namespace=tagpilot-system',
+    '--log-level=debug',
+    ...(options.args ?? []),
+  ];
+  const process_ = options.inCluster
+    ? startInPod(options.name ?? 'tagpilot-controller', argv, logFile, dir, options.inCluster)
+    : startProcess({
+        name: options.name ?? 'tagpilot-controller',
+        command: process.execPath,
+        args: argv,
+        logFile,
+      });
   const logs = () =>
     readFileSync(logFile, 'utf8')
       .split('\n')
@@ -90,4 +112,34 @@ export async function startController(options: {
     }
   };
   return { process: process_, logs, port, metricsPort, stop };
+}
+
+function startInPod(
+  name: string,
+  argv: string[],
+  logFile: string,
+  dir: string,
+  pod: InClusterSetup,
+): ManagedProcess {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const script = [
+    'set -e',
+    'mount -t tmpfs tmpfs /run',
+    `mkdir -p ${SERVICE_ACCOUNT_PATH}`,
+    `mount --bind ${quote(pod.serviceAccountDir)} ${SERVICE_ACCOUNT_PATH}`,
+    `exec ${[process.execPath, ...argv].map(quote).join(' ')}`,
+  ].join('\n');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir, // no ~/.kube/config here
+    KUBERNETES_SERVICE_HOST: pod.host,
+    KUBERNETES_SERVICE_PORT: pod.port,
+  };
+  return startProcess({
+    name,
+    command: 'unshare',
+    args: ['--mount', '--propagation', 'private', 'sh', '-c', script],
+    logFile,
+    env,
+  });
 }

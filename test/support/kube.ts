@@ -8,6 +8,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { issueCert, makeCa, makeRsaKeyPair } from './certs.ts';
+import { type ClusterNodes, startClusterNodes } from './cluster-nodes.ts';
 import {
   binary,
   freePort,
@@ -25,6 +26,8 @@ export interface KubeStack {
   readonly server: string;
   /** Path of a kubeconfig with the admin identity (group system:masters). */
   readonly kubeconfigPath: string;
+  /** The cluster CA certificate (what a Pod finds as its ServiceAccount's ca.crt). */
+  readonly caFile: string;
   /** The same kubeconfig, loaded. */
   readonly kubeConfig: KubeConfig;
   /** Runs kubectl against this API server; throws on a non-zero exit unless allowFailure. */
@@ -44,7 +47,9 @@ export interface KubeStack {
    * update, patch, delete), from its audit log; [] without auditing.
    */
   auditedWrites(): AuditEvent[];
-  /** Stops both processes and removes their data. */
+  /** Simulated nodes (kwok) with `startKube({ nodes })`; [] for a bare API server. */
+  readonly nodes: string[];
+  /** Stops every process and removes their data. */
   stop(): Promise<void>;
 }
 
@@ -72,8 +77,11 @@ rules:
 /**
  * Starts etcd and kube-apiserver on free loopback ports and waits until /readyz is ok. `audit`
  * writes an audit log of every write request (who, what, when) that `auditedWrites()` reads.
+ * `nodes: N` also starts kube-controller-manager, kube-scheduler and kwok with N simulated nodes
+ * (test/support/cluster-nodes.ts): Deployments roll out and Pods run; without it the API server
+ * is alone (faster) and nothing acts on what is applied.
  */
-export async function startKube(options: { audit?: boolean } = {}): Promise<KubeStack> {
+export async function startKube(options: { audit?: boolean; nodes?: number } = {}): Promise<KubeStack> {
   const dir = makeTempDir('kube');
   const etcd = await startEtcd(dir);
   const pki = await makePki(dir);
@@ -94,7 +102,8 @@ export async function startKube(options: { audit?: boolean } = {}): Promise<Kube
     '--service-cluster-ip-range=10.0.0.0/24',
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
-    // No controller-manager runs, so nothing creates the default ServiceAccount of a namespace.
+    // Without nodes no controller-manager creates a namespace's default ServiceAccount; with kwok
+    // nodes no container runs, so Pods need no token volume either way.
     '--disable-admission-plugins=ServiceAccount',
     '--enable-priority-and-fairness=false',
     '--endpoint-reconciler-type=none',
@@ -119,12 +128,27 @@ export async function startKube(options: { audit?: boolean } = {}): Promise<Kube
   };
 
   let apiserver = await startApiServer(dir, args, server, tls);
+  let cluster: ClusterNodes | undefined;
+  if (options.nodes !== undefined && options.nodes > 0) {
+    cluster = await startClusterNodes({
+      dir,
+      kubeconfig: kubeconfigPath,
+      serviceAccountPrivateKey: pki.serviceAccount.privateKey,
+      caCert: pki.ca.cert,
+      count: options.nodes,
+    }).catch(async (error: unknown) => {
+      await apiserver.stop();
+      await etcd.process.stop();
+      throw error;
+    });
+  }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
 
   return {
     server,
     kubeconfigPath,
+    caFile: pki.ca.cert,
     kubeConfig,
     kubectl: (kubectlArgs, options = {}) =>
       run('kubectl', [`--kubeconfig=${kubeconfigPath}`, ...kubectlArgs], options),
@@ -154,7 +178,9 @@ export async function startKube(options: { audit?: boolean } = {}): Promise<Kube
       await apiserver.stop();
       apiserver = await startApiServer(dir, args, server, tls);
     },
+    nodes: cluster?.nodes ?? [],
     async stop() {
+      await cluster?.stop();
       await apiserver.stop();
       await etcd.process.stop();
       removeTempDir(dir);

@@ -69,7 +69,7 @@ export async function freePort(): Promise<number> {
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
-  options: { timeoutMs?: number; intervalMs?: number; onTimeout?: () => string } = {},
+  options: { timeoutMs?: number; intervalMs?: number; onTimeout?: () => string | Promise<string> } = {},
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let lastError: unknown;
@@ -81,7 +81,8 @@ export async function waitFor(
     }
     await sleep(options.intervalMs ?? 50);
   }
-  const detail = options.onTimeout?.() ?? '';
+  const detail =
+    (await Promise.resolve(options.onTimeout?.()).catch((error: unknown) => String(error))) ?? '';
   const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
   throw new Error(`timed out waiting for ${what}${cause}${detail ? `\n${detail}` : ''}`);
 }

@@ -102,3 +102,47 @@ export async function eventLines(kube: KubeStack, namespace: string): Promise<st
   const jsonpath = 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}';
   return (await kube.kubectl(['get', 'events', '-n', namespace, '-o', jsonpath])).stdout;
 }
+
+/** One Pod as tests look at it: name, phase, Ready, each container's image, being deleted. */
+export interface PodView {
+  name: string;
+  phase: string;
+  ready: boolean;
+  /** container name -> image */
+  images: Record<string, string>;
+  terminating: boolean;
+}
+
+/** The Pods matching `selector` in `namespace` (those being deleted included, marked). */
+export async function podsOf(kube: KubeStack, namespace: string, selector: string): Promise<PodView[]> {
+  const { stdout } = await kube.kubectl(['get', 'pods', '-n', namespace, '-l', selector, '-o', 'json']);
+  const list = JSON.parse(stdout) as {
+    items: {
+      metadata: { name: string; deletionTimestamp?: string };
+      spec: { containers: { name: string; image: string }[] };
+      status?: { phase?: string; conditions?: { type: string; status: string }[] };
+    }[];
+  };
+  return list.items.map((pod) => ({
+    name: pod.metadata.name,
+    phase: pod.status?.phase ?? '',
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    images: Object.fromEntries(pod.spec.containers.map((c) => [c.name, c.image])),
+    terminating: pod.metadata.deletionTimestamp !== undefined,
+  }));
+}
+
+/** One condition of a GitSync in tagpilot-system (undefined when it has none of that type). */
+export async function gitSyncCondition(
+  kube: KubeStack,
+  name: string,
+  type: string,
+): Promise<{ status: string; reason: string; message: string } | undefined> {
+  const { stdout } = await kube.kubectl(['get', 'gitsync', name, '-n', 'tagpilot-system', '-o', 'json']);
+  const conditions = (
+    JSON.parse(stdout) as {
+      status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+    }
+  ).status?.conditions;
+  return conditions?.find((condition) => condition.type === type);
+}

@@ -11,6 +11,7 @@ import { addGlobalOptions, type GlobalOptions } from '../flags.ts';
 import { gitSyncsInScope } from '../gitsyncs.ts';
 import { withKube } from '../kube-context.ts';
 import { formatTable, printResult, type Streams, shortSha } from '../output.ts';
+import { shortImage, type WorkloadRollout, workloadRollouts } from '../workload-rollouts.ts';
 
 /** The conditions `status` shows, in column order. */
 export const STATUS_CONDITIONS = ['Ready', 'Synced', 'Healthy', 'DriftDetected', 'DriftFight'] as const;
@@ -41,6 +42,8 @@ export interface GitSyncView {
   /** Objects the GitSync adopted (they existed without its label), `Kind ns/name`. */
   adopted: { count: number; objects: string[] };
   conditions: Record<string, ConditionView>;
+  /** With one GitSync asked for: the rollout of each workload it applied. */
+  workloads?: WorkloadRollout[];
 }
 
 /** What `status -o json` prints. */
@@ -60,6 +63,11 @@ export function statusCommand(streams: Streams): Command {
       withKube(options, async (kube) => {
         const gitsyncs = await gitSyncsInScope(kube, ref);
         const report = statusReport(gitsyncs);
+        if (ref !== undefined) {
+          for (const [i, view] of report.gitsyncs.entries()) {
+            view.workloads = await workloadRollouts(kube.client, gitsyncs[i]?.status?.inventory ?? []);
+          }
+        }
         await printResult(streams, options.output, report, () => statusLines(report, ref !== undefined));
         if (gitsyncs.length === 0) {
           streams.stderr.write(
@@ -149,7 +157,19 @@ function conditionLines(view: GitSyncView): string[] {
   const conditions = Object.entries(view.conditions);
   if (conditions.length === 0) return [`${view.namespace}/${view.name}: no conditions yet`];
   const rows = conditions.map(([type, c]) => [type, c.status, c.reason, c.lastTransitionTime, c.message]);
-  return formatTable(['CONDITION', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], rows);
+  const lines = formatTable(['CONDITION', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], rows);
+  if (view.workloads?.length) lines.push('', ...rolloutLines(view.workloads));
+  return lines;
+}
+
+/** `WORKLOAD  READY  UP-TO-DATE  IMAGES` rows, like `kubectl get deploy -o wide` for the GitSync's workloads. */
+function rolloutLines(workloads: readonly WorkloadRollout[]): string[] {
+  const rows = workloads.map((w) =>
+    w.problem
+      ? [w.object, '-', '-', w.problem === 'missing' ? '(not found)' : '(not allowed to read)']
+      : [w.object, `${w.ready}/${w.desired}`, String(w.updated), w.images.map(shortImage).join(', ')],
+  );
+  return formatTable(['WORKLOAD', 'READY', 'UP-TO-DATE', 'IMAGES'], rows);
 }
 
 /** `2 GitSyncs: 1 ready, 1 not ready (ns/name: Reason: message)`. */
