@@ -113,6 +113,10 @@ export interface GitSyncSpec {
     /** Default true. */
     revertDrift?: boolean;
     ignore?: IgnoreRule[];
+    /** Ready only once what the sync applied is healthy (Flux's `wait`). Default false. */
+    wait?: boolean;
+    /** With `wait`: how long objects may take to become healthy before Ready=False. Default 5m. */
+    timeout?: string;
   };
   automation?: {
     /** Default true. */

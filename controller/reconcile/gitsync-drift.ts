@@ -5,7 +5,7 @@
 import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync } from '../api/types.ts';
 import type { Metrics } from '../metrics.ts';
-import type { GitSyncState } from './gitsync-state.ts';
+import { type GitSyncState, intervalsOf, readyCondition } from './gitsync-state.ts';
 import { healthAfterChange } from './gitsync-status.ts';
 import { recordEventAbout } from './object-events.ts';
 import type { DriftHandlers, EventSink } from './ports.ts';
@@ -78,7 +78,9 @@ export function driftHandlers(context: DriftHandlerContext): DriftHandlers {
       const previous = state.syncConditions[index];
       state.syncConditions = state.syncConditions.map((c, i) => (i === index ? next : c));
       if (previous?.status === next.status && previous.message === next.message) return;
-      void context.patchConditions([next]);
+      // Ready follows Healthy when the GitSync waits for it (spec.sync.wait).
+      const ready = readyCondition(state, { intervals: intervalsOf(context.gitsync), now: context.now() });
+      void context.patchConditions([next, ready]);
     },
     onFailure: (failure) => {
       void recordEventAbout(context.events, context.gitsync, {

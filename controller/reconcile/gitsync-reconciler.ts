@@ -171,7 +171,7 @@ export class GitSyncReconciler {
     const now = this.#now().getTime();
     const conditions = [
       ...state.syncConditions,
-      readyCondition(state),
+      readyCondition(state, { intervals, now }),
       ...driftConditions(gitsync, state, now, intervals.fullSync),
     ];
     // The inventory the engine holds is authoritative over a status that has not caught up.

@@ -33,6 +33,8 @@ export interface GitSyncState {
   reconcileAt?: string | undefined;
   /** Synced and Healthy of the last sync, carried into every status write until the next one. */
   syncConditions: ConditionUpdate[];
+  /** When the last sync that applied its commit finished (the start of a `wait`). */
+  syncedAt?: number | undefined;
   /** The inventory of the last sync that was not refused (authoritative over a stale status). */
   inventory?: InventoryEntry[];
   lastFullSync: number;
@@ -55,6 +57,10 @@ export interface GitSyncIntervals {
   automation: number;
   /** `spec.automation.enabled`, default true. */
   automationOn: boolean;
+  /** `spec.sync.wait`: Ready waits for Healthy. Default false. */
+  wait: boolean;
+  /** `spec.sync.timeout`, default 5m: how long Ready waits for Healthy. */
+  waitTimeout: number;
 }
 
 /** The intervals of `gitsync`; an unparsable duration falls back to its default. */
@@ -65,6 +71,8 @@ export function intervalsOf(gitsync: GitSync): GitSyncIntervals {
     fullSync: duration(gitsync.spec.sync?.interval, 600_000),
     automation: duration(automation?.interval, 300_000),
     automationOn: automation?.enabled ?? true,
+    wait: gitsync.spec.sync?.wait ?? false,
+    waitTimeout: duration(gitsync.spec.sync?.timeout, 300_000),
   };
 }
 
@@ -118,6 +126,8 @@ export function nextReconcileIn(state: GitSyncState, intervals: GitSyncIntervals
   if (state.retryAt !== undefined) next = Math.min(next, Math.max(0, state.retryAt - now));
   const untilAutomation = state.lastAutomation + intervals.automation - now;
   if (intervals.automationOn && untilAutomation > 0) next = Math.min(next, untilAutomation);
+  const waiting = waitDeadline(state, intervals);
+  if (waiting !== undefined && waiting > now) next = Math.min(next, waiting - now);
   return Math.max(1000, next);
 }
 
@@ -133,12 +143,47 @@ export function retryAfterFailure(state: GitSyncState, gitInterval: number, now:
   state.retryAt = now + delay;
 }
 
-/** Ready follows the last sync: False whenever Synced is False. */
-export function readyCondition(state: GitSyncState): ConditionUpdate {
+/** With `wait`, while Healthy is not settled: when Ready gives up waiting. */
+function waitDeadline(state: GitSyncState, intervals: GitSyncIntervals): number | undefined {
+  if (!intervals.wait || state.syncedAt === undefined) return undefined;
+  const healthy = state.syncConditions.find((c) => c.type === 'Healthy');
+  return healthy?.status === 'Unknown' && healthy.reason === 'Progressing'
+    ? state.syncedAt + intervals.waitTimeout
+    : undefined;
+}
+
+/**
+ * Ready follows the last sync: False whenever Synced is False. With `spec.sync.wait` it also waits
+ * for Healthy: Unknown while objects roll out, False when one failed or the timeout passed.
+ */
+export function readyCondition(
+  state: GitSyncState,
+  wait?: { intervals: GitSyncIntervals; now: number },
+): ConditionUpdate {
   const synced = state.syncConditions.find((c) => c.type === 'Synced');
   if (synced && synced.status !== 'True')
     return { type: 'Ready', status: 'False', reason: synced.reason, message: synced.message };
   if (!synced) return { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'not synced yet' };
+  const healthy = state.syncConditions.find((c) => c.type === 'Healthy');
+  if (wait?.intervals.wait && healthy && healthy.status !== 'True' && healthy.reason !== 'NothingApplied') {
+    const timeout = Math.round(wait.intervals.waitTimeout / 1000);
+    if (healthy.status === 'False')
+      return { type: 'Ready', status: 'False', reason: 'HealthCheckFailed', message: healthy.message };
+    const deadline = waitDeadline(state, wait.intervals);
+    if (deadline !== undefined && wait.now >= deadline)
+      return {
+        type: 'Ready',
+        status: 'False',
+        reason: 'HealthCheckFailed',
+        message: `not healthy ${timeout}s after the sync (spec.sync.timeout): ${healthy.message}`,
+      };
+    return {
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'Progressing',
+      message: `synced commit ${state.syncedCommit?.slice(0, 7)}; waiting up to ${timeout}s for: ${healthy.message}`,
+    };
+  }
   return {
     type: 'Ready',
     status: 'True',

@@ -59,6 +59,7 @@ export async function syncStep(
   }
   recordMetrics(gitsync, result, (Date.now() - started) / 1000, context.metrics);
   state.syncConditions = [syncedCondition(result, head.oid), healthyCondition(result)];
+  state.syncedAt = now().getTime();
   log.info(
     { commit: head.oid, counts: result.counts, writes: result.writes, ms: result.durationMs },
     'synced',

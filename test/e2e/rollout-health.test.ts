@@ -2,6 +2,7 @@
 // nodes): after an automated commit the GitSync is Healthy only once the Deployment's rollout has
 // finished; a rollout that cannot finish (an image the nodes cannot pull, past the Deployment's
 // progressDeadlineSeconds) makes it Healthy=False with the reason; a good tag afterwards heals it.
+// The GitSync has `spec.sync.wait: true`, so Ready follows Healthy (Flux's `wait`).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FAILING_TAG_SUFFIX } from '../support/cluster-nodes.ts';
@@ -18,6 +19,7 @@ describe('rollout health on a living cluster', () => {
   let git: GitServer;
   let controller: ControllerProcess | undefined;
   const healthy = () => gitSyncCondition(kube, 'rollout', 'Healthy');
+  const ready = () => gitSyncCondition(kube, 'rollout', 'Ready');
   const logTail = () => controller?.process.logTail(30) ?? '';
   const committed = async (tag: string) =>
     (await git.gitIn('rollout', ['show', 'main:deployment.yaml'])).includes(`/web:${tag}\n`);
@@ -26,6 +28,16 @@ describe('rollout health on a living cluster', () => {
     [kube, registry, git] = await Promise.all([startKube({ nodes: 1 }), startRegistry(), startGitServer()]);
     await registry.push.pushImage('web', 'v1', { created: '2026-01-01T00:00:00Z' });
     const { kubeconfig } = await installScenario({ kube, registry, git }, { fixture: 'rollout' });
+    await kube.kubectl([
+      'patch',
+      'gitsync',
+      'rollout',
+      '-n',
+      'tagpilot-system',
+      '--type=merge',
+      '-p',
+      '{"spec":{"sync":{"wait":true,"timeout":"2m"}}}',
+    ]);
     controller = await startController({ kubeconfig });
   });
 
@@ -41,6 +53,7 @@ describe('rollout health on a living cluster', () => {
     });
     const pods = await podsOf(kube, 'rollout', 'app=web');
     assert.equal(pods.filter((pod) => pod.ready && pod.images.web?.endsWith('/web:v1')).length, 2);
+    assert.equal((await ready())?.status, 'True');
   });
 
   it('a rollout that cannot finish: Healthy=False naming the Deployment and why', async () => {
@@ -59,6 +72,15 @@ describe('rollout health on a living cluster', () => {
     assert.equal(condition?.reason, 'Failed');
     assert.match(condition?.message ?? '', /Deployment rollout\/web/);
     assert.match(condition?.message ?? '', /progress|deadline/i);
+    // sync.wait: Ready follows.
+    await waitFor(
+      'Ready=False HealthCheckFailed',
+      async () => (await ready())?.reason === 'HealthCheckFailed',
+      {
+        timeoutMs: 10_000,
+        onTimeout: async () => JSON.stringify(await ready()),
+      },
+    );
     // The old Pods keep serving: a failed rollout never takes down what ran.
     const pods = await podsOf(kube, 'rollout', 'app=web');
     assert.ok(
