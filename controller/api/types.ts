@@ -49,6 +49,8 @@ export interface ImagePolicySpec {
   policy: ImagePolicyRule;
   filterTags?: { pattern: string; extract?: string };
   exclude?: string[];
+  /** Signature, attestation and SBOM tags: default Exclude. */
+  referrerTags?: 'Exclude' | 'Include';
   /** Default 5m. */
   interval?: string;
   secretRef?: { name: string };

@@ -27,6 +27,8 @@ export interface CheckPolicyInput {
   filter?: string | undefined;
   /** A `sort.<container>` annotation value; default: the filter's ordering. */
   sort?: string | undefined;
+  /** A `referrer-tags.<container>` annotation value (`exclude` or `include`); default exclude. */
+  referrerTags?: string | undefined;
   /** The tag running now; default none (then the best candidate wins). */
   current?: string | undefined;
   /** Platform for build times of multi-arch images; default `linux/amd64`. */
@@ -69,9 +71,13 @@ export interface CheckPolicyReport {
   result: ChooseResult;
 }
 
-/** Parses the filter and sort; a bad one is a UsageError. */
-export function parsePolicy(filter: string | undefined, sort: string | undefined): TagPolicy {
-  const policy = policyFromAnnotations({ filter: filter ?? 'glob:*', sort });
+/** Parses the filter, sort and referrer-tags mode; a bad one is a UsageError. */
+export function parsePolicy(
+  filter: string | undefined,
+  sort: string | undefined,
+  referrerTags?: string | undefined,
+): TagPolicy {
+  const policy = policyFromAnnotations({ filter: filter ?? 'glob:*', sort, referrerTags });
   if (!policy.ok) throw new UsageError(policy.error.message);
   return policy.value;
 }
@@ -81,7 +87,7 @@ export async function checkPolicy(
   client: RegistryClient,
   input: CheckPolicyInput,
 ): Promise<CheckPolicyReport> {
-  const policy = parsePolicy(input.filter, input.sort);
+  const policy = parsePolicy(input.filter, input.sort, input.referrerTags);
   const current = input.current ?? parseReference(input.image).tag;
   const scan = await scanPolicy(client, {
     image: input.image,

@@ -24,6 +24,8 @@ export type { AnnotationPolicy, PolicyDefinition, PolicyInput, TagExtract, TagPo
 export { compilePolicy, needsBuildTime, policyFromAnnotations } from './policy.ts';
 export type { ExplainInput, RankInput, TagVerdict, VerdictReason } from './rank.ts';
 export { explainTag, listCandidates } from './rank.ts';
+export type { ReferrerTags } from './referrer-tags.ts';
+export { parseReferrerTags, REFERRER_TAG_GLOBS, referrerTagGlob } from './referrer-tags.ts';
 export type { PolicyError, PolicyErrorCode, Result } from './result.ts';
 export type { ImagePolicyChoice, ImagePolicyRules, SpecOrder } from './spec.ts';
 export { policyFromSpec } from './spec.ts';

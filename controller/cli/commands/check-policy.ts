@@ -22,6 +22,7 @@ export type CheckPolicyOptions = GlobalOptions &
     image: string;
     filter?: string;
     sort?: string;
+    referrerTags?: string;
     current?: string;
     limit: number;
   };
@@ -43,6 +44,12 @@ export function checkPolicyCommand(streams: Streams): Command {
     )
     .addOption(
       new Option('--sort <order>', "ordering, as the sort.<container> annotation (default: the filter's)"),
+    )
+    .addOption(
+      new Option(
+        '--referrer-tags <mode>',
+        'signature, attestation and SBOM tags (*.sig, *.att, *.sbom, sha256-*): exclude or include (default exclude)',
+      ),
     )
     .addOption(new Option('--current <tag>', 'the tag running now (default: the tag on --image, else none)'))
     .addOption(
@@ -69,7 +76,7 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
     import('../registry-credentials.ts'),
     import('../../../registry/index.ts'),
   ]);
-  parsePolicy(options.filter, options.sort);
+  parsePolicy(options.filter, options.sort, options.referrerTags);
   const registry = parseImage(parseReference, options.image).registry;
   const credentials = await flagCredentials(options, registry);
   const client = registryClient(options);
@@ -79,6 +86,7 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
       image: options.image,
       filter: options.filter,
       sort: options.sort,
+      referrerTags: options.referrerTags,
       current: options.current,
       platform: options.platform,
       credentials,
