@@ -114,6 +114,7 @@ export class RegistryClient {
   readonly #tagMaxAgeMs: number;
   readonly #concurrency: number;
   readonly #inflight = new Map<string, Promise<ImageMetadata>>();
+  readonly #configsInFlight = new Map<string, Promise<number | null>>();
 
   constructor(options: RegistryClientOptions = {}) {
     const now = options.now ?? Date.now;
@@ -245,6 +246,15 @@ export class RegistryClient {
     return result;
   }
 
+  /** The tags whose digest the metadata cache knows, so a build-time lookup makes no manifest GET for them (at most a HEAD). */
+  knownTags(image: string | ImageReference, tags: readonly string[]): Set<string> {
+    const ref = toReference(image);
+    const known = new Set<string>();
+    for (const tag of tags)
+      if (this.cache.getTag(tagKey(ref.registry, ref.repository, tag)) !== undefined) known.add(tag);
+    return known;
+  }
+
   /** Forgets where a tag points (e.g. a registry webhook announced a push), so the next lookup revalidates. */
   forgetTag(image: string | ImageReference): void {
     const ref = toReference(image);
@@ -295,6 +305,7 @@ export class RegistryClient {
     return {
       ref,
       cache: this.cache,
+      configsInFlight: this.#configsInFlight,
       get: (path, accept, asked) => this.#requester.request(target, 'GET', path, accept, asked),
     };
   }

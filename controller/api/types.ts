@@ -70,6 +70,10 @@ export interface ImagePolicyStatus {
   latestDigest?: string;
   previousTag?: string;
   tagCount?: number;
+  /** newest-build: latestTag is the best of the candidates whose build time is known so far. */
+  provisional?: boolean;
+  /** Candidates whose build time a later scan reads (the per-scan budget). */
+  buildTimesPending?: number;
   lastScanTime?: string;
   observedGeneration?: number;
   conditions?: Condition[];

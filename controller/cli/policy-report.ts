@@ -34,6 +34,8 @@ export interface CheckPolicyInput {
   /** Platform for build times of multi-arch images; default `linux/amd64`. */
   platform?: string | undefined;
   credentials?: CredentialProvider | undefined;
+  /** Build times of new tags read at most (newest-build); 0 = all. Default 100, as the controller. */
+  buildTimeBudget?: number | undefined;
   /** Candidates and rejected tags reported at most (0 = all). Default 20. */
   limit?: number | undefined;
   onProgress?: ((text: string) => void) | undefined;
@@ -66,6 +68,10 @@ export interface CheckPolicyReport {
   rejectedCount: number;
   /** Candidates deleted while scanning. */
   vanished: string[];
+  /** newest-build: the winner is the best of the candidates whose build time is known so far. */
+  provisional: boolean;
+  /** Candidates whose build time the budget left unread. */
+  buildTimesPending: number;
   /** The verdict on `--current`, when given. */
   current: TagVerdict | null;
   result: ChooseResult;
@@ -95,6 +101,7 @@ export async function checkPolicy(
     current,
     credentials: input.credentials,
     platform: input.platform,
+    buildTimeBudget: input.buildTimeBudget,
     onProgress: input.onProgress,
   });
   const limit = input.limit === undefined ? 20 : input.limit;
@@ -124,6 +131,8 @@ export async function checkPolicy(
     rejected: cut(rejected),
     rejectedCount: rejected.length,
     vanished: scan.vanished,
+    provisional: scan.provisional,
+    buildTimesPending: scan.deferred,
     current: current === undefined ? null : explainTag({ ...rank, tag: current }),
     result: scan.result,
   };
@@ -164,6 +173,10 @@ export function formatReport(report: CheckPolicyReport): string[] {
   if (report.vanished.length > 0)
     lines.push(`vanished:   ${report.vanished.join(', ')} (deleted while scanning)`);
   if (report.current) lines.push(`current:    ${report.current.tag}: ${report.current.message}`);
+  if (report.provisional)
+    lines.push(
+      `provisional: the build times of ${report.buildTimesPending} candidates were not read (the budget per scan; --build-time-budget 0 reads them all)`,
+    );
   const { result } = report;
   const change = result.update ? 'update' : 'no change';
   lines.push(

@@ -5,6 +5,8 @@
  *   // newest-build only: fetch build times for candidates (and the current tag)
  *   const result = chooseLatestTag({ policy: policy.value, candidates, current, created });
  */
+
+export { buildTimePriority } from './build-time-priority.ts';
 export type { Candidate, RejectReason, TagRejection } from './candidates.ts';
 export { classifyTag, describeRejection, filterTags, rejectionOf } from './candidates.ts';
 export type { ChooseInput, ChooseReason, ChooseResult } from './choose.ts';

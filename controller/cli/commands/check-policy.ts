@@ -25,6 +25,7 @@ export type CheckPolicyOptions = GlobalOptions &
     referrerTags?: string;
     current?: string;
     limit: number;
+    buildTimeBudget: number;
   };
 
 /** The `check-policy` command. */
@@ -52,6 +53,14 @@ export function checkPolicyCommand(streams: Streams): Command {
       ),
     )
     .addOption(new Option('--current <tag>', 'the tag running now (default: the tag on --image, else none)'))
+    .addOption(
+      new Option(
+        '--build-time-budget <n>',
+        'newest-build: build times of new tags read, the rest left unread and the winner marked provisional (0 = all)',
+      )
+        .default(100)
+        .argParser(parseCount),
+    )
     .addOption(
       new Option('--limit <n>', 'candidates and rejected tags shown (0 = all)')
         .default(20)
@@ -91,6 +100,7 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
       platform: options.platform,
       credentials,
       limit: options.limit,
+      buildTimeBudget: options.buildTimeBudget,
       onProgress: (text) => progress.update(text),
     });
     progress.stop();
