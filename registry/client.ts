@@ -15,6 +15,7 @@ import { HostLimiter, type LimitOptions, type RetryOptions } from './limits.ts';
 import { formatPlatform, MANIFEST_ACCEPT, parsePlatform } from './manifest.ts';
 import { MetadataCache, tagKey } from './metadata-cache.ts';
 import { type ImageReference, parseReference, registryOrigin, withTag } from './reference.ts';
+import type { RegistryRequestObserver } from './request-events.ts';
 import { RegistryRequester } from './requester.ts';
 import { type Asked, nextLink, nextPagePath, sha256Digest } from './responses.ts';
 import { parseJson, tagListSchema } from './schemas.ts';
@@ -49,6 +50,8 @@ export interface RegistryClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). Default Math.random. */
   readonly random?: () => number;
+  /** Told about every answered request: host, kind (list, HEAD, manifest GET, blob GET), rate-limit headers. Default: nobody. */
+  readonly onRequest?: RegistryRequestObserver;
 }
 
 /** Per-call options. */
@@ -133,6 +136,7 @@ export class RegistryClient {
       now,
       sleep,
       random: options.random ?? Math.random,
+      onRequest: options.onRequest,
     });
     this.#insecureHosts = options.insecureHosts ?? [];
     const auth = new Authenticator({

@@ -2,7 +2,7 @@
 // candidate in order with the reason it lost, and the tags the filter rejects with theirs. Moved
 // here with the explanations (`explainTag`) added.
 
-import type { CredentialProvider, RegistryClient } from '../../registry/index.ts';
+import type { CredentialProvider, RegistryClient, RequestCounts } from '../../registry/index.ts';
 import { parseReference } from '../../registry/index.ts';
 import {
   type ChooseResult,
@@ -36,6 +36,8 @@ export interface CheckPolicyInput {
   credentials?: CredentialProvider | undefined;
   /** Build times of new tags read at most (newest-build); 0 = all. Default 100, as the controller. */
   buildTimeBudget?: number | undefined;
+  /** The counts of the client's request observer, reported as `requests` when given (`--explain-requests`). */
+  requestCounts?: RequestCounts | undefined;
   /** Candidates and rejected tags reported at most (0 = all). Default 20. */
   limit?: number | undefined;
   onProgress?: ((text: string) => void) | undefined;
@@ -72,6 +74,8 @@ export interface CheckPolicyReport {
   provisional: boolean;
   /** Candidates whose build time the budget left unread. */
   buildTimesPending: number;
+  /** Registry requests the scan made, with `--explain-requests`. */
+  requests?: RequestCounts;
   /** The verdict on `--current`, when given. */
   current: TagVerdict | null;
   result: ChooseResult;
@@ -133,6 +137,7 @@ export async function checkPolicy(
     vanished: scan.vanished,
     provisional: scan.provisional,
     buildTimesPending: scan.deferred,
+    ...(input.requestCounts ? { requests: structuredClone(input.requestCounts) } : {}),
     current: current === undefined ? null : explainTag({ ...rank, tag: current }),
     result: scan.result,
   };
@@ -177,6 +182,7 @@ export function formatReport(report: CheckPolicyReport): string[] {
     lines.push(
       `provisional: the build times of ${report.buildTimesPending} candidates were not read (the budget per scan; --build-time-budget 0 reads them all)`,
     );
+  if (report.requests) lines.push(formatRequests(report.requests));
   const { result } = report;
   const change = result.update ? 'update' : 'no change';
   lines.push(
@@ -186,6 +192,14 @@ export function formatReport(report: CheckPolicyReport): string[] {
       : `winner:     ${result.tag} (${result.reason}, ${change}): ${result.message}`,
   );
   return lines;
+}
+
+/** `requests:   106 (tag lists 5, manifest HEADs 0, manifest GETs 100, blob GETs 1, other 0)`. */
+export function formatRequests(counts: RequestCounts): string {
+  const k = counts.byKind;
+  const limit =
+    counts.rateLimitRemaining === undefined ? '' : `; ratelimit-remaining ${counts.rateLimitRemaining}`;
+  return `requests:   ${counts.total} (tag lists ${k.list}, manifest HEADs ${k.head}, manifest GETs ${k.manifest}, blob GETs ${k.blob}, other ${k.other}${limit})`;
 }
 
 function indent(lines: string[]): string[] {

@@ -26,6 +26,7 @@ export type CheckPolicyOptions = GlobalOptions &
     current?: string;
     limit: number;
     buildTimeBudget: number;
+    explainRequests?: boolean;
   };
 
 /** The `check-policy` command. */
@@ -62,6 +63,12 @@ export function checkPolicyCommand(streams: Streams): Command {
         .argParser(parseCount),
     )
     .addOption(
+      new Option(
+        '--explain-requests',
+        'also say how many registry requests the scan made, by kind (tag lists, manifest HEADs and GETs, blob GETs)',
+      ),
+    )
+    .addOption(
       new Option('--limit <n>', 'candidates and rejected tags shown (0 = all)')
         .default(20)
         .argParser(parseCount),
@@ -79,7 +86,7 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
   const [
     { checkPolicy, formatReport, parsePolicy },
     { flagCredentials, registryClient },
-    { parseReference },
+    { countRequests, parseReference },
   ] = await Promise.all([
     import('../policy-report.ts'),
     import('../registry-credentials.ts'),
@@ -88,7 +95,8 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
   parsePolicy(options.filter, options.sort, options.referrerTags);
   const registry = parseImage(parseReference, options.image).registry;
   const credentials = await flagCredentials(options, registry);
-  const client = registryClient(options);
+  const counter = options.explainRequests ? countRequests() : undefined;
+  const client = registryClient(options, counter?.observer);
   const progress = startProgress({ stream: streams.stderr, enabled: streams.stdout.isTTY === true });
   try {
     const report = await checkPolicy(client, {
@@ -101,6 +109,7 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
       credentials,
       limit: options.limit,
       buildTimeBudget: options.buildTimeBudget,
+      requestCounts: counter?.counts,
       onProgress: (text) => progress.update(text),
     });
     progress.stop();
