@@ -14,6 +14,7 @@ import { fetchImage, type ImageFetcher } from './image-metadata.ts';
 import { HostLimiter, type LimitOptions, type RetryOptions } from './limits.ts';
 import { formatPlatform, MANIFEST_ACCEPT, parsePlatform } from './manifest.ts';
 import { MetadataCache, tagKey } from './metadata-cache.ts';
+import { tagPageSize } from './quirks.ts';
 import { type ImageReference, parseReference, registryOrigin, withTag } from './reference.ts';
 import type { RegistryRequestObserver } from './request-events.ts';
 import { RegistryRequester } from './requester.ts';
@@ -62,9 +63,9 @@ export interface CallOptions {
 
 /** Options of `listTags`. */
 export interface ListTagsOptions extends CallOptions {
-  /** Tags asked for per page (`n`); registries may return fewer. Default 1,000. */
+  /** Tags asked for per page (`n`), never above the host's known cap (quirks.ts: Quay 100, ECR 1,000); registries may return fewer. Default 1,000. */
   readonly pageSize?: number;
-  /** Pages followed at most; more fails with TOO_MANY_TAGS. Default 500. */
+  /** Pages followed at most; more fails with TOO_MANY_TAGS. Default 500, or enough pages for `maxTags` on hosts with smaller pages. */
   readonly maxPages?: number;
   /** Tags accepted at most; more fails with TOO_MANY_TAGS. Default 100,000. */
   readonly maxTags?: number;
@@ -155,8 +156,10 @@ export class RegistryClient {
   /** Every tag of the repository, in registry order, following `Link rel="next"` on the registry's origin only. */
   async listTags(image: string | ImageReference, options: ListTagsOptions = {}): Promise<string[]> {
     const ref = toReference(image);
-    const maxPages = options.maxPages ?? 500;
     const maxTags = options.maxTags ?? 100_000;
+    const pageSize = tagPageSize(ref.registry, options.pageSize);
+    // A host with small pages (Quay: 100) must still reach the tag cap before the page cap.
+    const maxPages = options.maxPages ?? Math.max(500, Math.ceil(maxTags / pageSize));
     const target = this.#target(ref, options);
     const asked: Asked = {
       registry: ref.registry,
@@ -164,7 +167,7 @@ export class RegistryClient {
       what: `tags of ${repositoryName(ref)}`,
     };
     const tags: string[] = [];
-    let path = `/v2/${ref.repository}/tags/list?n=${options.pageSize ?? 1000}`;
+    let path = `/v2/${ref.repository}/tags/list?n=${pageSize}`;
     for (let page = 1; ; page++) {
       const response = await this.#requester.request(target, 'GET', path, 'application/json', asked);
       const body = parseJson(tagListSchema, response.body, {
