@@ -14,7 +14,7 @@ import { fetchImage, type ImageFetcher } from './image-metadata.ts';
 import { HostLimiter, type LimitOptions, type RetryOptions } from './limits.ts';
 import { formatPlatform, MANIFEST_ACCEPT, parsePlatform } from './manifest.ts';
 import { MetadataCache, tagKey } from './metadata-cache.ts';
-import { tagPageSize } from './quirks.ts';
+import { countsPulls, tagPageSize } from './quirks.ts';
 import { type ImageReference, parseReference, registryOrigin, withTag } from './reference.ts';
 import type { RegistryRequestObserver } from './request-events.ts';
 import { RegistryRequester } from './requester.ts';
@@ -51,6 +51,12 @@ export interface RegistryClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). Default Math.random. */
   readonly random?: () => number;
+  /**
+   * Registries where a tag seen for the first time is resolved with a HEAD before any GET, so that
+   * tags sharing one image cost no pull (quirks.ts: on Docker Hub a GET counts as a pull, a HEAD
+   * does not). Costs one extra request per new image. Default: Docker Hub only (`countsPulls`).
+   */
+  readonly headFirst?: (registry: string) => boolean;
   /** Told about every answered request: host, kind (list, HEAD, manifest GET, blob GET), rate-limit headers. Default: nobody. */
   readonly onRequest?: RegistryRequestObserver;
 }
@@ -117,8 +123,10 @@ export class RegistryClient {
   readonly #now: () => number;
   readonly #tagMaxAgeMs: number;
   readonly #concurrency: number;
+  readonly #headFirst: (registry: string) => boolean;
   readonly #inflight = new Map<string, Promise<ImageMetadata>>();
   readonly #configsInFlight = new Map<string, Promise<number | null>>();
+  readonly #imagesInFlight = new Map<string, Promise<ImageMetadata>>();
 
   constructor(options: RegistryClientOptions = {}) {
     const now = options.now ?? Date.now;
@@ -150,6 +158,7 @@ export class RegistryClient {
     this.#credentials = options.credentials;
     this.#now = now;
     this.#tagMaxAgeMs = options.tagMaxAgeMs ?? 3_600_000;
+    this.#headFirst = options.headFirst ?? countsPulls;
     this.cache = options.cache ?? new MetadataCache();
   }
 
@@ -286,7 +295,12 @@ export class RegistryClient {
     if (known !== undefined) {
       const fresh = !options.revalidate && this.#now() - known.checkedAt < this.#tagMaxAgeMs;
       const digest = fresh ? known.digest : await this.getDigest(withTag(ref, tag), options);
-      return fetchImage(fetcher, digest, platform, undefined);
+      return this.#imageByDigest(fetcher, digest, platform);
+    }
+    if (this.#headFirst(ref.registry)) {
+      // First sight where GETs are pulls: a HEAD names the digest, often one already known.
+      const digest = await this.getDigest(withTag(ref, tag), options);
+      return this.#imageByDigest(fetcher, digest, platform);
     }
     // First sight of the tag: one GET gives both the digest and the manifest.
     const asked: Asked = {
@@ -305,6 +319,18 @@ export class RegistryClient {
     const meta = await fetchImage(fetcher, digest, platform, response);
     this.cache.setTag(key, { digest, checkedAt: this.#now() });
     return meta;
+  }
+
+  /** `fetchImage` by digest, shared by the tags that name the same image at the same time. */
+  #imageByDigest(fetcher: ImageFetcher, digest: string, platform: string): Promise<ImageMetadata> {
+    const key = `${fetcher.ref.registry}/${fetcher.ref.repository}@${digest} ${platform}`;
+    const running = this.#imagesInFlight.get(key);
+    if (running !== undefined) return running;
+    const work = fetchImage(fetcher, digest, platform, undefined).finally(() =>
+      this.#imagesInFlight.delete(key),
+    );
+    this.#imagesInFlight.set(key, work);
+    return work;
   }
 
   #fetcher(ref: ImageReference, options: CallOptions): ImageFetcher {

@@ -42,3 +42,9 @@ export function tagPageSize(registry: string, requested: number | undefined): nu
   const cap = tagPageCap(registry);
   return cap === undefined ? size : Math.min(size, cap);
 }
+
+/** Whether manifest GETs are counted as pulls against a rate limit (Docker Hub), so HEADs go first. */
+export function countsPulls(registry: string): boolean {
+  const host = registry.toLowerCase();
+  return host === 'docker.io' || host === 'registry-1.docker.io' || host === 'index.docker.io';
+}
