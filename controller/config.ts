@@ -118,87 +118,77 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
-/** Builds the config from CLI options and the environment; throws ConfigError on bad values. */
-export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): ControllerConfig {
+/** Reads one option: the flag, else its TAGPILOT_* variable, else the default; ConfigError on bad values. */
+interface OptionReader {
+  text(flag: string, envName: string): string | undefined;
+  bool(flag: string, envName: string, fallback: boolean): boolean;
+  int(flag: string, envName: string, fallback: number): number;
+  bytes(flag: string, envName: string, fallback: number): number;
+  duration(flag: string, envName: string, fallback: string): number;
+}
+
+function optionReader(options: RawOptions, env: NodeJS.ProcessEnv): OptionReader {
   const text = (flag: string, envName: string): string | undefined => {
     const value = options[flag];
     if (typeof value === 'string' && value !== '') return value;
     const fromEnv = env[envName];
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   };
-  const bool = (flag: string, envName: string, fallback: boolean): boolean => {
-    const value = options[flag];
-    if (typeof value === 'boolean') return value;
-    const raw = typeof value === 'string' ? value : env[envName];
-    if (raw === undefined || raw === '') return fallback;
-    if (['true', '1', 'yes'].includes(raw)) return true;
-    if (['false', '0', 'no'].includes(raw)) return false;
-    throw new ConfigError(`--${flag}: expected true or false, got "${raw}"`);
+  return {
+    text,
+    bool(flag, envName, fallback) {
+      const value = options[flag];
+      if (typeof value === 'boolean') return value;
+      const raw = typeof value === 'string' ? value : env[envName];
+      if (raw === undefined || raw === '') return fallback;
+      if (['true', '1', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'no'].includes(raw)) return false;
+      throw new ConfigError(`--${flag}: expected true or false, got "${raw}"`);
+    },
+    int(flag, envName, fallback) {
+      const raw = text(flag, envName);
+      if (raw === undefined) return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 1)
+        throw new ConfigError(`--${flag}: expected a positive integer, got "${raw}"`);
+      return value;
+    },
+    bytes(flag, envName, fallback) {
+      const raw = text(flag, envName);
+      return raw === undefined ? fallback : parseByteSize(raw, flag);
+    },
+    duration(flag, envName, fallback) {
+      try {
+        return parseDuration(text(flag, envName) ?? fallback);
+      } catch (error) {
+        throw new ConfigError(`--${flag}: ${(error as Error).message}`);
+      }
+    },
   };
-  const int = (flag: string, envName: string, fallback: number): number => {
-    const raw = text(flag, envName);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1)
-      throw new ConfigError(`--${flag}: expected a positive integer, got "${raw}"`);
-    return value;
-  };
-  const bytes = (flag: string, envName: string, fallback: number): number => {
-    const raw = text(flag, envName);
-    return raw === undefined ? fallback : parseByteSize(raw, flag);
-  };
+}
+
+/** Builds the config from CLI options and the environment; throws ConfigError on bad values. */
+export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): ControllerConfig {
+  const read = optionReader(options, env);
+  const { text, bool, int } = read;
   const logLevel = text('log-level', 'TAGPILOT_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const podName = env.POD_NAME ?? hostname();
-  const duration = (flag: string, envName: string, fallback: string): number => {
-    try {
-      return parseDuration(text(flag, envName) ?? fallback);
-    } catch (error) {
-      throw new ConfigError(`--${flag}: ${(error as Error).message}`);
-    }
-  };
-  const leaderElection = {
-    leaseDurationSeconds: duration('leader-election-lease-duration', 'TAGPILOT_LEASE_DURATION', '15s') / 1000,
-    renewDeadlineMs: duration('leader-election-renew-deadline', 'TAGPILOT_RENEW_DEADLINE', '10s'),
-    retryPeriodMs: duration('leader-election-retry-period', 'TAGPILOT_RETRY_PERIOD', '2s'),
-  };
-  if (!Number.isInteger(leaderElection.leaseDurationSeconds) || leaderElection.leaseDurationSeconds < 1) {
-    throw new ConfigError('--leader-election-lease-duration: expected whole seconds, at least 1s');
-  }
-  if (leaderElection.renewDeadlineMs >= leaderElection.leaseDurationSeconds * 1000) {
-    throw new ConfigError('--leader-election-renew-deadline must be shorter than the lease duration');
-  }
   return {
     kubeconfig: text('kubeconfig', 'KUBECONFIG'),
     namespace: text('namespace', 'TAGPILOT_NAMESPACE'),
     leaderElect: bool('leader-elect', 'TAGPILOT_LEADER_ELECT', true),
     leaderElectionNamespace: text('leader-election-namespace', 'POD_NAMESPACE') ?? 'tagpilot-system',
     leaderElectionId: text('leader-election-id', 'TAGPILOT_LEADER_ELECTION_ID') ?? 'tagpilot-leader',
-    leaderElection,
+    leaderElection: leaderElectionTiming(read),
     identity: text('identity', 'TAGPILOT_IDENTITY') ?? `${podName}_${randomBytes(4).toString('hex')}`,
     cacheDir: text('cache-dir', 'TAGPILOT_CACHE_DIR') ?? join(homedir(), '.cache', 'tagpilot', 'controller'),
     httpAddr: parseAddress(text('http-addr', 'TAGPILOT_HTTP_ADDR') ?? ':8080'),
     metricsAddr: optionalAddress(text('metrics-addr', 'TAGPILOT_METRICS_ADDR'), 'metrics-addr'),
-    httpLimits: {
-      maxConnections: int(
-        'http-max-connections',
-        'TAGPILOT_HTTP_MAX_CONNECTIONS',
-        HTTP_LIMITS.maxConnections,
-      ),
-      headersTimeoutMs: duration(
-        'http-header-timeout',
-        'TAGPILOT_HTTP_HEADER_TIMEOUT',
-        `${HTTP_LIMITS.headersTimeoutMs}ms`,
-      ),
-      requestTimeoutMs: duration(
-        'http-request-timeout',
-        'TAGPILOT_HTTP_REQUEST_TIMEOUT',
-        `${HTTP_LIMITS.requestTimeoutMs}ms`,
-      ),
-    },
-    webhookMaxBodyBytes: bytes(
+    httpLimits: httpLimits(read),
+    webhookMaxBodyBytes: read.bytes(
       'webhook-max-body-bytes',
       'TAGPILOT_WEBHOOK_MAX_BODY_BYTES',
       MAX_WEBHOOK_BODY_BYTES,
@@ -216,26 +206,66 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       .map((host) => host.trim())
       .filter(Boolean),
     webhookSecretFile: text('webhook-secret-file', 'TAGPILOT_WEBHOOK_SECRET_FILE'),
-    readLimits: {
-      maxFiles: int('max-manifest-files', 'TAGPILOT_MAX_MANIFEST_FILES', DEFAULT_READ_LIMITS.maxFiles),
-      maxFileBytes: bytes(
-        'max-manifest-file-bytes',
-        'TAGPILOT_MAX_MANIFEST_FILE_BYTES',
-        DEFAULT_READ_LIMITS.maxFileBytes,
-      ),
-      maxTotalBytes: bytes(
-        'max-manifest-bytes',
-        'TAGPILOT_MAX_MANIFEST_BYTES',
-        DEFAULT_READ_LIMITS.maxTotalBytes,
-      ),
-      maxDocumentsPerFile: int(
-        'max-manifest-documents',
-        'TAGPILOT_MAX_MANIFEST_DOCUMENTS',
-        DEFAULT_READ_LIMITS.maxDocumentsPerFile,
-      ),
-    },
+    readLimits: readLimits(read),
     defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),
     noCrossNamespaceRefs: bool('no-cross-namespace-refs', 'TAGPILOT_NO_CROSS_NAMESPACE_REFS', false),
+  };
+}
+
+function leaderElectionTiming(read: OptionReader): ControllerConfig['leaderElection'] {
+  const timing = {
+    leaseDurationSeconds:
+      read.duration('leader-election-lease-duration', 'TAGPILOT_LEASE_DURATION', '15s') / 1000,
+    renewDeadlineMs: read.duration('leader-election-renew-deadline', 'TAGPILOT_RENEW_DEADLINE', '10s'),
+    retryPeriodMs: read.duration('leader-election-retry-period', 'TAGPILOT_RETRY_PERIOD', '2s'),
+  };
+  if (!Number.isInteger(timing.leaseDurationSeconds) || timing.leaseDurationSeconds < 1) {
+    throw new ConfigError('--leader-election-lease-duration: expected whole seconds, at least 1s');
+  }
+  if (timing.renewDeadlineMs >= timing.leaseDurationSeconds * 1000) {
+    throw new ConfigError('--leader-election-renew-deadline must be shorter than the lease duration');
+  }
+  return timing;
+}
+
+function httpLimits(read: OptionReader): HttpLimits {
+  return {
+    maxConnections: read.int(
+      'http-max-connections',
+      'TAGPILOT_HTTP_MAX_CONNECTIONS',
+      HTTP_LIMITS.maxConnections,
+    ),
+    headersTimeoutMs: read.duration(
+      'http-header-timeout',
+      'TAGPILOT_HTTP_HEADER_TIMEOUT',
+      `${HTTP_LIMITS.headersTimeoutMs}ms`,
+    ),
+    requestTimeoutMs: read.duration(
+      'http-request-timeout',
+      'TAGPILOT_HTTP_REQUEST_TIMEOUT',
+      `${HTTP_LIMITS.requestTimeoutMs}ms`,
+    ),
+  };
+}
+
+function readLimits(read: OptionReader): ReadLimits {
+  return {
+    maxFiles: read.int('max-manifest-files', 'TAGPILOT_MAX_MANIFEST_FILES', DEFAULT_READ_LIMITS.maxFiles),
+    maxFileBytes: read.bytes(
+      'max-manifest-file-bytes',
+      'TAGPILOT_MAX_MANIFEST_FILE_BYTES',
+      DEFAULT_READ_LIMITS.maxFileBytes,
+    ),
+    maxTotalBytes: read.bytes(
+      'max-manifest-bytes',
+      'TAGPILOT_MAX_MANIFEST_BYTES',
+      DEFAULT_READ_LIMITS.maxTotalBytes,
+    ),
+    maxDocumentsPerFile: read.int(
+      'max-manifest-documents',
+      'TAGPILOT_MAX_MANIFEST_DOCUMENTS',
+      DEFAULT_READ_LIMITS.maxDocumentsPerFile,
+    ),
   };
 }
 

@@ -9,7 +9,7 @@ import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import type { HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
-import type { DriftReport, SyncRequest, SyncResult } from '../sync/types.ts';
+import type { DriftReport, HealthVerdict, SyncRequest, SyncResult } from '../sync/types.ts';
 import { GitSyncReconciler } from './gitsync-reconciler.ts';
 import type { AutomationOutcome as AutomationRun, DriftHandlers, GitSyncPorts } from './ports.ts';
 
@@ -63,6 +63,7 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
   const syncs: SyncRequest[] = [];
   const repo = { head: 'a'.repeat(40), opened: 0, automations: 0 };
   let syncAnswer: () => Promise<SyncResult> = async () => syncResult();
+  let healthNow: HealthVerdict[] | undefined;
   let handlers: DriftHandlers | undefined;
   let stopped = 0;
   const ports: GitSyncPorts = {
@@ -80,6 +81,7 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
           syncs.push(request);
           return syncAnswer();
         },
+        ...(healthNow ? { health: () => healthNow ?? [] } : {}),
         stop: async () => void stopped++,
       };
     },
@@ -109,6 +111,10 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
     stopped: () => stopped,
     answerSyncWith: (answer: () => Promise<SyncResult>) => {
       syncAnswer = answer;
+    },
+    /** What the engine's watches say of health after the sync (set before the engine is made). */
+    watchedHealth: (verdicts: HealthVerdict[]) => {
+      healthNow = verdicts;
     },
   };
 }
@@ -145,6 +151,19 @@ describe('GitSyncReconciler', () => {
     await r.reconcile(KEY);
     assert.equal(f.syncs.length, 2);
     assert.equal(f.repo.opened, 1, 'the working copy is reused');
+  });
+
+  it("Healthy takes the watches' view: a rollout that finished before the sync step wrote status counts", async () => {
+    const f = fakes();
+    const web = { id: 'apps_web_apps_Deployment', object: 'Deployment apps/web' };
+    f.answerSyncWith(async () =>
+      syncResult({
+        health: [{ ...web, status: 'InProgress', message: 'not yet observed by its controller' }],
+      }),
+    );
+    f.watchedHealth([{ ...web, status: 'Current', message: '2 replicas available' }]);
+    await reconciler(f.ports, () => gitsync()).reconcile(KEY);
+    assert.equal(condition(f.writes[0], 'Healthy')?.status, 'True');
   });
 
   it('a suspended GitSync is Ready=False Suspended, its drift watches stop, and nothing is fetched', async () => {

@@ -58,7 +58,9 @@ export async function syncStep(
     return { status: {}, result: undefined };
   }
   recordMetrics(gitsync, result, (Date.now() - started) / 1000, context.metrics);
-  state.syncConditions = [syncedCondition(result, head.oid), healthyCondition(result)];
+  // The watches started by the sync may already have seen its rollouts finish: take their view.
+  const health = state.engine.health?.() ?? result.health;
+  state.syncConditions = [syncedCondition(result, head.oid), healthyCondition({ ...result, health })];
   state.syncedAt = now().getTime();
   log.info(
     { commit: head.oid, counts: result.counts, writes: result.writes, ms: result.durationMs },

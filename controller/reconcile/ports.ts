@@ -36,6 +36,11 @@ export type ScannerFactory = (options: {
 /** The sync loop of one GitSync: full syncs, plus drift reverts between them. */
 export interface SyncEngine {
   sync(request: SyncRequest): Promise<SyncResult>;
+  /**
+   * The health verdicts of the last sync as the drift watches see them now (a rollout may have
+   * finished between the sync and this call); undefined: use the sync result's.
+   */
+  health?(): HealthVerdict[];
   /** Stops drift watches. */
   stop(): Promise<void>;
 }

@@ -39,6 +39,7 @@ export function syncEngines(options: {
         if (revertDrift && !result.error && result.inventory.length > 0) await syncer.startDriftWatch();
         return result;
       },
+      health: () => syncer.healthVerdicts(),
       stop: () => syncer.stop(),
     };
   };

@@ -29,6 +29,11 @@ export class HealthTracker {
     return current;
   }
 
+  /** Every verdict as it stands. */
+  current(): HealthVerdict[] {
+    return [...this.#verdicts.values()];
+  }
+
   /**
    * Records what a watch saw of object `id`; returns every verdict when this one changed, else
    * undefined (also for objects the last sync did not apply).

@@ -1,3 +1,7 @@
+// Render: the manifest files of a GitSync path become the objects a sync applies — parsed (large
+// files in a worker), `List`s expanded, kustomize config skipped, each object validated, its kind
+// resolved (discovery, or a CRD in the same render), namespaced, labelled as ours; every problem is
+// reported with file and line, and a render with problems prunes nothing (run-sync decides).
 import type { ResourceInfo } from '../kube/types.ts';
 import { isRecord, type KubeObject, splitApiVersion } from '../kube/types.ts';
 import {
@@ -6,6 +10,7 @@ import {
   resolveAnnotations,
   type toKubeObjects,
 } from '../manifests/index.ts';
+import { kindsOfCrds } from './crd-kinds.ts';
 import { ignoreMode, OWNER_LABEL, RECREATE_ANNOTATION, stringAnnotations } from './ownership.ts';
 import { parseManifestObjects } from './parse-in-worker.ts';
 import type { DesiredObject, InventoryEntry } from './types.ts';
@@ -269,33 +274,4 @@ export function inventoryEntry(
 ): InventoryEntry {
   const { group, version } = splitApiVersion(apiVersion);
   return { id: `${namespace}_${name}_${group}_${kind}`, namespace, name, group, kind, version };
-}
-
-/** Kinds defined by CRDs in the render, so their custom resources resolve before the CRD exists. */
-function kindsOfCrds(objects: readonly Record<string, unknown>[]): Map<string, ResourceInfo> {
-  const kinds = new Map<string, ResourceInfo>();
-  for (const object of objects) {
-    if (
-      object.kind !== 'CustomResourceDefinition' ||
-      !String(object.apiVersion).startsWith('apiextensions.k8s.io/')
-    )
-      continue;
-    const spec = isRecord(object.spec) ? object.spec : {};
-    const names = isRecord(spec.names) ? spec.names : {};
-    const { group } = spec;
-    const { kind, plural } = names;
-    if (typeof group !== 'string' || typeof kind !== 'string' || typeof plural !== 'string') continue;
-    const versions = Array.isArray(spec.versions) ? spec.versions.filter(isRecord) : [];
-    for (const version of versions) {
-      if (typeof version.name !== 'string' || version.served === false) continue;
-      kinds.set(`${group}/${version.name}/${kind}`, {
-        group,
-        version: version.name,
-        kind,
-        resource: plural,
-        namespaced: spec.scope !== 'Cluster',
-      });
-    }
-  }
-  return kinds;
 }

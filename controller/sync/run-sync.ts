@@ -2,26 +2,21 @@
  * One sync: render, apply stage by stage (dry run first, write only on a difference), wait for
  * CRDs, then prune what left Git. The Syncer wraps this with drift watching and events.
  */
-import type { Logger } from 'pino';
-import type { KubeApi } from '../kube/api.ts';
-import type { Discovery } from '../kube/discovery.ts';
-import { isKubeError } from '../kube/errors.ts';
-import { describeRef, isRecord, type KubeObject, type ResourceInfo } from '../kube/types.ts';
-import type { KeyedMutex } from '../util/keyed-mutex.ts';
+import { describeRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { type ApplyOutcome, applyObject } from './apply-object.ts';
 import { diffObjects } from './diff.ts';
 import { describeFailure } from './errors.ts';
 import { computeHealth } from './health.ts';
-import { type ApplyPlan, hpaTargetsOf, planApply, SCALABLE_KINDS } from './ignore-rules.ts';
+import { planApply } from './ignore-rules.ts';
+import { findHpaTargets, listLive, scopeOf, waitEstablished } from './live-objects.ts';
 import { groupByStage } from './order.ts';
-import { OWNER_LABEL } from './ownership.ts';
-import { pruneObjects } from './prune.ts';
-import { type ParseCache, type RenderResult, renderObjects } from './render.ts';
+import { pruneRemoved } from './prune-removed.ts';
+import { renderObjects } from './render.ts';
+import type { ManagedObject, RunState, SyncContext } from './sync-context.ts';
 import type {
   DesiredObject,
   HealthVerdict,
-  IgnoreRule,
   InventoryEntry,
   ObjectAction,
   ObjectResult,
@@ -31,40 +26,7 @@ import type {
 } from './types.ts';
 import { VerifiedStates } from './verified-states.ts';
 
-/** A rendered object with the body and releases it is applied with. */
-export interface ManagedObject {
-  desired: DesiredObject;
-  plan: ApplyPlan;
-}
-
-/** What a sync run needs. */
-export interface SyncContext {
-  api: KubeApi;
-  discovery: Discovery;
-  logger: Logger;
-  fieldManager: string;
-  ownerLabelValue: string;
-  concurrency: number;
-  ignore: readonly IgnoreRule[];
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  /** How long to wait for a CRD to become Established. */
-  crdTimeoutMs: number;
-  mutex: KeyedMutex;
-  /** Called with every object tagpilot wrote (to recognise its own watch events). */
-  recordWrite: (id: string, object: KubeObject) => void;
-  /** Called with the new desired state after applying, before pruning. */
-  publishDesired: (managed: Map<string, ManagedObject>) => Promise<void>;
-  /**
-   * Installs one object's new desired state the moment it is applied (under its mutex), so a drift
-   * revert that runs before the whole sync ends never writes the previous commit's state back.
-   */
-  publishOne: (id: string, managed: ManagedObject) => void;
-  /** Objects known to match their body at a resourceVersion: their dry run is skipped. */
-  verified: VerifiedStates;
-  /** Parsed manifest files, reused while unchanged. */
-  parseCache: ParseCache;
-}
+export type { ManagedObject, SyncContext } from './sync-context.ts';
 
 /** Runs one sync. */
 export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<SyncResult> {
@@ -148,12 +110,6 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
   };
 }
 
-interface RunState {
-  results: ObjectResult[];
-  health: HealthVerdict[];
-  writes: number;
-}
-
 interface OneOutcome {
   result: ObjectResult;
   health?: HealthVerdict;
@@ -220,59 +176,6 @@ function stripAt<T extends { at?: unknown }>(change: T): Omit<T, 'at'> {
   return rest;
 }
 
-/** Labelled live objects by inventory id, and the kinds that could not be listed (with why). */
-interface LiveObjects {
-  objects: Map<string, KubeObject>;
-  failures: Map<string, unknown>;
-}
-
-function kindKey(info: ResourceInfo): string {
-  return `${info.group}/${info.version}/${info.resource}`;
-}
-
-/**
- * Every labelled object of the rendered kinds, by inventory id: one list per kind and namespace
- * (cluster-wide only for cluster-scoped kinds), so a GitSync whose ServiceAccount may list only its
- * own namespace can sync. A list that fails (RBAC, a broken aggregated API) fails only its own objects.
- */
-async function listLive(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<LiveObjects> {
-  const scopes = new Map<string, { info: ResourceInfo; namespace: string | undefined }>();
-  for (const { info, entry } of objects) {
-    const namespace = info.namespaced ? entry.namespace || undefined : undefined;
-    scopes.set(scopeKey(info, namespace), { info, namespace });
-  }
-  const result: LiveObjects = { objects: new Map(), failures: new Map() };
-  const lists = await mapLimit([...scopes.values()], ctx.concurrency, async ({ info, namespace }) => {
-    try {
-      const labelSelector = `${OWNER_LABEL}=${ctx.ownerLabelValue}`;
-      return { info, items: (await ctx.api.list(info, { labelSelector, namespace })).items };
-    } catch (error) {
-      // A kind whose CRD is applied in this very sync is not served yet: nothing of it exists.
-      if (isKubeError(error, 'NotFound')) return { info, items: [] };
-      result.failures.set(scopeKey(info, namespace), error);
-      return { info, items: [] };
-    }
-  });
-  for (const { info, items } of lists) {
-    for (const item of items) {
-      result.objects.set(
-        `${item.metadata.namespace ?? ''}_${item.metadata.name}_${info.group}_${info.kind}`,
-        item,
-      );
-    }
-  }
-  return result;
-}
-
-/** The list an object's live state comes from: its kind, in its namespace when namespaced. */
-function scopeOf(desired: DesiredObject): string {
-  return scopeKey(desired.info, desired.info.namespaced ? desired.entry.namespace || undefined : undefined);
-}
-
-function scopeKey(info: ResourceInfo, namespace: string | undefined): string {
-  return `${kindKey(info)}@${namespace ?? ''}`;
-}
-
 /** The outcome of an object whose kind could not be listed: failed, nothing written. */
 async function listFailed(ctx: SyncContext, desired: DesiredObject, error: unknown): Promise<OneOutcome> {
   const object = describeRef(desired.entry);
@@ -290,54 +193,6 @@ async function listFailed(ctx: SyncContext, desired: DesiredObject, error: unkno
   };
 }
 
-/** The workloads that HPAs scale: those in Git, and the live ones in the rendered workloads' namespaces. */
-async function findHpaTargets(ctx: SyncContext, objects: readonly DesiredObject[]): Promise<Set<string>> {
-  const workloads = objects.filter((d) => SCALABLE_KINDS.has(d.entry.kind));
-  if (workloads.length === 0) return new Set();
-  const rendered = objects.filter((d) => d.entry.kind === 'HorizontalPodAutoscaler').map((d) => d.object);
-  const info =
-    (await ctx.discovery.find('autoscaling/v2', 'HorizontalPodAutoscaler')) ??
-    (await ctx.discovery.find('autoscaling/v1', 'HorizontalPodAutoscaler'));
-  if (!info) return hpaTargetsOf(rendered);
-  const namespaces = [...new Set(workloads.map((d) => d.entry.namespace).filter((ns) => ns !== ''))];
-  const lists = await mapLimit(namespaces, ctx.concurrency, async (namespace) => {
-    try {
-      return (await ctx.api.list(info, { namespace })).items;
-    } catch (error) {
-      // Without the live HPAs, only those in Git are known: replicas of other targets are applied.
-      const message = describeFailure(error, false).message;
-      ctx.logger.warn({ err: message, namespace }, 'cannot list HorizontalPodAutoscalers');
-      return [];
-    }
-  });
-  return hpaTargetsOf([...lists.flat(), ...rendered]);
-}
-
-/** Waits until the CRDs just applied are Established, then forgets their group/versions. */
-async function waitEstablished(
-  ctx: SyncContext,
-  crds: readonly DesiredObject[],
-  afters: readonly KubeObject[],
-): Promise<KubeObject[]> {
-  const established = await mapLimit(crds, ctx.concurrency, async (crd) => {
-    const deadline = ctx.now() + ctx.crdTimeoutMs;
-    let current = afters.find((a) => a.metadata.name === crd.entry.name);
-    while (!current || computeHealth(current).status !== 'Current') {
-      if (ctx.now() > deadline) {
-        ctx.logger.warn({ crd: crd.entry.name }, 'CRD not established in time');
-        break;
-      }
-      await ctx.sleep(50);
-      current = await ctx.api.get(crd.info, undefined, crd.entry.name);
-    }
-    const spec = isRecord(crd.object.spec) ? crd.object.spec : {};
-    const versions = Array.isArray(spec.versions) ? spec.versions.filter(isRecord) : [];
-    for (const version of versions) ctx.discovery.forget(`${String(spec.group)}/${String(version.name)}`);
-    return current;
-  });
-  return established.filter((o) => o !== undefined);
-}
-
 function inventoryOf(
   objects: readonly DesiredObject[],
   failed: readonly (InventoryEntry | undefined)[],
@@ -351,68 +206,6 @@ function inventoryOf(
     }
   }
   return entries;
-}
-
-/**
- * Prunes what Git removed, and nothing else (promise 1 of DESIGN.md): when the render had any
- * problem (a file that does not parse, a document over a cap, an object that failed to render),
- * an object missing from it may still be in Git, so nothing is pruned and every previous entry
- * stays in the inventory. An object whose id changed only because `targetNamespace` changed is
- * left in place too. Returns why pruning was held back, if it was.
- */
-async function pruneRemoved(
-  ctx: SyncContext,
-  request: SyncRequest,
-  rendered: RenderResult,
-  inventory: InventoryEntry[],
-  state: RunState,
-): Promise<string | undefined> {
-  if (request.prune === false) return undefined;
-  const previous = request.previousInventory ?? [];
-  const current = new Set([...inventory.map((e) => e.id), ...rendered.ignored.map((e) => e.id)]);
-  const gone = previous.filter((entry) => !current.has(entry.id));
-  if (gone.length === 0) return undefined;
-  if (rendered.problems.length > 0) {
-    inventory.push(...gone);
-    const first = rendered.problems[0];
-    const where = first ? ` (first: ${first.path}:${first.line})` : '';
-    return `nothing pruned: the render had ${rendered.problems.length} problem(s)${where}, so ${gone.length} object(s) missing from it may still be in Git`;
-  }
-  const moved = gone.filter((entry) => movedByTargetNamespace(entry, rendered.objects));
-  for (const entry of moved) {
-    state.results.push({
-      id: entry.id,
-      object: describeRef(entry),
-      action: 'skipped',
-      reason: 'NamespaceChanged',
-      message: `not pruned: its manifest is still in Git and now applies to namespace ${request.targetNamespace}; delete the old object by hand if it is no longer wanted`,
-    });
-  }
-  const pruned = await pruneObjects(
-    {
-      api: ctx.api,
-      discovery: ctx.discovery,
-      ownerLabelValue: ctx.ownerLabelValue,
-      concurrency: ctx.concurrency,
-    },
-    gone.filter((entry) => !moved.includes(entry)),
-  );
-  state.results.push(...pruned.results);
-  state.writes += pruned.writes;
-  inventory.push(...pruned.kept);
-  return undefined;
-}
-
-/** The manifest is still rendered, with the same kind and name, in the (changed) target namespace. */
-function movedByTargetNamespace(entry: InventoryEntry, objects: readonly DesiredObject[]): boolean {
-  return objects.some(
-    (d) =>
-      d.namespaceDefaulted &&
-      d.entry.group === entry.group &&
-      d.entry.kind === entry.kind &&
-      d.entry.name === entry.name &&
-      d.entry.namespace !== entry.namespace,
-  );
 }
 
 function refused(

@@ -279,6 +279,11 @@ export class Syncer extends EventEmitter<SyncerEvents> {
     this.#track(loop().catch(() => undefined));
   }
 
+  /** The last sync's health verdicts, kept current by the drift watches. */
+  healthVerdicts(): HealthVerdict[] {
+    return this.#health.current();
+  }
+
   /** Objects currently in a fight. */
   fights(): DriftFight[] {
     return this.#reporter.fights();

@@ -75,7 +75,13 @@ spec:
     const spec = (JSON.parse(stdout) as { spec: Record<string, unknown> }).spec;
     assert.equal(spec.branch, 'main');
     assert.equal(spec.path, '.');
-    assert.deepEqual(spec.sync, { prune: true, interval: '10m', revertDrift: true });
+    assert.deepEqual(spec.sync, {
+      prune: true,
+      interval: '10m',
+      revertDrift: true,
+      wait: false,
+      timeout: '5m',
+    });
     assert.deepEqual(spec.automation, { enabled: true, interval: '5m' });
     const table = await kube.kubectl(['get', 'gitsyncs', '-n', 'apps']);
     assert.match(table.stdout.split('\n')[0] ?? '', /^NAME\s+URL\s+BRANCH\s+COMMIT\s+READY\s+AGE$/);
