@@ -3,6 +3,11 @@ import { describe, it } from 'node:test';
 import { ConfigError, parseAddress, parseConfig, parseDuration } from './config.ts';
 
 describe('parseConfig', () => {
+  it('reads --build-time-budget, 0 meaning no limit', () => {
+    assert.equal(parseConfig({ 'build-time-budget': '250' }, {}).buildTimeBudget, 250);
+    assert.equal(parseConfig({}, { TAGPILOT_BUILD_TIME_BUDGET: '0' }).buildTimeBudget, 0);
+    assert.throws(() => parseConfig({ 'build-time-budget': '-1' }, {}), ConfigError);
+  });
   it('documents and applies defaults', () => {
     const config = parseConfig({}, { HOME: '/home/x', POD_NAME: 'tagpilot-0' });
     assert.equal(config.namespace, undefined);
@@ -20,6 +25,7 @@ describe('parseConfig', () => {
     assert.equal(config.webhookMaxBodyBytes, 1024 * 1024);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.gitSyncConcurrency, 4);
+    assert.equal(config.buildTimeBudget, 100);
     assert.deepEqual(config.insecureRegistries, []);
     assert.equal(config.webhookSecretFile, undefined);
     assert.equal(config.defaultServiceAccount, undefined);

@@ -71,6 +71,12 @@ export interface ControllerConfig {
   gitSyncConcurrency: number;
   /** ImagePolicies scanned at once (default 8). */
   imagePolicyConcurrency: number;
+  /**
+   * Newest-build ordering reads at most this many build times (manifest + config) of tags not seen
+   * before per image per scan; the rest wait for later scans, and the choice is provisional
+   * meanwhile (default 100, `--build-time-budget`; 0 = no limit, Flux v1's behaviour).
+   */
+  buildTimeBudget: number;
   /** A docker config.json with registry credentials for every scan (default: none). */
   dockerConfig: string | undefined;
   /** Registry hosts reached over plain HTTP besides localhost/127.0.0.1 (default: none). */
@@ -190,6 +196,10 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     logLevel: logLevel as ControllerConfig['logLevel'],
     gitSyncConcurrency: int('gitsync-concurrency', 'TAGPILOT_GITSYNC_CONCURRENCY', 4),
     imagePolicyConcurrency: int('imagepolicy-concurrency', 'TAGPILOT_IMAGEPOLICY_CONCURRENCY', 8),
+    buildTimeBudget:
+      text('build-time-budget', 'TAGPILOT_BUILD_TIME_BUDGET')?.trim() === '0'
+        ? 0
+        : int('build-time-budget', 'TAGPILOT_BUILD_TIME_BUDGET', 100),
     dockerConfig: text('docker-config', 'TAGPILOT_DOCKER_CONFIG'),
     insecureRegistries: (text('insecure-registries', 'TAGPILOT_INSECURE_REGISTRIES') ?? '')
       .split(',')

@@ -16,6 +16,7 @@ import { ConfigError, type ControllerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type ControlLoopParts, type ControlLoops, controlLoops } from './reconcile/control-loops.ts';
+import { recordRegistryRequest } from './reconcile/instrumentation.ts';
 import { createKubeEdge } from './runtime/kube-edge.ts';
 import { type RunningServer, startHttpServer } from './server/http-server.ts';
 import { createWebhookCounter } from './server/webhook-metrics.ts';
@@ -108,6 +109,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
       ? { credentials: dockerConfigCredentials(readDockerConfig(config.dockerConfig)) }
       : {}),
     cache: await loadMetadataCache(metadataPath).catch(() => undefined),
+    onRequest: (event) => recordRegistryRequest(metrics, event),
   });
   const gitAgent = new Agent({ keepAliveTimeout: 30_000 });
   const loops = controlLoops({ config, logger, metrics, edge, registry, gitAgent });

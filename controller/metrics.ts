@@ -8,6 +8,9 @@ export interface Metrics {
   reconcileSeconds: Histogram<'kind'>;
   scans: Counter<'registry' | 'result'>;
   tagsPerImage: Gauge<'image'>;
+  registryRequests: Counter<'registry' | 'kind' | 'code'>;
+  registryRateLimitRemaining: Gauge<'registry'>;
+  registryRateLimitLimit: Gauge<'registry'>;
   commits: Counter<'gitsync'>;
   pushRetries: Counter<'gitsync'>;
   syncSeconds: Histogram<'gitsync'>;
@@ -47,6 +50,24 @@ export function createMetrics(): Metrics {
       name: 'tagpilot_image_tags',
       help: 'Tags seen in an image repository at its last scan.',
       labelNames: ['image'],
+      registers,
+    }),
+    registryRequests: new Counter({
+      name: 'tagpilot_registry_requests_total',
+      help: 'Registry requests answered, by host, kind (list, head, manifest, blob, other) and status code.',
+      labelNames: ['registry', 'kind', 'code'],
+      registers,
+    }),
+    registryRateLimitRemaining: new Gauge({
+      name: 'tagpilot_registry_ratelimit_remaining',
+      help: 'The last ratelimit-remaining header a registry host sent (Docker Hub: pulls left in the window).',
+      labelNames: ['registry'],
+      registers,
+    }),
+    registryRateLimitLimit: new Gauge({
+      name: 'tagpilot_registry_ratelimit_limit',
+      help: 'The last ratelimit-limit header a registry host sent.',
+      labelNames: ['registry'],
       registers,
     }),
     commits: new Counter({

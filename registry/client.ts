@@ -14,7 +14,9 @@ import { fetchImage, type ImageFetcher } from './image-metadata.ts';
 import { HostLimiter, type LimitOptions, type RetryOptions } from './limits.ts';
 import { formatPlatform, MANIFEST_ACCEPT, parsePlatform } from './manifest.ts';
 import { MetadataCache, tagKey } from './metadata-cache.ts';
+import { countsPulls, tagPageSize } from './quirks.ts';
 import { type ImageReference, parseReference, registryOrigin, withTag } from './reference.ts';
+import type { RegistryRequestObserver } from './request-events.ts';
 import { RegistryRequester } from './requester.ts';
 import { type Asked, nextLink, nextPagePath, sha256Digest } from './responses.ts';
 import { parseJson, tagListSchema } from './schemas.ts';
@@ -49,6 +51,14 @@ export interface RegistryClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). Default Math.random. */
   readonly random?: () => number;
+  /**
+   * Registries where a tag seen for the first time is resolved with a HEAD before any GET, so that
+   * tags sharing one image cost no pull (quirks.ts: on Docker Hub a GET counts as a pull, a HEAD
+   * does not). Costs one extra request per new image. Default: Docker Hub only (`countsPulls`).
+   */
+  readonly headFirst?: (registry: string) => boolean;
+  /** Told about every answered request: host, kind (list, HEAD, manifest GET, blob GET), rate-limit headers. Default: nobody. */
+  readonly onRequest?: RegistryRequestObserver;
 }
 
 /** Per-call options. */
@@ -59,9 +69,9 @@ export interface CallOptions {
 
 /** Options of `listTags`. */
 export interface ListTagsOptions extends CallOptions {
-  /** Tags asked for per page (`n`); registries may return fewer. Default 1,000. */
+  /** Tags asked for per page (`n`), never above the host's known cap (quirks.ts: Quay 100, ECR 1,000); registries may return fewer. Default 1,000. */
   readonly pageSize?: number;
-  /** Pages followed at most; more fails with TOO_MANY_TAGS. Default 500. */
+  /** Pages followed at most; more fails with TOO_MANY_TAGS. Default 500, or enough pages for `maxTags` on hosts with smaller pages. */
   readonly maxPages?: number;
   /** Tags accepted at most; more fails with TOO_MANY_TAGS. Default 100,000. */
   readonly maxTags?: number;
@@ -113,7 +123,10 @@ export class RegistryClient {
   readonly #now: () => number;
   readonly #tagMaxAgeMs: number;
   readonly #concurrency: number;
+  readonly #headFirst: (registry: string) => boolean;
   readonly #inflight = new Map<string, Promise<ImageMetadata>>();
+  readonly #configsInFlight = new Map<string, Promise<number | null>>();
+  readonly #imagesInFlight = new Map<string, Promise<ImageMetadata>>();
 
   constructor(options: RegistryClientOptions = {}) {
     const now = options.now ?? Date.now;
@@ -132,6 +145,7 @@ export class RegistryClient {
       now,
       sleep,
       random: options.random ?? Math.random,
+      onRequest: options.onRequest,
     });
     this.#insecureHosts = options.insecureHosts ?? [];
     const auth = new Authenticator({
@@ -144,14 +158,17 @@ export class RegistryClient {
     this.#credentials = options.credentials;
     this.#now = now;
     this.#tagMaxAgeMs = options.tagMaxAgeMs ?? 3_600_000;
+    this.#headFirst = options.headFirst ?? countsPulls;
     this.cache = options.cache ?? new MetadataCache();
   }
 
   /** Every tag of the repository, in registry order, following `Link rel="next"` on the registry's origin only. */
   async listTags(image: string | ImageReference, options: ListTagsOptions = {}): Promise<string[]> {
     const ref = toReference(image);
-    const maxPages = options.maxPages ?? 500;
     const maxTags = options.maxTags ?? 100_000;
+    const pageSize = tagPageSize(ref.registry, options.pageSize);
+    // A host with small pages (Quay: 100) must still reach the tag cap before the page cap.
+    const maxPages = options.maxPages ?? Math.max(500, Math.ceil(maxTags / pageSize));
     const target = this.#target(ref, options);
     const asked: Asked = {
       registry: ref.registry,
@@ -159,7 +176,7 @@ export class RegistryClient {
       what: `tags of ${repositoryName(ref)}`,
     };
     const tags: string[] = [];
-    let path = `/v2/${ref.repository}/tags/list?n=${options.pageSize ?? 1000}`;
+    let path = `/v2/${ref.repository}/tags/list?n=${pageSize}`;
     for (let page = 1; ; page++) {
       const response = await this.#requester.request(target, 'GET', path, 'application/json', asked);
       const body = parseJson(tagListSchema, response.body, {
@@ -245,6 +262,15 @@ export class RegistryClient {
     return result;
   }
 
+  /** The tags whose digest the metadata cache knows, so a build-time lookup makes no manifest GET for them (at most a HEAD). */
+  knownTags(image: string | ImageReference, tags: readonly string[]): Set<string> {
+    const ref = toReference(image);
+    const known = new Set<string>();
+    for (const tag of tags)
+      if (this.cache.getTag(tagKey(ref.registry, ref.repository, tag)) !== undefined) known.add(tag);
+    return known;
+  }
+
   /** Forgets where a tag points (e.g. a registry webhook announced a push), so the next lookup revalidates. */
   forgetTag(image: string | ImageReference): void {
     const ref = toReference(image);
@@ -269,7 +295,12 @@ export class RegistryClient {
     if (known !== undefined) {
       const fresh = !options.revalidate && this.#now() - known.checkedAt < this.#tagMaxAgeMs;
       const digest = fresh ? known.digest : await this.getDigest(withTag(ref, tag), options);
-      return fetchImage(fetcher, digest, platform, undefined);
+      return this.#imageByDigest(fetcher, digest, platform);
+    }
+    if (this.#headFirst(ref.registry)) {
+      // First sight where GETs are pulls: a HEAD names the digest, often one already known.
+      const digest = await this.getDigest(withTag(ref, tag), options);
+      return this.#imageByDigest(fetcher, digest, platform);
     }
     // First sight of the tag: one GET gives both the digest and the manifest.
     const asked: Asked = {
@@ -290,11 +321,24 @@ export class RegistryClient {
     return meta;
   }
 
+  /** `fetchImage` by digest, shared by the tags that name the same image at the same time. */
+  #imageByDigest(fetcher: ImageFetcher, digest: string, platform: string): Promise<ImageMetadata> {
+    const key = `${fetcher.ref.registry}/${fetcher.ref.repository}@${digest} ${platform}`;
+    const running = this.#imagesInFlight.get(key);
+    if (running !== undefined) return running;
+    const work = fetchImage(fetcher, digest, platform, undefined).finally(() =>
+      this.#imagesInFlight.delete(key),
+    );
+    this.#imagesInFlight.set(key, work);
+    return work;
+  }
+
   #fetcher(ref: ImageReference, options: CallOptions): ImageFetcher {
     const target = this.#target(ref, options);
     return {
       ref,
       cache: this.cache,
+      configsInFlight: this.#configsInFlight,
       get: (path, accept, asked) => this.#requester.request(target, 'GET', path, accept, asked),
     };
   }

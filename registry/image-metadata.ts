@@ -17,6 +17,11 @@ export interface ImageFetcher {
   readonly cache: MetadataCache;
   /** An authenticated GET on the registry origin; non-2xx answers throw. */
   readonly get: (path: string, accept: string, asked: Asked) => Promise<HttpResponse>;
+  /**
+   * Config reads in flight, by `registry/repository@digest`: tags of one image read at once share
+   * one blob GET instead of making one each. Default: none shared.
+   */
+  readonly configsInFlight?: Map<string, Promise<number | null>>;
 }
 
 /** The result: see `ImageMetadata` in client.ts. */
@@ -45,7 +50,18 @@ async function getManifest(f: ImageFetcher, digest: string, response: HttpRespon
   return parseManifest(res.body, headerValue(res.headers, 'content-type'), a);
 }
 
-async function getCreated(f: ImageFetcher, configDigest: string): Promise<number | null> {
+function getCreated(f: ImageFetcher, configDigest: string): Promise<number | null> {
+  const shared = f.configsInFlight;
+  if (shared === undefined) return readCreated(f, configDigest);
+  const key = `${f.ref.registry}/${f.ref.repository}@${configDigest}`;
+  const running = shared.get(key);
+  if (running !== undefined) return running;
+  const work = readCreated(f, configDigest).finally(() => shared.delete(key));
+  shared.set(key, work);
+  return work;
+}
+
+async function readCreated(f: ImageFetcher, configDigest: string): Promise<number | null> {
   const a = asked(f, `image config ${f.ref.registry}/${f.ref.repository}@${configDigest}`);
   const res = await f.get(`/v2/${f.ref.repository}/blobs/${configDigest}`, 'application/json, */*', a);
   verifyDigest(res.body, configDigest, a);

@@ -42,3 +42,10 @@ export {
   registryScheme,
   withTag,
 } from './reference.ts';
+export type {
+  RegistryRequestEvent,
+  RegistryRequestKind,
+  RegistryRequestObserver,
+  RequestCounts,
+} from './request-events.ts';
+export { countRequests, requestKind } from './request-events.ts';

@@ -7,6 +7,7 @@
 import type { Dispatcher } from 'undici';
 import { RegistryError } from './errors.ts';
 import { backoffDelay, type HostLimiter, parseRetryAfter, type RetryOptions } from './limits.ts';
+import { type RegistryRequestObserver, requestEvent } from './request-events.ts';
 
 /** A request, addressed by origin and path so that credentials are always bound to an origin. */
 export interface HttpRequest {
@@ -43,6 +44,8 @@ export interface TransportOptions {
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
+  /** Told about every answered attempt (metrics, `--explain-requests`). Default: nobody. */
+  readonly onRequest?: RegistryRequestObserver | undefined;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -118,6 +121,7 @@ export class Transport {
     } finally {
       release();
     }
+    this.#o.onRequest?.(requestEvent(host, request.method, request.path, response));
     const status = response.status;
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(headerValue(response.headers, 'retry-after'), this.#o.now());

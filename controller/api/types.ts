@@ -49,6 +49,8 @@ export interface ImagePolicySpec {
   policy: ImagePolicyRule;
   filterTags?: { pattern: string; extract?: string };
   exclude?: string[];
+  /** Signature, attestation and SBOM tags: default Exclude. */
+  referrerTags?: 'Exclude' | 'Include';
   /** Default 5m. */
   interval?: string;
   secretRef?: { name: string };
@@ -68,6 +70,10 @@ export interface ImagePolicyStatus {
   latestDigest?: string;
   previousTag?: string;
   tagCount?: number;
+  /** newest-build: latestTag is the best of the candidates whose build time is known so far. */
+  provisional?: boolean;
+  /** Candidates whose build time a later scan reads (the per-scan budget). */
+  buildTimesPending?: number;
   lastScanTime?: string;
   observedGeneration?: number;
   conditions?: Condition[];

@@ -14,6 +14,17 @@ export interface ImageScanner {
   createdTimes(repository: string, tags: readonly string[]): Promise<CreatedTimes>;
   /** Manifest digest (`sha256:…`) of `repository:tag`. */
   digest(repository: string, tag: string): Promise<string>;
+  /**
+   * The tags whose build time `createdTimes` answers without a manifest or config GET (the
+   * metadata cache knows their digest; at most a HEAD revalidates it). Default: none known, so
+   * every tag counts against the budget.
+   */
+  knownTags?(repository: string, tags: readonly string[]): Set<string>;
+  /**
+   * Build times read at most per image per scan for tags not known yet (newest-build ordering);
+   * the others wait for later scans. 0 = no limit. Default 100 (`DEFAULT_BUILD_TIME_BUDGET`).
+   */
+  readonly buildTimeBudget?: number | undefined;
 }
 
 /**
@@ -33,6 +44,8 @@ export function memoizeScanner(scanner: ImageScanner): ImageScanner {
     return value;
   };
   return {
+    ...(scanner.knownTags ? { knownTags: scanner.knownTags.bind(scanner) } : {}),
+    buildTimeBudget: scanner.buildTimeBudget,
     listTags: (repository) => once(tags, repository, () => scanner.listTags(repository)),
     createdTimes: (repository, names) =>
       once(created, `${repository}\n${names.join('\n')}`, () => scanner.createdTimes(repository, names)),

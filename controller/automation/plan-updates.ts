@@ -143,7 +143,11 @@ async function decideContainer(
   if (container.filter === undefined) {
     return { decision: decision('NoFilter', 'no tag filter for this container; it is never updated') };
   }
-  const policy = policyFromAnnotations({ filter: container.filter, sort: container.sort });
+  const policy = policyFromAnnotations({
+    filter: container.filter,
+    sort: container.sort,
+    referrerTags: container.referrerTags,
+  });
   if (!policy.ok) return { decision: decision('InvalidPolicy', policy.error.message) };
   const scan = await scanImage({
     scanner,

@@ -11,9 +11,20 @@ export interface ScanOptions {
   platform?: string | undefined;
 }
 
+/** Options shared by every scanner of one client. */
+export interface ScannerDefaults {
+  /** Build times read at most per image per scan for tags not seen before; 0 = no limit. Default 100. */
+  buildTimeBudget?: number | undefined;
+}
+
 /** Makes ImageScanners on top of one RegistryClient. */
-export function registryScanners(client: RegistryClient): (options: ScanOptions) => ImageScanner {
+export function registryScanners(
+  client: RegistryClient,
+  defaults: ScannerDefaults = {},
+): (options: ScanOptions) => ImageScanner {
   return ({ credentials, platform }) => ({
+    buildTimeBudget: defaults.buildTimeBudget,
+    knownTags: (repository, tags) => client.knownTags(repository, tags),
     listTags: (repository) => client.listTags(repository, { credentials }),
     createdTimes: (repository, tags) =>
       client.getCreatedTimes(repository, tags, { credentials, ...(platform ? { platform } : {}) }),

@@ -3,7 +3,12 @@
  *   1. list the repository's tags;
  *   2. filter them with the policy (controller/policy);
  *   3. newest-build only: read build times of the candidates and of the current tag, a bounded
- *      number at a time (the registry client's per-host cap), in batches so progress moves;
+ *      number at a time (the registry client's per-host cap), in batches so progress moves. Tags
+ *      the metadata cache knows cost no manifest GET; of the others at most the scanner's budget
+ *      (default 100) are read per scan, picked by `buildTimePriority` (versions, then timestamps,
+ *      then listing order), and the rest wait for later scans: the choice is then `provisional`,
+ *      made among the candidates whose build time is known, and like any choice it never goes
+ *      below the current tag (whose build time is always read);
  *   4. choose with `chooseLatestTag`, never below the current tag;
  *   5. when asked, read the digest of the chosen tag.
  * Error semantics (DESIGN §0 promise 2, "never a downgrade"):
@@ -18,6 +23,7 @@
  */
 import { isRegistryError, RegistryError } from '../../registry/index.ts';
 import {
+  buildTimePriority,
   type Candidate,
   type ChooseResult,
   chooseLatestTag,
@@ -59,6 +65,10 @@ export interface ImageScan {
   readonly vanished: string[];
   /** True when a current tag was given and the registry no longer lists it. */
   readonly currentVanished: boolean;
+  /** Candidates whose build time was left for a later scan by the budget (newest-build only, else 0). */
+  readonly deferred: number;
+  /** True when `deferred` > 0: the choice is the best of the candidates known so far. */
+  readonly provisional: boolean;
   readonly result: ChooseResult;
   /** Digest of `result.tag`, when asked for and the tag is still listed. */
   readonly digest: string | undefined;
@@ -80,6 +90,9 @@ export type ScanOutcome = ImageScan | ScanFailure;
 /** Build times are read in batches this big, so progress moves on large repositories. */
 const BATCH = 64;
 
+/** Build times of tags not seen before read at most per image per scan, unless the scanner says otherwise. */
+export const DEFAULT_BUILD_TIME_BUDGET = 100;
+
 /** Runs the pipeline for one image; see the module comment for the rules. */
 export async function scanImage(input: ScanImageInput): Promise<ScanOutcome> {
   try {
@@ -100,13 +113,14 @@ async function scan(input: ScanImageInput): Promise<ImageScan> {
   const current = currentVanished && input.vanishedCurrent === 'ignore' ? undefined : input.current;
   let created: Map<string, Date> | undefined;
   const vanished: string[] = [];
+  let considered = candidates;
+  let deferred = 0;
   if (needsBuildTime(policy)) {
     created = new Map();
-    const names = candidates.map((candidate) => candidate.tag);
-    // The current tag's build time too (only when the filter passes it: otherwise it cannot be
-    // ordered anyway), read even when unlisted: the metadata cache may still know it.
-    if (current !== undefined && !names.includes(current) && typeof classifyTag(current, policy) !== 'string')
-      names.push(current);
+    const plan = planReads(scanner, repository, candidates, current, policy);
+    deferred = plan.deferred.size;
+    if (deferred > 0) considered = candidates.filter((candidate) => !plan.deferred.has(candidate.tag));
+    const names = plan.read;
     for (let start = 0; start < names.length; start += BATCH) {
       progress(`reading build times of ${repository}: ${start}/${names.length}`);
       const times = await scanner.createdTimes(repository, names.slice(start, start + BATCH));
@@ -117,13 +131,56 @@ async function scan(input: ScanImageInput): Promise<ImageScan> {
       }
     }
   }
-  const result = chooseLatestTag({ policy, candidates, current, created });
+  const result = chooseLatestTag({ policy, candidates: considered, current, created });
   const chosenListed = result.tag !== undefined && tags.includes(result.tag);
   const digest =
     input.withDigest && chosenListed && result.tag !== undefined
       ? await scanner.digest(repository, result.tag)
       : undefined;
-  return { ok: true, tags, candidates, created, vanished, currentVanished, result, digest };
+  const provisional = deferred > 0;
+  return {
+    ok: true,
+    tags,
+    candidates,
+    created,
+    vanished,
+    currentVanished,
+    deferred,
+    provisional,
+    result,
+    digest,
+  };
+}
+
+interface ReadPlan {
+  /** Tags whose build time this scan reads: the known ones, the budget's pick, the current tag. */
+  readonly read: string[];
+  /** Candidates left for a later scan. */
+  readonly deferred: Set<string>;
+}
+
+/** Which build times to read now; see step 3 of the module comment. */
+function planReads(
+  scanner: ImageScanner,
+  repository: string,
+  candidates: readonly Candidate[],
+  current: string | undefined,
+  policy: TagPolicy,
+): ReadPlan {
+  const names = candidates.map((candidate) => candidate.tag);
+  // The current tag's build time too (only when the filter passes it: otherwise it cannot be
+  // ordered anyway), read even when unlisted: the metadata cache may still know it.
+  const withCurrent =
+    current !== undefined && !names.includes(current) && typeof classifyTag(current, policy) !== 'string';
+  const budget = scanner.buildTimeBudget ?? DEFAULT_BUILD_TIME_BUDGET;
+  const known = scanner.knownTags?.(repository, names) ?? new Set<string>();
+  const unknown = names.filter((tag) => !known.has(tag) && tag !== current);
+  if (budget <= 0 || unknown.length <= budget)
+    return { read: withCurrent && current !== undefined ? [...names, current] : names, deferred: new Set() };
+  const picked = new Set(buildTimePriority(unknown).slice(0, budget));
+  const read = names.filter((tag) => known.has(tag) || tag === current || picked.has(tag));
+  if (withCurrent && current !== undefined) read.push(current);
+  return { read, deferred: new Set(unknown.filter((tag) => !picked.has(tag))) };
 }
 
 /** A registry that lists a tag it cannot serve is inconsistent, not a sign the tag is gone. */

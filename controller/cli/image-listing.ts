@@ -172,7 +172,11 @@ async function policySource(
     };
   }
   if (container.filter === undefined) return undefined;
-  const rules = policyFromAnnotations({ filter: container.filter, sort: container.sort });
+  const rules = policyFromAnnotations({
+    filter: container.filter,
+    sort: container.sort,
+    referrerTags: container.referrerTags,
+  });
   if (!rules.ok) throw new Error(`tag filter ${container.filter}: ${rules.error.message}`);
   const credentials = await pullSecrets(ctx, namespace, workload.pullSecrets);
   const current = splitImageReference(container.image);

@@ -2,7 +2,7 @@
 // candidate in order with the reason it lost, and the tags the filter rejects with theirs. Moved
 // here with the explanations (`explainTag`) added.
 
-import type { CredentialProvider, RegistryClient } from '../../registry/index.ts';
+import type { CredentialProvider, RegistryClient, RequestCounts } from '../../registry/index.ts';
 import { parseReference } from '../../registry/index.ts';
 import {
   type ChooseResult,
@@ -27,11 +27,17 @@ export interface CheckPolicyInput {
   filter?: string | undefined;
   /** A `sort.<container>` annotation value; default: the filter's ordering. */
   sort?: string | undefined;
+  /** A `referrer-tags.<container>` annotation value (`exclude` or `include`); default exclude. */
+  referrerTags?: string | undefined;
   /** The tag running now; default none (then the best candidate wins). */
   current?: string | undefined;
   /** Platform for build times of multi-arch images; default `linux/amd64`. */
   platform?: string | undefined;
   credentials?: CredentialProvider | undefined;
+  /** Build times of new tags read at most (newest-build); 0 = all. Default 100, as the controller. */
+  buildTimeBudget?: number | undefined;
+  /** The counts of the client's request observer, reported as `requests` when given (`--explain-requests`). */
+  requestCounts?: RequestCounts | undefined;
   /** Candidates and rejected tags reported at most (0 = all). Default 20. */
   limit?: number | undefined;
   onProgress?: ((text: string) => void) | undefined;
@@ -64,14 +70,24 @@ export interface CheckPolicyReport {
   rejectedCount: number;
   /** Candidates deleted while scanning. */
   vanished: string[];
+  /** newest-build: the winner is the best of the candidates whose build time is known so far. */
+  provisional: boolean;
+  /** Candidates whose build time the budget left unread. */
+  buildTimesPending: number;
+  /** Registry requests the scan made, with `--explain-requests`. */
+  requests?: RequestCounts;
   /** The verdict on `--current`, when given. */
   current: TagVerdict | null;
   result: ChooseResult;
 }
 
-/** Parses the filter and sort; a bad one is a UsageError. */
-export function parsePolicy(filter: string | undefined, sort: string | undefined): TagPolicy {
-  const policy = policyFromAnnotations({ filter: filter ?? 'glob:*', sort });
+/** Parses the filter, sort and referrer-tags mode; a bad one is a UsageError. */
+export function parsePolicy(
+  filter: string | undefined,
+  sort: string | undefined,
+  referrerTags?: string | undefined,
+): TagPolicy {
+  const policy = policyFromAnnotations({ filter: filter ?? 'glob:*', sort, referrerTags });
   if (!policy.ok) throw new UsageError(policy.error.message);
   return policy.value;
 }
@@ -81,7 +97,7 @@ export async function checkPolicy(
   client: RegistryClient,
   input: CheckPolicyInput,
 ): Promise<CheckPolicyReport> {
-  const policy = parsePolicy(input.filter, input.sort);
+  const policy = parsePolicy(input.filter, input.sort, input.referrerTags);
   const current = input.current ?? parseReference(input.image).tag;
   const scan = await scanPolicy(client, {
     image: input.image,
@@ -89,6 +105,7 @@ export async function checkPolicy(
     current,
     credentials: input.credentials,
     platform: input.platform,
+    buildTimeBudget: input.buildTimeBudget,
     onProgress: input.onProgress,
   });
   const limit = input.limit === undefined ? 20 : input.limit;
@@ -118,6 +135,9 @@ export async function checkPolicy(
     rejected: cut(rejected),
     rejectedCount: rejected.length,
     vanished: scan.vanished,
+    provisional: scan.provisional,
+    buildTimesPending: scan.deferred,
+    ...(input.requestCounts ? { requests: structuredClone(input.requestCounts) } : {}),
     current: current === undefined ? null : explainTag({ ...rank, tag: current }),
     result: scan.result,
   };
@@ -158,6 +178,11 @@ export function formatReport(report: CheckPolicyReport): string[] {
   if (report.vanished.length > 0)
     lines.push(`vanished:   ${report.vanished.join(', ')} (deleted while scanning)`);
   if (report.current) lines.push(`current:    ${report.current.tag}: ${report.current.message}`);
+  if (report.provisional)
+    lines.push(
+      `provisional: the build times of ${report.buildTimesPending} candidates were not read (the budget per scan; --build-time-budget 0 reads them all)`,
+    );
+  if (report.requests) lines.push(formatRequests(report.requests));
   const { result } = report;
   const change = result.update ? 'update' : 'no change';
   lines.push(
@@ -167,6 +192,14 @@ export function formatReport(report: CheckPolicyReport): string[] {
       : `winner:     ${result.tag} (${result.reason}, ${change}): ${result.message}`,
   );
   return lines;
+}
+
+/** `requests:   106 (tag lists 5, manifest HEADs 0, manifest GETs 100, blob GETs 1, other 0)`. */
+export function formatRequests(counts: RequestCounts): string {
+  const k = counts.byKind;
+  const limit =
+    counts.rateLimitRemaining === undefined ? '' : `; ratelimit-remaining ${counts.rateLimitRemaining}`;
+  return `requests:   ${counts.total} (tag lists ${k.list}, manifest HEADs ${k.head}, manifest GETs ${k.manifest}, blob GETs ${k.blob}, other ${k.other}${limit})`;
 }
 
 function indent(lines: string[]): string[] {

@@ -24,6 +24,8 @@ export interface PolicyScanInput {
   credentials?: CredentialProvider | undefined;
   /** Platform whose build time counts for multi-arch images; default linux/amd64. */
   platform?: string | undefined;
+  /** Build times of new tags read at most (newest-build); 0 = all. Default 100. */
+  buildTimeBudget?: number | undefined;
   /** Called with a short description of what is being done (`reading build times 64/120`). */
   onProgress?: ((text: string) => void) | undefined;
 }
@@ -40,7 +42,10 @@ export interface PolicyScan extends Omit<ImageScan, 'ok' | 'digest'> {
 export async function scanPolicy(client: RegistryClient, input: PolicyScanInput): Promise<PolicyScan> {
   const ref = parseReference(input.image);
   const image = formatReference({ ...ref, tag: undefined, digest: undefined });
-  const scanner = registryScanners(client)({ credentials: input.credentials, platform: input.platform });
+  const scanner = registryScanners(client, { buildTimeBudget: input.buildTimeBudget })({
+    credentials: input.credentials,
+    platform: input.platform,
+  });
   const outcome = await scanImage({
     scanner,
     repository: image,

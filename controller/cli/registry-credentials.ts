@@ -5,14 +5,21 @@ import {
   dockerConfigCredentials,
   parseDockerConfigJson,
   RegistryClient,
+  type RegistryRequestObserver,
   staticCredentials,
 } from '../../registry/index.ts';
 import { UsageError } from './errors.ts';
 import type { RegistryOptions } from './flags.ts';
 
-/** A registry client for the flags (the caller closes it). */
-export function registryClient(options: RegistryOptions): RegistryClient {
-  return new RegistryClient({ insecureHosts: options.insecureRegistry ?? [] });
+/** A registry client for the flags (the caller closes it); `onRequest` sees every request. */
+export function registryClient(
+  options: RegistryOptions,
+  onRequest?: RegistryRequestObserver,
+): RegistryClient {
+  return new RegistryClient({
+    insecureHosts: options.insecureRegistry ?? [],
+    ...(onRequest ? { onRequest } : {}),
+  });
 }
 
 /** The credentials of `--username/--password` for `registry`, else of `--docker-config`; default none. */

@@ -62,6 +62,7 @@ export interface WorkloadSettings {
 export interface ContainerSettings {
   filter?: string;
   sort?: string;
+  referrerTags?: string;
   policyRef?: PolicyRef;
   digest: boolean;
 }
@@ -79,7 +80,7 @@ export function workloadSettings(resolved: Map<string, string>): WorkloadSetting
   return settings;
 }
 
-/** Reads `tag.<c>`, `sort.<c>`, `policy.<c>` and `digest.<c>` for one container. */
+/** Reads `tag.<c>`, `sort.<c>`, `referrer-tags.<c>`, `policy.<c>` and `digest.<c>` for one container. */
 export function containerSettings(
   resolved: Map<string, string>,
   container: string,
@@ -90,6 +91,8 @@ export function containerSettings(
   if (filter !== undefined) settings.filter = filter;
   const sort = resolved.get(`sort.${container}`);
   if (sort !== undefined) settings.sort = sort;
+  const referrerTags = resolved.get(`referrer-tags.${container}`);
+  if (referrerTags !== undefined) settings.referrerTags = referrerTags;
   const policy = resolved.get(`policy.${container}`);
   if (policy !== undefined) settings.policyRef = parsePolicyRef(policy, namespace);
   return settings;

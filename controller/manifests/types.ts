@@ -102,6 +102,8 @@ export interface Container {
   filter?: string;
   /** Raw `sort.<name>` value, e.g. `semver:asc`. */
   sort?: string;
+  /** Raw `referrer-tags.<name>` value (`include` considers signature, attestation and SBOM tags); default exclude. */
+  referrerTags?: string;
   /** From `policy.<name>`. */
   policyRef?: PolicyRef;
   /** `digest.<name>: "true"`: write `repo:tag@sha256:…`. Default false. */

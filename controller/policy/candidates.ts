@@ -1,6 +1,6 @@
 /**
  * Filtering: which tags are candidates under a policy, and why the others are not. The steps, in
- * order: `latest` rule, `exclude` globs, `filterTags` (match + extract), the filter itself, then
+ * order: `latest` rule, referrer tags (signatures, attestations, SBOMs; referrer-tags.ts), `exclude` globs, `filterTags` (match + extract), the filter itself, then
  * whatever the ordering needs (a semver, a number, a version capture).
  */
 
@@ -9,6 +9,7 @@ import { expandExtract } from './extract.ts';
 import { compileGlob } from './glob.ts';
 import type { Candidate } from './ordering.ts';
 import type { TagPolicy } from './policy.ts';
+import { referrerTagGlob } from './referrer-tags.ts';
 import { compileRange, parseSemver, type SemverKey, satisfiesRange } from './semver-key.ts';
 
 export type { Candidate } from './ordering.ts';
@@ -17,6 +18,7 @@ export type { Candidate } from './ordering.ts';
 export type RejectReason =
   | 'Latest'
   | 'Excluded'
+  | 'ReferrerTag'
   | 'FilterTagsMismatch'
   | 'EmptyExtract'
   | 'NoMatch'
@@ -43,6 +45,8 @@ function extractedValue(tag: string, policy: TagPolicy): string | undefined {
 /** Classifies one tag: its candidate record, or the reason it is rejected. Allocates only for candidates. */
 export function classifyTag(tag: string, policy: TagPolicy): Candidate | RejectReason {
   if (tag === 'latest' && !policy.allowLatest) return 'Latest';
+  if (policy.definition.referrerTags === 'Exclude' && referrerTagGlob(tag) !== undefined)
+    return 'ReferrerTag';
   for (const excluded of policy.exclude) if (excluded(tag)) return 'Excluded';
   let value = extractedValue(tag, policy);
   if (value === undefined) return 'FilterTagsMismatch';
@@ -98,6 +102,8 @@ export function describeRejection(tag: string, reason: RejectReason, policy: Tag
       return '"latest" is a candidate only when the glob pattern is exactly "latest"';
     case 'Excluded':
       return `excluded by "${def.exclude.find((pattern) => matches(pattern, tag)) ?? ''}"`;
+    case 'ReferrerTag':
+      return `a signature, attestation or SBOM tag ("${referrerTagGlob(tag) ?? ''}"), excluded by default (referrerTags: Include considers it)`;
     case 'FilterTagsMismatch':
       return `does not match filterTags pattern "${def.filterTags?.pattern ?? ''}"`;
     case 'EmptyExtract':

@@ -171,6 +171,7 @@ describe('policyFromAnnotations: default orderings', () => {
       ordering: { kind: 'newest-build', direction: 'asc' },
       filterTags: undefined,
       exclude: [],
+      referrerTags: 'Exclude',
     });
   });
 });

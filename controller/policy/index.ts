@@ -5,6 +5,8 @@
  *   // newest-build only: fetch build times for candidates (and the current tag)
  *   const result = chooseLatestTag({ policy: policy.value, candidates, current, created });
  */
+
+export { buildTimePriority } from './build-time-priority.ts';
 export type { Candidate, RejectReason, TagRejection } from './candidates.ts';
 export { classifyTag, describeRejection, filterTags, rejectionOf } from './candidates.ts';
 export type { ChooseInput, ChooseReason, ChooseResult } from './choose.ts';
@@ -24,6 +26,8 @@ export type { AnnotationPolicy, PolicyDefinition, PolicyInput, TagExtract, TagPo
 export { compilePolicy, needsBuildTime, policyFromAnnotations } from './policy.ts';
 export type { ExplainInput, RankInput, TagVerdict, VerdictReason } from './rank.ts';
 export { explainTag, listCandidates } from './rank.ts';
+export type { ReferrerTags } from './referrer-tags.ts';
+export { parseReferrerTags, REFERRER_TAG_GLOBS, referrerTagGlob } from './referrer-tags.ts';
 export type { PolicyError, PolicyErrorCode, Result } from './result.ts';
 export type { ImagePolicyChoice, ImagePolicyRules, SpecOrder } from './spec.ts';
 export { policyFromSpec } from './spec.ts';

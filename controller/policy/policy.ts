@@ -6,8 +6,9 @@ import { compileExtract, type ExtractTemplate } from './extract.ts';
 import { parseTagFilter, type TagFilter } from './filter.ts';
 import { compileGlob, type GlobMatcher } from './glob.ts';
 import { parseSortOrder, type TagOrdering } from './ordering.ts';
+import { parseReferrerTags, type ReferrerTags } from './referrer-tags.ts';
 import { compileRegex, regexGroups, type TagRegex } from './regex.ts';
-import { atField, ok, type Result } from './result.ts';
+import { atField, invalid, ok, type Result } from './result.ts';
 import { compileRange, type SemverRange } from './semver-key.ts';
 
 /** ImagePolicy `filterTags`: a regex every tag must match, and what of it to order by. */
@@ -26,6 +27,8 @@ export interface PolicyDefinition {
   readonly filterTags: TagExtract | undefined;
   /** Globs on the whole tag; a matching tag is never a candidate. Default: none. */
   readonly exclude: readonly string[];
+  /** Signature, attestation and SBOM tags (`*.sig`, `*.att`, `*.sbom`, `sha256-*`): `Exclude` (default) or `Include`. */
+  readonly referrerTags: ReferrerTags;
 }
 
 /** Input of `compilePolicy`: a definition whose ordering defaults from the filter. */
@@ -35,6 +38,8 @@ export interface PolicyInput {
   readonly ordering?: TagOrdering | undefined;
   readonly filterTags?: TagExtract | undefined;
   readonly exclude?: readonly string[] | undefined;
+  /** Default `Exclude`: signature, attestation and SBOM tags are never candidates. */
+  readonly referrerTags?: ReferrerTags | undefined;
   /** Prefix for error fields, e.g. `spec.`; default ''. */
   readonly fieldPrefix?: string | undefined;
 }
@@ -134,6 +139,7 @@ export function compilePolicy(input: PolicyInput): Result<TagPolicy> {
     ordering: input.ordering ?? defaultOrdering(input.filter, parts.value.versionGroup),
     filterTags: input.filterTags,
     exclude: input.exclude ?? [],
+    referrerTags: input.referrerTags ?? 'Exclude',
   };
   const allowLatest = input.filter.kind === 'glob' && input.filter.pattern === 'latest';
   return ok({ definition, allowLatest, exclude: exclude.value, ...extract.value, ...parts.value });
@@ -145,16 +151,28 @@ export interface AnnotationPolicy {
   readonly filter?: string | undefined;
   /** The `sort.<container>` value; default: the filter's ordering. */
   readonly sort?: string | undefined;
+  /** The `referrer-tags.<container>` value, `exclude` or `include`; default `exclude`. */
+  readonly referrerTags?: string | undefined;
 }
 
-/** Builds a policy from a container's `tag.` and `sort.` annotation values. */
+/** Builds a policy from a container's `tag.`, `sort.` and `referrer-tags.` annotation values. */
 export function policyFromAnnotations(annotations: AnnotationPolicy): Result<TagPolicy> {
   const filter = parseTagFilter(annotations.filter ?? 'glob:*');
   if (!filter.ok) return filter;
-  if (annotations.sort === undefined) return compilePolicy({ filter: filter.value });
+  let referrerTags: ReferrerTags | undefined;
+  if (annotations.referrerTags !== undefined) {
+    referrerTags = parseReferrerTags(annotations.referrerTags);
+    const field = 'referrer-tags';
+    if (referrerTags === undefined)
+      return invalid(
+        `${field}: must be exclude or include, got ${JSON.stringify(annotations.referrerTags)}`,
+        field,
+      );
+  }
+  if (annotations.sort === undefined) return compilePolicy({ filter: filter.value, referrerTags });
   const ordering = parseSortOrder(annotations.sort);
   if (!ordering.ok) return ordering;
-  return compilePolicy({ filter: filter.value, ordering: ordering.value });
+  return compilePolicy({ filter: filter.value, ordering: ordering.value, referrerTags });
 }
 
 /** Whether choosing under this policy needs image build times (newest-build ordering). */

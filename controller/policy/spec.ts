@@ -6,6 +6,7 @@
 import { globFilter, regexFilter, semverFilter, type TagFilter } from './filter.ts';
 import { type OrderKind, parseDirection, type TagOrdering } from './ordering.ts';
 import { compilePolicy, type TagExtract, type TagPolicy } from './policy.ts';
+import type { ReferrerTags } from './referrer-tags.ts';
 import { atField, invalid, ok, type Result } from './result.ts';
 
 /** The `order` field of the alphabetical and numerical policies; default `asc` (greatest wins). */
@@ -32,6 +33,8 @@ export interface ImagePolicyRules {
   readonly filterTags?: { readonly pattern?: string; readonly extract?: string } | undefined;
   /** Globs on the whole tag that are never candidates; default: none. */
   readonly exclude?: readonly string[] | undefined;
+  /** Signature, attestation and SBOM tags (`*.sig`, `*.att`, `*.sbom`, `sha256-*`); default `Exclude`. */
+  readonly referrerTags?: ReferrerTags | undefined;
 }
 
 const KINDS = ['semver', 'glob', 'regex', 'alphabetical', 'numerical', 'newestBuild'] as const;
@@ -137,6 +140,13 @@ function parseExclude(value: unknown): Result<readonly string[]> {
   return ok(patterns);
 }
 
+function parseReferrerTagsField(value: unknown): Result<ReferrerTags> {
+  const field = 'spec.referrerTags';
+  if (value === undefined || value === null) return ok('Exclude');
+  if (value === 'Exclude' || value === 'Include') return ok(value);
+  return invalid(`${field}: must be Exclude or Include, got ${JSON.stringify(value)}`, field);
+}
+
 /** Validates an ImagePolicy spec's rules and compiles them; anything wrong is an `InvalidPolicy` value. */
 export function policyFromSpec(spec: ImagePolicyRules): Result<TagPolicy> {
   const fields: unknown = spec;
@@ -147,7 +157,10 @@ export function policyFromSpec(spec: ImagePolicyRules): Result<TagPolicy> {
   if (!filterTags.ok) return filterTags;
   const exclude = parseExclude(fields.exclude);
   if (!exclude.ok) return exclude;
+  const referrerTags = parseReferrerTagsField(fields.referrerTags);
+  if (!referrerTags.ok) return referrerTags;
   return compilePolicy({
+    referrerTags: referrerTags.value,
     filter: choice.value.filter,
     ordering: choice.value.ordering,
     filterTags: filterTags.value,

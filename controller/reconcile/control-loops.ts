@@ -54,7 +54,10 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
   const { config, logger, metrics, edge } = parts;
   const fence = edge.elector?.fence;
   const active = () => !edge.elector || edge.elector.isLeader;
-  const scanners = countedScanners(registryScanners(parts.registry), metrics);
+  const scanners = countedScanners(
+    registryScanners(parts.registry, { buildTimeBudget: config.buildTimeBudget }),
+    metrics,
+  );
   const gitSyncReconciler: GitSyncReconciler = new GitSyncReconciler({
     ports: gitSyncPorts({
       client: edge.client,

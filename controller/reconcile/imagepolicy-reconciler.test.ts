@@ -77,6 +77,49 @@ describe('ImagePolicyReconciler', () => {
     assert.deepEqual(woken, ['web']);
   });
 
+  it('marks a newest-build choice provisional while the budget leaves build times unread, never lowering it', async () => {
+    const tags = {
+      a: '2026-01-01T00:00:00Z',
+      b: '2026-01-05T00:00:00Z',
+      c: '2026-01-03T00:00:00Z',
+    };
+    const f = fakes({ tags });
+    const known = new Set<string>();
+    f.ports.scanners = () => {
+      const base = fakeScanner({ [IMAGE]: { tags } });
+      return {
+        ...base,
+        buildTimeBudget: 1,
+        knownTags: (_repository, names) => new Set(names.filter((tag) => known.has(tag))),
+        createdTimes: async (repository, names) => {
+          for (const tag of names) known.add(tag);
+          return base.createdTimes(repository, names);
+        },
+      };
+    };
+    const spec = { policy: { newestBuild: {} } };
+    const first = policy(spec);
+    await reconciler(f.ports, first).reconcile(KEY);
+    assert.deepEqual(
+      [f.written[0]?.latestTag, f.written[0]?.provisional, f.written[0]?.buildTimesPending],
+      ['a', true, 2],
+    );
+    assert.match(
+      ready(f.written[0])?.message ?? '',
+      /provisional: the build times of 2 candidates are read at later scans/,
+    );
+    const second = policy(spec, f.written[0]);
+    await reconciler(f.ports, second).reconcile(KEY);
+    assert.deepEqual([f.written[1]?.latestTag, f.written[1]?.provisional], ['b', true]);
+    const third = policy(spec, f.written[1]);
+    await reconciler(f.ports, third).reconcile(KEY);
+    assert.deepEqual(
+      [f.written[2]?.latestTag, f.written[2]?.provisional, f.written[2]?.buildTimesPending],
+      ['b', false, 0],
+      'c was built before b: the last scan keeps b',
+    );
+  });
+
   it('never lowers the recorded tag when the registry stops listing it', async () => {
     const f = fakes({ tags: { '1.0.0': null, '1.1.0': null } });
     const woken: string[] = [];

@@ -193,20 +193,28 @@ function chosenOutcome(
   lastScanTime: string,
 ): Outcome {
   const { result, tags } = scan;
-  const base = { tagCount: tags.length, lastScanTime };
+  const base = {
+    tagCount: tags.length,
+    provisional: scan.provisional,
+    buildTimesPending: scan.deferred,
+    lastScanTime,
+  };
+  const pending = scan.provisional
+    ? ` (provisional: the build times of ${scan.deferred} candidates are read at later scans)`
+    : '';
   if (result.tag === undefined) {
-    const message = `${result.message} (${tags.length} tags scanned)`;
+    const message = `${result.message} (${tags.length} tags scanned)${pending}`;
     return { status: base, ready: { status: 'False', reason: 'NoMatchingTag', message } };
   }
   if (result.tag === previous && !tags.includes(previous)) {
     // Held back: the recorded tag vanished, and nothing ranks above it.
-    const message = `latest tag ${previous} kept although the registry no longer lists it: ${result.message}; it is never lowered unless the spec changes`;
+    const message = `latest tag ${previous} kept although the registry no longer lists it: ${result.message}; it is never lowered unless the spec changes${pending}`;
     return { status: base, ready: { status: 'True', reason: 'Succeeded', message } };
   }
   const digest = scan.digest ?? '';
   const latestImage = `${spec.image}:${result.tag}${spec.digest === 'Always' ? `@${digest}` : ''}`;
   const changed = result.tag !== previous;
-  const message = `latest tag ${result.tag} of ${tags.length} tags`;
+  const message = `latest tag ${result.tag} of ${tags.length} tags${pending}`;
   return {
     status: {
       ...base,

@@ -1,6 +1,6 @@
-// Metrics around the reconcilers' collaborators: reconcile counts and durations, and tag listings
-// per registry host and result.
-import { isRegistryError, parseReference } from '../../registry/index.ts';
+// Metrics around the reconcilers' collaborators: reconcile counts and durations, tag listings per
+// registry host and result, and every registry request by kind with the rate-limit headers seen.
+import { isRegistryError, parseReference, type RegistryRequestEvent } from '../../registry/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ScannerFactory } from './ports.ts';
 
@@ -47,4 +47,13 @@ export async function timed<T>(metrics: Metrics, kind: string, run: () => Promis
   } finally {
     end();
   }
+}
+
+/** Records one registry exchange (the RegistryClient's `onRequest`). */
+export function recordRegistryRequest(metrics: Metrics, event: RegistryRequestEvent): void {
+  metrics.registryRequests.inc({ registry: event.host, kind: event.kind, code: String(event.status) });
+  if (event.rateLimitRemaining !== undefined)
+    metrics.registryRateLimitRemaining.set({ registry: event.host }, event.rateLimitRemaining);
+  if (event.rateLimitLimit !== undefined)
+    metrics.registryRateLimitLimit.set({ registry: event.host }, event.rateLimitLimit);
 }

@@ -24,3 +24,13 @@ export async function skopeoListTags(image: string): Promise<number> {
   }
   return parsed.Tags.length;
 }
+
+/** `crane config --insecure <image:tag>` (one process, one manifest GET + one config GET): the config's `created`. */
+export async function craneConfigCreated(reference: string): Promise<string | undefined> {
+  const { stdout } = await exec(binary('crane'), ['config', '--insecure', reference], {
+    maxBuffer: MAX_BUFFER,
+  });
+  const parsed: unknown = JSON.parse(stdout);
+  if (typeof parsed !== 'object' || parsed === null || !('created' in parsed)) return undefined;
+  return typeof parsed.created === 'string' ? parsed.created : undefined;
+}

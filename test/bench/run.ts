@@ -22,6 +22,7 @@ const CATALOG: readonly { id: string; load: () => Promise<Scenario> }[] = [
   { id: 'list-tags', load: async () => (await import('./registry-list.ts')).listTagsScenario },
   { id: 'scan', load: async () => (await import('./registry-scan.ts')).scanScenario },
   { id: 'rescan', load: async () => (await import('./registry-rescan.ts')).rescanScenario },
+  { id: 'first-scan', load: async () => (await import('./registry-first-scan.ts')).firstScanScenario },
   { id: 'choose-latest', load: async () => (await import('./policy-choose.ts')).chooseLatestScenario },
   { id: 'git-writeback', load: async () => (await import('./git-writeback.ts')).gitWritebackScenario },
   { id: 'apply', load: async () => (await import('./sync.ts')).applyScenario },

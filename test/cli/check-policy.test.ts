@@ -88,6 +88,54 @@ describe('tagpilot check-policy against a real registry', () => {
     assert.match(result.stdout, /^ {2}tag: develop-v1\.8\.0\n {2}update: false\n {2}reason: UpToDate$/m);
   });
 
+  it('--build-time-budget leaves a provisional winner, --explain-requests counts the requests, cosign tags are rejected', async () => {
+    for (let i = 0; i < 6; i++)
+      await registry.push.pushImage('budget', `b${i}`, { created: new Date(Date.UTC(2026, 1, 1 + i)) });
+    await registry.push.pushImage('budget', 'sha256-0123.sig', { created: '2026-03-01T00:00:00Z' });
+    const args = [
+      'check-policy',
+      `--image=${registry.host}/budget`,
+      '--build-time-budget=2',
+      '--explain-requests',
+    ];
+    const report = json<CheckPolicyReport>(await tagpilot([...args, '-o', 'json', ...auth]));
+    assert.equal(report.provisional, true);
+    assert.equal(report.buildTimesPending, 4);
+    assert.equal(report.result.tag, 'b1', 'the best of the two read, in listing order');
+    assert.equal(report.rejected[0]?.reason, 'ReferrerTag');
+    assert.equal(report.requests?.byKind.manifest, 2, JSON.stringify(report.requests));
+    assert.equal(report.requests?.byKind.blob, 2);
+    assert.equal(report.requests?.byKind.head, 0);
+    const k = report.requests?.byKind;
+    assert.equal(report.requests?.total, k && k.list + k.head + k.manifest + k.blob + k.other);
+
+    const table = await tagpilot([...args, ...auth]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^provisional: the build times of 4 candidates were not read/m);
+    assert.match(
+      table.stdout,
+      /^requests: +\d+ \(tag lists \d+, manifest HEADs 0, manifest GETs 2, blob GETs 2, other \d+\)$/m,
+    );
+    assert.match(
+      table.stdout,
+      /^ {2}sha256-0123\.sig +a signature, attestation or SBOM tag \("\*\.sig"\), excluded by default/m,
+    );
+
+    const all = json<CheckPolicyReport>(
+      await tagpilot([
+        'check-policy',
+        `--image=${registry.host}/budget`,
+        '--build-time-budget=0',
+        '-o',
+        'json',
+        ...auth,
+      ]),
+    );
+    assert.equal(all.provisional, false);
+    assert.equal(all.result.tag, 'b5');
+    assert.equal(all.requests, undefined, 'requests are reported only when asked');
+  });
+
   it('no tag qualifies: exit 1 with the reason; a bad filter or missing --image: exit 2; no credentials: exit 3', async () => {
     const none = await tagpilot([
       'check-policy',

@@ -196,4 +196,20 @@ describe('image build times against a real registry', () => {
     assert.deepEqual([...result.created.keys()], ['keep']);
     assert.deepEqual([...result.notFound.keys()], ['drop']);
   });
+
+  it('where GETs are pulls (Docker Hub), tags of one image cost one manifest GET and a HEAD each', async () => {
+    const tags = Array.from({ length: 20 }, (_, i) => `same-${i}`);
+    await registry.push.pushImageTags('shared', tags, { created: day(7) });
+    const image = `${registry.host}/shared`;
+    const scan = async (client: RegistryClient) => {
+      const before = await settledRequests(registry);
+      const result = await client.getCreatedTimes(image, tags);
+      assert.equal(result.created.size, 20);
+      return requestsBetween(before, await settledRequests(registry), 'shared');
+    };
+    const headFirst = await scan(newClient({ headFirst: () => true }));
+    assert.deepEqual([headFirst.manifestHeads, headFirst.manifestGets, headFirst.blobGets], [20, 1, 1]);
+    const getFirst = await scan(newClient({ headFirst: () => false }));
+    assert.deepEqual([getFirst.manifestHeads, getFirst.manifestGets, getFirst.blobGets], [0, 20, 1]);
+  });
 });

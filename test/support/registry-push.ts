@@ -130,9 +130,19 @@ export class RegistryPusher {
    * uploaded once, then `tags.length` manifest PUTs run with bounded concurrency.
    */
   async pushManyTags(repository: string, tags: string[], concurrency = 16): Promise<void> {
+    await this.pushImageTags(repository, tags, { labels: { many: 'true' } }, concurrency);
+  }
+
+  /** Pushes one image (blobs and manifest once) and gives it every tag in `tags`, `concurrency` PUTs at a time. */
+  async pushImageTags(
+    repository: string,
+    tags: string[],
+    image: TestImage = {},
+    concurrency = 16,
+  ): Promise<PushedImage | undefined> {
     const [first, ...rest] = tags;
-    if (first === undefined) return;
-    const pushed = await this.pushImage(repository, first, { labels: { many: 'true' } });
+    if (first === undefined) return undefined;
+    const pushed = await this.pushImage(repository, first, image);
     const manifest = await this.#getManifest(repository, pushed.digest);
     let next = 0;
     const worker = async () => {
@@ -142,6 +152,7 @@ export class RegistryPusher {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    return pushed;
   }
 
   /** Deletes the manifest a tag points to (and so every tag pointing to it). */

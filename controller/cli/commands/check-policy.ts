@@ -22,8 +22,11 @@ export type CheckPolicyOptions = GlobalOptions &
     image: string;
     filter?: string;
     sort?: string;
+    referrerTags?: string;
     current?: string;
     limit: number;
+    buildTimeBudget: number;
+    explainRequests?: boolean;
   };
 
 /** The `check-policy` command. */
@@ -44,7 +47,27 @@ export function checkPolicyCommand(streams: Streams): Command {
     .addOption(
       new Option('--sort <order>', "ordering, as the sort.<container> annotation (default: the filter's)"),
     )
+    .addOption(
+      new Option(
+        '--referrer-tags <mode>',
+        'signature, attestation and SBOM tags (*.sig, *.att, *.sbom, sha256-*): exclude or include (default exclude)',
+      ),
+    )
     .addOption(new Option('--current <tag>', 'the tag running now (default: the tag on --image, else none)'))
+    .addOption(
+      new Option(
+        '--build-time-budget <n>',
+        'newest-build: build times of new tags read, the rest left unread and the winner marked provisional (0 = all)',
+      )
+        .default(100)
+        .argParser(parseCount),
+    )
+    .addOption(
+      new Option(
+        '--explain-requests',
+        'also say how many registry requests the scan made, by kind (tag lists, manifest HEADs and GETs, blob GETs)',
+      ),
+    )
     .addOption(
       new Option('--limit <n>', 'candidates and rejected tags shown (0 = all)')
         .default(20)
@@ -63,26 +86,30 @@ async function runCheckPolicy(streams: Streams, options: CheckPolicyOptions): Pr
   const [
     { checkPolicy, formatReport, parsePolicy },
     { flagCredentials, registryClient },
-    { parseReference },
+    { countRequests, parseReference },
   ] = await Promise.all([
     import('../policy-report.ts'),
     import('../registry-credentials.ts'),
     import('../../../registry/index.ts'),
   ]);
-  parsePolicy(options.filter, options.sort);
+  parsePolicy(options.filter, options.sort, options.referrerTags);
   const registry = parseImage(parseReference, options.image).registry;
   const credentials = await flagCredentials(options, registry);
-  const client = registryClient(options);
+  const counter = options.explainRequests ? countRequests() : undefined;
+  const client = registryClient(options, counter?.observer);
   const progress = startProgress({ stream: streams.stderr, enabled: streams.stdout.isTTY === true });
   try {
     const report = await checkPolicy(client, {
       image: options.image,
       filter: options.filter,
       sort: options.sort,
+      referrerTags: options.referrerTags,
       current: options.current,
       platform: options.platform,
       credentials,
       limit: options.limit,
+      buildTimeBudget: options.buildTimeBudget,
+      requestCounts: counter?.counts,
       onProgress: (text) => progress.update(text),
     });
     progress.stop();

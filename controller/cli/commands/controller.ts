@@ -44,6 +44,10 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
   ['--log-level <level>', 'trace|debug|info|warn|error (default: info)'],
   ['--gitsync-concurrency <n>', 'GitSyncs reconciled at once (default: 4)'],
   ['--imagepolicy-concurrency <n>', 'ImagePolicies scanned at once (default: 8)'],
+  [
+    '--build-time-budget <n>',
+    'newest-build: build times of new tags read per image per scan, the rest at later scans; 0 = no limit (default: 100) [$TAGPILOT_BUILD_TIME_BUDGET]',
+  ],
   ['--insecure-registries <hosts>', 'comma-separated registry hosts reached over HTTP (loopback always is)'],
   [
     '--docker-config <path>',
