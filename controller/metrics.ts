@@ -40,6 +40,26 @@ export function createMetrics(): Metrics {
       labelNames: ['kind'],
       registers,
     }),
+    queueDepth: new Gauge({
+      name: 'tagpilot_queue_depth',
+      help: 'Keys waiting in a work queue.',
+      labelNames: ['queue'],
+      registers,
+    }),
+    leader: new Gauge({ name: 'tagpilot_leader', help: '1 while this replica leads.', registers }),
+    ...registryMetrics(registers),
+    ...gitSyncMetrics(registers),
+  };
+}
+
+/** Registry scans and requests, and the rate limits registries announce. */
+function registryMetrics(
+  registers: Registry[],
+): Pick<
+  Metrics,
+  'scans' | 'tagsPerImage' | 'registryRequests' | 'registryRateLimitRemaining' | 'registryRateLimitLimit'
+> {
+  return {
     scans: new Counter({
       name: 'tagpilot_registry_scans_total',
       help: 'Registry scans by registry host and result.',
@@ -70,6 +90,17 @@ export function createMetrics(): Metrics {
       labelNames: ['registry'],
       registers,
     }),
+  };
+}
+
+/** Commits, syncs and drift of GitSyncs. */
+function gitSyncMetrics(
+  registers: Registry[],
+): Pick<
+  Metrics,
+  'commits' | 'pushRetries' | 'syncSeconds' | 'objectsApplied' | 'driftReverts' | 'driftFights'
+> {
+  return {
     commits: new Counter({
       name: 'tagpilot_automation_commits_total',
       help: 'Automated commits pushed.',
@@ -106,12 +137,5 @@ export function createMetrics(): Metrics {
       labelNames: ['kind'],
       registers,
     }),
-    queueDepth: new Gauge({
-      name: 'tagpilot_queue_depth',
-      help: 'Keys waiting in a work queue.',
-      labelNames: ['queue'],
-      registers,
-    }),
-    leader: new Gauge({ name: 'tagpilot_leader', help: '1 while this replica leads.', registers }),
   };
 }

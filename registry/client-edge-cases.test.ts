@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MockAgent } from 'undici';
-import { RegistryClient, type RegistryClientOptions } from './client.ts';
+import { RegistryClient } from './client.ts';
+import type { RegistryClientOptions } from './client-types.ts';
 import { basicAuthorization, staticCredentials } from './credentials.ts';
 import { isRegistryError, type RegistryErrorCode } from './errors.ts';
 

@@ -7,6 +7,7 @@
  */
 export type { BearerChallenge, Challenge } from './challenge.ts';
 export { bearerChallenge, parseChallenges } from './challenge.ts';
+export { RegistryClient } from './client.ts';
 export type {
   CallOptions,
   CreatedTimes,
@@ -14,8 +15,7 @@ export type {
   ImageMetadata,
   ListTagsOptions,
   RegistryClientOptions,
-} from './client.ts';
-export { RegistryClient } from './client.ts';
+} from './client-types.ts';
 export type { CredentialProvider, Credentials } from './credentials.ts';
 export {
   chainCredentials,
