@@ -11,6 +11,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# Fetches and large parses run in worker threads, each of which gets malloc arenas of its own that
+# glibc rarely gives back; two arenas keep the resident set ~10-20 MiB lower after the first worker.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

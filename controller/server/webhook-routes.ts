@@ -84,6 +84,9 @@ function route(path: string, hook: Hook, options: RouteState): Route {
     } else
       options.logger.debug({ ...log, why: outcome.body.error ?? outcome.body.ignored }, 'webhook handled');
     res.writeHead(outcome.status, { 'content-type': 'application/json', ...outcome.headers });
+    // A refusal before the body was read: once the answer is out, drop the connection instead of
+    // reading (and discarding) the rest of an upload nobody asked for.
+    if (outcome.headers?.connection === 'close') res.once('finish', () => req.socket.destroy());
     res.end(`${JSON.stringify(outcome.body)}\n`);
     return true;
   };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { imageNodeFlags } from '../support/controller-process.ts';
+import { imageEnv, imageNodeFlags } from '../support/controller-process.ts';
 
 describe('Node.js flags of the controller', () => {
   it('the image keeps the young generation small', () => {
@@ -15,5 +15,9 @@ describe('Node.js flags of the controller', () => {
     const main = readFileSync(join(import.meta.dirname, '..', '..', 'controller', 'cli', 'main.ts'), 'utf8');
     const shebang = main.split('\n')[0] ?? '';
     assert.equal(shebang, `#!/usr/bin/env -S node ${imageNodeFlags().join(' ')}`);
+  });
+
+  it('the image sets its malloc arena cap, which the tests start the controller with too', () => {
+    assert.equal(imageEnv().MALLOC_ARENA_MAX, '2');
   });
 });

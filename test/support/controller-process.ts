@@ -7,6 +7,13 @@ import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './proce
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'controller', 'cli', 'main.ts');
 
+/** The environment the container image sets (`ENV NAME=value` lines of the Dockerfile's last stage). */
+export function imageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  return Object.fromEntries([...lastStage.matchAll(/^ENV\s+([A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1], m[2]]));
+}
+
 /** The Node.js flags the container image runs the controller with (from the Dockerfile's ENTRYPOINT). */
 export function imageNodeFlags(): string[] {
   const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
@@ -78,6 +85,7 @@ export async function startController(options: {
         command: process.execPath,
         args: argv,
         logFile,
+        env: { ...process.env, ...imageEnv() },
       });
   const logs = () =>
     readFileSync(logFile, 'utf8')
@@ -130,6 +138,7 @@ function startInPod(
     `exec ${[process.execPath, ...argv].map(quote).join(' ')}`,
   ].join('\n');
   const env: NodeJS.ProcessEnv = {
+    ...imageEnv(),
     PATH: process.env.PATH,
     HOME: dir, // no ~/.kube/config here
     KUBERNETES_SERVICE_HOST: pod.host,
