@@ -84,6 +84,11 @@ export function probeHealthz(port: number, options: { intervalMs?: number; timeo
   } satisfies HealthzProbe;
 }
 
+/** One line for a test's output: count, median, p99, max and the slowest answers. */
+export function describeProbe(summary: ReturnType<typeof summarize>): string {
+  return `/healthz: ${summary.count} requests, median ${summary.medianMs} ms, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms; slowest: ${summary.slowest.join('; ')}`;
+}
+
 /** Count, failures, median and maximum latency of `samples`, in ms. */
 export function summarize(samples: readonly ProbeSample[]) {
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);

@@ -19,7 +19,13 @@ import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
 import { installScenario } from '../support/scenario.ts';
 import { type BulkClone, bulkClone } from './bulk-commit.ts';
-import { HEALTHZ_MAX_MS, type HealthzProbe, probeHealthz, summarize } from './healthz-probe.ts';
+import {
+  describeProbe,
+  HEALTHZ_MAX_MS,
+  type HealthzProbe,
+  probeHealthz,
+  summarize,
+} from './healthz-probe.ts';
 
 const FILES = 50_000;
 
@@ -122,9 +128,7 @@ describe('hostile: a 50,000-file repository with the default limits', () => {
     probe = undefined;
     const summary = summarize(samples);
     slowestMs = summary.maxMs;
-    t.diagnostic(
-      `/healthz: ${summary.count} requests, median ${summary.medianMs} ms, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms; slowest: ${summary.slowest.join('; ')}`,
-    );
+    t.diagnostic(describeProbe(summary));
     assert.ok(summary.count > 50, `only ${summary.count} /healthz requests were made`);
     assert.deepEqual(summary.failed, [], 'some /healthz requests failed');
   });
