@@ -1,6 +1,7 @@
 // The real distribution registry from the test stack: token auth, Basic auth and pagination.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
 
 async function json(response: Response): Promise<unknown> {
@@ -104,7 +105,10 @@ describe('distribution registry with Basic auth and pagination', () => {
       index.manifests.map((m) => m.platform.architecture),
       ['amd64', 'arm64'],
     );
-    assert.ok(registry.requests().some((line) => line.startsWith('GET /v2/multi/manifests/v2 200')));
+    // The registry writes its access-log line after the answer: wait for it rather than read once.
+    await waitFor('the manifest GET in the access log', () =>
+      registry.requests().some((line) => line.startsWith('GET /v2/multi/manifests/v2 200')),
+    );
   });
 
   it('deletes a tag', async () => {
