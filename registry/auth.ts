@@ -15,7 +15,7 @@ import { type BearerChallenge, bearerChallenge, offersBasic, parseChallenges } f
 import { basicAuthorization, type CredentialProvider, type Credentials } from './credentials.ts';
 import { codeForStatus, RegistryError } from './errors.ts';
 import { registryScheme } from './reference.ts';
-import { parseJson } from './schemas.ts';
+import { parseJson, registryErrorText } from './schemas.ts';
 import type { TokenCache } from './token-cache.ts';
 import type { HttpResponse, Transport } from './transport.ts';
 
@@ -152,7 +152,7 @@ export class Authenticator {
       context,
     );
     const where = `token request to ${realm.origin}${realm.pathname}`;
-    if (response.status !== 200) throw tokenError(target, response.status, where, credentials !== undefined);
+    if (response.status !== 200) throw tokenError(target, response, where, credentials !== undefined);
     const body = parseJson(tokenResponseSchema, response.body, {
       ...context,
       what: `${where}: token response`,
@@ -207,16 +207,20 @@ export class Authenticator {
 
 function tokenError(
   target: AuthTarget,
-  status: number,
+  response: HttpResponse,
   where: string,
   hadCredentials: boolean,
 ): RegistryError {
+  const status = response.status;
   const details = { registry: target.registry, repository: target.repository, status };
-  if (status === 401) {
-    const who = hadCredentials ? 'rejected the credentials' : 'requires credentials';
+  // The token server's own words (GHCR: `DENIED: requested access to the resource is denied`).
+  const text = registryErrorText(response.body);
+  const answer = text === undefined ? `HTTP ${status}` : `HTTP ${status}, ${text}`;
+  if (status === 401 || (status === 403 && hadCredentials)) {
+    const who = hadCredentials ? `rejected the credentials for ${target.scope}` : 'requires credentials';
     return new RegistryError(
-      'UNAUTHORIZED',
-      `registry ${target.registry} ${who} (${where}: HTTP 401)`,
+      status === 401 ? 'UNAUTHORIZED' : codeForStatus(status),
+      `registry ${target.registry} ${who} (${where}: ${answer})`,
       details,
     );
   }
@@ -227,7 +231,7 @@ function tokenError(
       details,
     );
   }
-  return new RegistryError(codeForStatus(status), `${where}: HTTP ${status}`, details);
+  return new RegistryError(codeForStatus(status), `${where}: ${answer}`, details);
 }
 
 function joinHeader(value: string | string[] | undefined): string {

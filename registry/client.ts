@@ -117,7 +117,7 @@ export class RegistryClient {
       const link = nextLink(response.headers.link);
       if (link === undefined) return tags;
       if (page >= maxPages) throw tooMany(asked, `more than ${maxPages} pages`);
-      path = nextPagePath(target.origin, path, link, asked);
+      path = nextPagePath(target.origin, path, link, asked, response.headers);
     }
   }
 

@@ -1,10 +1,13 @@
 // Registry quirks, checked by the shape of the requests the client sends (MockAgent, network
 // closed, every interceptor required): Quay's 100-tag pages and absolute next_page links, ECR's
-// 1,000 cap, Docker Hub's library/ and API host.
+// 1,000 cap, Docker Hub's library/ and API host, Artifactory's next link without the virtual
+// repository, Harbor's standard link, GHCR's anonymous token for public images.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { MockAgent } from 'undici';
+import { MockAgent, type MockCallHistoryLog } from 'undici';
 import { RegistryClient } from './client.ts';
+import { staticCredentials } from './credentials.ts';
+import { RegistryError } from './errors.ts';
 import { tagPageCap, tagPageSize } from './quirks.ts';
 
 let agent: MockAgent;
@@ -82,4 +85,112 @@ test('Docker Hub: nginx is library/nginx on registry-1.docker.io', async () => {
     .reply(200, page(['1.27']), { headers: json });
   const client = new RegistryClient({ dispatcher: agent });
   assert.deepEqual(await client.listTags('nginx'), ['1.27']);
+});
+
+test('Artifactory: a next link without the virtual repository key continues on our path with its `last`', async () => {
+  const host = 'artifactory.example.com';
+  const pool = agent.get(`https://${host}`);
+  // What Artifactory answers for a virtual repository `docker-virtual` (RTFACT-18971).
+  pool.intercept({ path: '/v2/docker-virtual/team/app/tags/list?n=1000' }).reply(200, page(['1.0', '1.1']), {
+    headers: {
+      ...json,
+      'x-jfrog-version': 'Artifactory/7.77.3',
+      link: '</v2/team/app/tags/list?last=1.1&n=1000>; rel="next"',
+    },
+  });
+  pool
+    .intercept({ path: '/v2/docker-virtual/team/app/tags/list?n=1000&last=1.1' })
+    .reply(200, page(['1.2']), { headers: { ...json, 'x-jfrog-version': 'Artifactory/7.77.3' } });
+  const client = new RegistryClient({ dispatcher: agent });
+  assert.deepEqual(await client.listTags(`${host}/docker-virtual/team/app`), ['1.0', '1.1', '1.2']);
+});
+
+test('a next link to another repository without `last` is refused, never followed into that repository', async () => {
+  const pool = agent.get('https://registry.example.com');
+  pool.intercept({ path: '/v2/team/app/tags/list?n=1000' }).reply(200, page(['1.0']), {
+    headers: { ...json, link: '</v2/other/app/tags/list?page=2>; rel="next"' },
+  });
+  const client = new RegistryClient({ dispatcher: agent });
+  await assert.rejects(client.listTags('registry.example.com/team/app'), (error: unknown) => {
+    assert.ok(error instanceof RegistryError);
+    assert.equal(error.code, 'INVALID_RESPONSE');
+    assert.match(
+      error.message,
+      /leaves \/v2\/team\/app\/tags\/list \(\/v2\/other\/app\/tags\/list\) and has no `last`/,
+    );
+    return true;
+  });
+});
+
+test('Harbor: its standard next link (last and n re-encoded, tags by name) is followed as given', async () => {
+  const pool = agent.get('https://harbor.example.com');
+  pool.intercept({ path: '/v2/library/app/tags/list?n=1000' }).reply(200, page(['v1', 'v1+build']), {
+    headers: { ...json, link: '</v2/library/app/tags/list?last=v1%2Bbuild&n=1000>; rel="next"' },
+  });
+  pool
+    .intercept({ path: '/v2/library/app/tags/list?last=v1%2Bbuild&n=1000' })
+    .reply(200, page(['v2']), { headers: json });
+  const client = new RegistryClient({ dispatcher: agent });
+  assert.deepEqual(await client.listTags('harbor.example.com/library/app'), ['v1', 'v1+build', 'v2']);
+});
+
+const GHCR_CHALLENGE =
+  'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:org/app:pull"';
+const authorizationOf = (call: MockCallHistoryLog) =>
+  (call.headers as Record<string, string> | undefined)?.authorization;
+
+test('GHCR: a public image is listed with an anonymous token (no credentials sent anywhere), every page read', async () => {
+  agent.enableCallHistory();
+  const pool = agent.get('https://ghcr.io');
+  pool
+    .intercept({ path: '/v2/org/app/tags/list?n=1000' })
+    .reply(401, '', { headers: { 'www-authenticate': GHCR_CHALLENGE } });
+  pool
+    .intercept({ path: '/token?service=ghcr.io&scope=repository%3Aorg%2Fapp%3Apull' })
+    .reply(200, '{"token":"djE6b3JnL2FwcDox"}', { headers: json });
+  pool
+    .intercept({
+      path: '/v2/org/app/tags/list?n=1000',
+      headers: { authorization: 'Bearer djE6b3JnL2FwcDox' },
+    })
+    .reply(200, page(['0.1']), {
+      headers: { ...json, link: '</v2/org/app/tags/list?last=0.1&n=1000>; rel="next"' },
+    });
+  pool
+    .intercept({
+      path: '/v2/org/app/tags/list?last=0.1&n=1000',
+      headers: { authorization: 'Bearer djE6b3JnL2FwcDox' },
+    })
+    .reply(200, page(['0.2']), { headers: json });
+  const client = new RegistryClient({ dispatcher: agent });
+  assert.deepEqual(await client.listTags('ghcr.io/org/app'), ['0.1', '0.2']);
+  const history = agent.getCallHistory();
+  const token = history?.filterCalls({ path: /^\/token/ }) ?? [];
+  assert.equal(token.length, 1);
+  assert.equal(
+    authorizationOf(token[0] as MockCallHistoryLog),
+    undefined,
+    'no credentials to the token endpoint',
+  );
+});
+
+test('GHCR: a credential the token endpoint refuses is reported, not replaced by an anonymous token', async () => {
+  const pool = agent.get('https://ghcr.io');
+  pool
+    .intercept({ path: '/v2/org/app/tags/list?n=1000' })
+    .reply(401, '', { headers: { 'www-authenticate': GHCR_CHALLENGE } });
+  pool
+    .intercept({ path: '/token?service=ghcr.io&scope=repository%3Aorg%2Fapp%3Apull' })
+    .reply(403, '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}', {
+      headers: json,
+    });
+  const client = new RegistryClient({
+    dispatcher: agent,
+    credentials: staticCredentials('ghcr.io', { username: 'bot', password: 'expired-pat' }),
+  });
+  await assert.rejects(client.listTags('ghcr.io/org/app'), (error: unknown) => {
+    assert.ok(error instanceof RegistryError);
+    assert.match(error.message, /denied/i);
+    return true;
+  });
 });

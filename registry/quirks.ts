@@ -17,6 +17,20 @@
  *   pull while a HEAD does not (docs.docker.com/docker-hub/usage/pulls/, on checking the limit:
  *   a GET of a manifest emulates a pull and counts, a HEAD does not); pulls left are announced in `ratelimit-remaining`
  *   (request-events.ts).
+ * - JFrog Artifactory: the `Link` of a tags page drops the virtual repository's key from the path
+ *   (JFrog issue RTFACT-18971; Renovate `lib/modules/datasource/docker/index.ts`: "Artifactory bug:
+ *   next link comes back without virtual-repo prefix"), so following it would ask for another
+ *   repository. Artifactory answers carry `X-JFrog-Version` / `X-Artifactory-Id`; for those (and
+ *   for any next link whose path is not the tags list we asked for) only the link's `last` is kept,
+ *   on our own path and page size (`artifactoryNextPage`).
+ * - Harbor 2.x serves `/v2/<name>/tags/list` from its database and writes a standard next link,
+ *   `</v2/<name>/tags/list?last=<tag>&n=<n>>; rel="next"` (goharbor/harbor
+ *   `src/server/registry/util/util.go`, `SetLinkHeader`), tags sorted by name: followed as is.
+ * - GHCR (`ghcr.io`) hands anonymous pull tokens for public images through the standard token flow
+ *   (401 with `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope=…`, then a token GET
+ *   without credentials), and lists tags oldest first with standard next links, so every page is
+ *   read (Renovate: "GHCR sorts from oldest to newest, so we need to get all pages"). A credential
+ *   the token endpoint refuses is an error, not a silent fall back to anonymous.
  */
 
 /** Tags a page asked for when nothing else is said. */
@@ -47,4 +61,22 @@ export function tagPageSize(registry: string, requested: number | undefined): nu
 export function countsPulls(registry: string): boolean {
   const host = registry.toLowerCase();
   return host === 'docker.io' || host === 'registry-1.docker.io' || host === 'index.docker.io';
+}
+
+/** Whether a registry answer comes from JFrog Artifactory (it names itself in these headers). */
+export function isArtifactory(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  return headers['x-jfrog-version'] !== undefined || headers['x-artifactory-id'] !== undefined;
+}
+
+/**
+ * The next tags page for a link that cannot be followed as given (Artifactory's link without the
+ * virtual repository's key, see above): our current path with `last` taken from the link. Undefined
+ * when the link has no `last`, i.e. there is no way to continue on our path.
+ */
+export function artifactoryNextPage(currentPath: string, link: URL): string | undefined {
+  const last = link.searchParams.get('last');
+  if (last === null) return undefined;
+  const current = new URL(currentPath, 'http://x');
+  current.searchParams.set('last', last);
+  return current.pathname + current.search;
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { codeForStatus, RegistryError } from './errors.ts';
+import { artifactoryNextPage, isArtifactory } from './quirks.ts';
 import { registryErrorText } from './schemas.ts';
 import type { HttpResponse } from './transport.ts';
 
@@ -71,8 +72,18 @@ export function sha256Digest(body: Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 
-/** The path of the next page; a link to another origin is refused (FOREIGN_LINK) before anything is sent there. */
-export function nextPagePath(origin: string, currentPath: string, link: string, asked: Asked): string {
+/**
+ * The path of the next page; a link to another origin is refused (FOREIGN_LINK) before anything is
+ * sent there. A link that leaves the tags list we asked for (Artifactory drops the virtual
+ * repository's key; quirks.ts) continues on our own path with the link's `last`.
+ */
+export function nextPagePath(
+  origin: string,
+  currentPath: string,
+  link: string,
+  asked: Asked,
+  headers: HttpResponse['headers'] = {},
+): string {
   const details = { registry: asked.registry, repository: asked.repository };
   let url: URL;
   try {
@@ -90,5 +101,15 @@ export function nextPagePath(origin: string, currentPath: string, link: string, 
       details,
     );
   }
-  return url.pathname + url.search;
+  const ourPath = new URL(currentPath, origin).pathname;
+  if (url.pathname === ourPath && !isArtifactory(headers)) return url.pathname + url.search;
+  const reanchored = artifactoryNextPage(currentPath, url);
+  if (reanchored === undefined) {
+    throw new RegistryError(
+      'INVALID_RESPONSE',
+      `${asked.what}: the next-page link leaves ${ourPath} (${url.pathname}) and has no \`last\` to continue with`,
+      details,
+    );
+  }
+  return reanchored;
 }

@@ -81,7 +81,7 @@ describe('registry with token auth', () => {
       assert.ok(isRegistryError(error, 'UNAUTHORIZED'));
       assert.match(
         error.message,
-        /rejected the credentials \(token request to http:\/\/127\.0\.0\.1:\d+\/token: HTTP 401\)/,
+        /rejected the credentials for repository:team\/app:pull \(token request to http:\/\/127\.0\.0\.1:\d+\/token: HTTP 401[,)]/,
       );
       assert.doesNotMatch(error.message, /wrong-one/);
       return true;
