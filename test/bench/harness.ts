@@ -3,7 +3,8 @@
 import type { BenchStack } from './stack.ts';
 
 /** Unit of a row's values. */
-export type Unit = 'ms' | 'requests' | 'writes' | 'MB';
+/** `x`: a dimensionless factor, e.g. how much a per-object cost grew between two sizes. */
+export type Unit = 'ms' | 'requests' | 'writes' | 'MB' | 'x';
 
 /** The statistic a row quotes in its "median" column (default `median`). */
 export type Statistic = 'median' | 'p50' | 'p95';

@@ -4,6 +4,9 @@
  * first use. Prints a table (quoted statistic, min–max, ratio, target, verdict) and writes the raw
  * runs to bench-results.json.
  *   node_modules/.bin/node test/bench/run.ts [--only id[,id]] [--runs N] [--warmup N] [--output file] [--list]
+ *   node_modules/.bin/node test/bench/run.ts --scale [--scale-objects 1000,5000,10000] [--scale-policies 100,1000]
+ * `--scale` runs the cost curves (scale-curves.ts; tens of minutes) instead of the DESIGN §6 rows;
+ * `--only` may also name a curve.
  * Exit code 1 when a scenario failed (a missed target is a verdict, not a failure).
  */
 import { writeFileSync } from 'node:fs';
@@ -18,7 +21,7 @@ import { formatNotes, formatTable } from './table.ts';
  * Every scenario, in DESIGN §6 order, loaded on demand: `--only choose-latest` then does not
  * load the Kubernetes client and the controller.
  */
-const CATALOG: readonly { id: string; load: () => Promise<Scenario> }[] = [
+const CATALOG: readonly { id: string; load: () => Promise<Scenario>; curve?: true }[] = [
   { id: 'list-tags', load: async () => (await import('./registry-list.ts')).listTagsScenario },
   { id: 'scan', load: async () => (await import('./registry-scan.ts')).scanScenario },
   { id: 'rescan', load: async () => (await import('./registry-rescan.ts')).rescanScenario },
@@ -29,6 +32,16 @@ const CATALOG: readonly { id: string; load: () => Promise<Scenario> }[] = [
   { id: 'scale-revert', load: async () => (await import('./scale-revert.ts')).scaleRevertScenario },
   { id: 'tag-to-cluster', load: async () => (await import('./tag-to-cluster.ts')).tagToClusterScenario },
   { id: 'rss', load: async () => (await import('./controller-rss.ts')).controllerRssScenario },
+  {
+    id: 'scale-objects',
+    load: async () => (await import('./scale-curves.ts')).scaleObjectsScenario,
+    curve: true,
+  },
+  {
+    id: 'scale-policies',
+    load: async () => (await import('./scale-curves.ts')).scalePoliciesScenario,
+    curve: true,
+  },
 ];
 
 async function load(id: string): Promise<Scenario> {
@@ -45,6 +58,7 @@ interface Options {
   warmup: number | undefined;
   output: string;
   list: boolean;
+  scale: boolean;
 }
 
 function positiveInteger(flag: string, value: string | undefined, min: number): number | undefined {
@@ -63,8 +77,14 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: 'string' },
       output: { type: 'string', default: 'bench-results.json' },
       list: { type: 'boolean', default: false },
+      scale: { type: 'boolean', default: false },
+      'scale-objects': { type: 'string' },
+      'scale-policies': { type: 'string' },
     },
   });
+  // The curves read their sizes from the environment (they are loaded on demand).
+  if (values['scale-objects']) process.env.TAGPILOT_BENCH_SCALE_OBJECTS = values['scale-objects'];
+  if (values['scale-policies']) process.env.TAGPILOT_BENCH_SCALE_POLICIES = values['scale-policies'];
   const only = values.only?.flatMap((value) => value.split(',')).filter(Boolean);
   const known = new Set(CATALOG.map((entry) => entry.id));
   for (const id of only ?? []) {
@@ -76,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     warmup: positiveInteger('--warmup', values.warmup, 0),
     output: values.output,
     list: values.list,
+    scale: values.scale,
   };
 }
 
@@ -103,7 +124,9 @@ async function main(): Promise<number> {
     for (const { id } of CATALOG) process.stdout.write(`${id.padEnd(16)} ${(await load(id)).title}\n`);
     return 0;
   }
-  const selected = CATALOG.filter((entry) => !options.only || options.only.includes(entry.id));
+  const selected = CATALOG.filter((entry) =>
+    options.only ? options.only.includes(entry.id) : (entry.curve === true) === options.scale,
+  );
   const stack = new BenchStack();
   const context: ScenarioContext = {
     stack,

@@ -71,15 +71,17 @@ spec:
 }
 
 /**
- * Writes the 1,000 objects for namespaces `<prefix>-0..3` into `<dir>/apps` (a fresh temp
- * directory unless given), 100 per file; returns the directory.
+ * Writes the objects for namespaces `<prefix>-0..<namespaces - 1>` (250 each; default 4, i.e. 1,000
+ * objects) into `<dir>/apps` (a fresh temp directory unless given), 100 per file; returns the
+ * directory.
  */
 export function writeManifests(
   prefix: string,
   dir = mkdtempSync(join(tmpdir(), `tagpilot-bench-${prefix}-`)),
+  namespaces = NAMESPACES,
 ): string {
   const documents: string[] = [];
-  for (let n = 0; n < NAMESPACES; n++) {
+  for (let n = 0; n < namespaces; n++) {
     const namespace = `${prefix}-${n}`;
     for (let i = 0; i < CONFIGMAPS_PER_NAMESPACE; i++) documents.push(configMap(namespace, i));
     for (let i = 0; i < DEPLOYMENTS_PER_NAMESPACE; i++) documents.push(deployment(namespace, i));
@@ -92,10 +94,14 @@ export function writeManifests(
   return dir;
 }
 
-/** Creates namespaces `<prefix>-0..3`. */
-export async function createNamespaces(kube: KubeStack, prefix: string): Promise<void> {
+/** Creates namespaces `<prefix>-0..<namespaces - 1>` (default 4). */
+export async function createNamespaces(
+  kube: KubeStack,
+  prefix: string,
+  namespaces = NAMESPACES,
+): Promise<void> {
   const input = Array.from(
-    { length: NAMESPACES },
+    { length: namespaces },
     (_, n) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${prefix}-${n}}\n`,
   );
   await kube.kubectl(['create', '-f', '-'], { input: input.join('---\n') });

@@ -7,12 +7,13 @@ const UNIT_SUFFIX: Record<Row['unit'], string> = {
   requests: ' req',
   writes: ' writes',
   MB: ' MB',
+  x: '×',
 };
 
 /** A value in the row's unit: ms and MB with one decimal below 100, integers above. */
 export function formatValue(value: number, unit: Row['unit']): string {
   if (Number.isNaN(value)) return '–';
-  const digits = (unit === 'ms' || unit === 'MB') && Math.abs(value) < 100 ? 1 : 0;
+  const digits = unit === 'x' ? 2 : (unit === 'ms' || unit === 'MB') && Math.abs(value) < 100 ? 1 : 0;
   return `${value.toFixed(digits)}${UNIT_SUFFIX[unit]}`;
 }
 
