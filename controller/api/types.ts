@@ -101,6 +101,8 @@ export interface GitSyncSpec {
   branch?: string;
   /** Default '.'. */
   path?: string;
+  /** Several directories applied as one render and one inventory; when set, `path` is not used. */
+  paths?: string[];
   /** Git poll interval, default 1m. */
   interval?: string;
   secretRef?: { name: string };

@@ -128,25 +128,31 @@ export class Repository {
 
   /**
    * Every manifest file (`isManifestPath`) under `path` (repository-relative, default `.`) of the
-   * current commit. Throws `ReadLimitError` when the files are more or larger than the read limits.
+   * current commit; with several paths, the files under any of them, each once, in tree order.
+   * Throws `PATH_NOT_FOUND` when a path is not a directory of the commit, and `ReadLimitError` when
+   * the files are more or larger than the read limits (counted over all paths together).
    */
-  async readFiles(path = '.'): Promise<ReadFilesResult> {
+  async readFiles(path: string | readonly string[] = '.'): Promise<ReadFilesResult> {
     const snapshot = this.#current();
-    const prefix = normalizeDir(path, this.#errorContext('read'));
-    if (prefix !== '' && !snapshot.dirs.has(prefix)) {
-      throw new GitError('PATH_NOT_FOUND', `read ${this.url}: no directory ${prefix} in ${this.branch}`, {
-        url: this.url,
-        operation: 'read',
-      });
-    }
-    const selected = snapshot.files.filter(
-      (file) =>
-        isManifestPath(file.path) &&
-        REGULAR_FILE.has(file.mode) &&
-        (prefix === '' || file.path.startsWith(`${prefix}/`)),
+    const prefixes = (typeof path === 'string' ? [path] : path).map((p) =>
+      normalizeDir(p, this.#errorContext('read')),
     );
+    for (const prefix of prefixes) {
+      if (prefix !== '' && !snapshot.dirs.has(prefix)) {
+        throw new GitError('PATH_NOT_FOUND', `read ${this.url}: no directory ${prefix} in ${this.branch}`, {
+          url: this.url,
+          operation: 'read',
+        });
+      }
+    }
+    const under = (file: { path: string }) =>
+      prefixes.some((prefix) => prefix === '' || file.path.startsWith(`${prefix}/`));
+    const selected = snapshot.files.filter(
+      (file) => isManifestPath(file.path) && REGULAR_FILE.has(file.mode) && under(file),
+    );
+    const where = prefixes.map((prefix) => (prefix === '' ? 'the repository root' : prefix)).join(', ');
     // Counted and sized before anything is read: a hostile commit is refused without being loaded.
-    const budget = new ReadBudget(this.#readLimits, prefix === '' ? 'the repository root' : prefix);
+    const budget = new ReadBudget(this.#readLimits, where);
     budget.countFiles(selected.length);
     for (const file of selected) {
       const size = this.#workingTree.byteSize(file);

@@ -2,7 +2,7 @@
 // sync engine, and return the status fields that changed; the Synced/Healthy conditions, the
 // inventory and the retry schedule are kept in the GitSync's state for every later status write.
 import type { Logger } from 'pino';
-import { syncPath } from '../api/defaults.ts';
+import { syncPaths } from '../api/defaults.ts';
 import type { AdoptedObject, GitSync, GitSyncStatus } from '../api/types.ts';
 import { type HeadCommit, ReadLimitError } from '../git/index.ts';
 import type { Metrics } from '../metrics.ts';
@@ -44,7 +44,7 @@ export async function syncStep(
   const started = Date.now();
   let result: SyncResult;
   try {
-    const files = await state.repo.readFiles(syncPath(gitsync.spec));
+    const files = await state.repo.readFiles(syncPaths(gitsync.spec));
     result = await state.engine.sync({
       files,
       targetNamespace: gitsync.spec.targetNamespace,

@@ -71,7 +71,7 @@ function sourceRepository(
   const manifestCache = createManifestCache();
   return {
     refresh: () => repo.refresh(),
-    readFiles: (path) => readFilesOrNone(repo, path),
+    readFiles: (paths) => readFilesOrNone(repo, paths),
     automate: async (input) => {
       const run = await runAutomation({
         gitsync: input.gitsync,
@@ -88,10 +88,10 @@ function sourceRepository(
   };
 }
 
-/** The manifests under `path`, or undefined when the path does not exist at the head. */
-async function readFilesOrNone(repo: Repository, path: string): Promise<ManifestFile[] | undefined> {
+/** The manifests under `paths`, or undefined when one of them does not exist at the head. */
+async function readFilesOrNone(repo: Repository, paths: readonly string[]): Promise<ManifestFile[] | undefined> {
   try {
-    return (await repo.readFiles(path)).files;
+    return (await repo.readFiles(paths)).files;
   } catch (error) {
     if (error instanceof GitError && error.code === 'PATH_NOT_FOUND') return undefined;
     throw error;

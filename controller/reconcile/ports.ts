@@ -109,8 +109,8 @@ export interface AutomationOutcome {
 export interface SourceRepository {
   /** Fetches the branch; its head. */
   refresh(): Promise<HeadCommit>;
-  /** The manifests under `path` at the head; undefined when the path is missing. Throws `ReadLimitError`. */
-  readFiles(path: string): Promise<ManifestFile[] | undefined>;
+  /** The manifests under `paths` at the head; undefined when one is missing. Throws `ReadLimitError`. */
+  readFiles(paths: readonly string[]): Promise<ManifestFile[] | undefined>;
   /** Decides image updates on `files`, commits them once and pushes. */
   automate(input: AutomationInput): Promise<AutomationOutcome>;
 }
