@@ -8,16 +8,19 @@ export function syncBranch(spec: { branch?: string | undefined }): string {
   return spec.branch ?? 'main';
 }
 
+/** The path fields of a GitSync spec. */
+type PathSpec = { path?: string | undefined; paths?: readonly string[] | undefined };
+
 /**
  * The directories of a GitSync that are applied (as one render and one inventory) and edited:
  * `spec.paths` when it names any, else `spec.path`, default `.` (the whole repository).
  */
-export function syncPaths(spec: { path?: string | undefined; paths?: readonly string[] | undefined }): string[] {
+export function syncPaths(spec: PathSpec): string[] {
   return spec.paths && spec.paths.length > 0 ? [...spec.paths] : [spec.path ?? '.'];
 }
 
 /** The sync paths as people read them: `namespaces, workloads`. */
-export function syncPathText(spec: { path?: string | undefined; paths?: readonly string[] | undefined }): string {
+export function syncPathText(spec: PathSpec): string {
   return syncPaths(spec).join(', ');
 }
 

@@ -89,7 +89,10 @@ function sourceRepository(
 }
 
 /** The manifests under `paths`, or undefined when one of them does not exist at the head. */
-async function readFilesOrNone(repo: Repository, paths: readonly string[]): Promise<ManifestFile[] | undefined> {
+async function readFilesOrNone(
+  repo: Repository,
+  paths: readonly string[],
+): Promise<ManifestFile[] | undefined> {
   try {
     return (await repo.readFiles(paths)).files;
   } catch (error) {
