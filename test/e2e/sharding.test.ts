@@ -2,7 +2,8 @@
 // unsharded controller on one API server, three GitSyncs labelled shard1, shard2 and not at all.
 // Each controller reconciles only its own GitSync; an ImagePolicy is scanned only by its owner,
 // and its new latest image still reaches another shard's GitSync; killing shard1's leader moves
-// shard1 to its standby while shard2's and the unsharded Lease keep their holders.
+// shard1 to its standby while shard2's and the unsharded Lease keep their holders; relabelling a
+// GitSync moves it to another shard.
 import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { deploymentImage } from '../support/scenario.ts';
+import { deploymentImage, scaleAndAwaitRevert } from '../support/scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const NAMESPACE = 'tagpilot-system';
@@ -285,5 +286,48 @@ spec:
       (await autoReleases('shard1')).filter((subject) => subject.includes('flaskapp')),
       [`Auto-release ${registry.host}/flaskapp:develop-v1.9.0`],
     );
+  });
+
+  it('relabelling a GitSync moves it: the old shard lets go, the new one reconciles it and reverts its drift', async () => {
+    const leader = controllers.get('shard1-b');
+    const old = controllers.get('shard2-a');
+    assert.ok(leader && old);
+    const reverts = async (identity: string) =>
+      [
+        ...(await metricsOf(identity)).matchAll(
+          /^tagpilot_drift_reverts_total\{kind="Deployment"[^}]*\} (\d+)$/gm,
+        ),
+      ]
+        .map((m) => Number(m[1]))
+        .reduce((a, b) => a + b, 0);
+    const oldReverts = await reverts('shard2-a');
+    await kube.kubectl([
+      'label',
+      'gitsync',
+      'shard2',
+      '-n',
+      NAMESPACE,
+      'sharding.tagpilot.io/key=shard1',
+      '--overwrite',
+    ]);
+    await waitFor(
+      'shard2-a to let go',
+      () => old.logs().some((line) => line.msg === 'stopped reconciling: deleted or moved to another shard'),
+      { timeoutMs: 20_000, onTimeout: () => old.process.logTail(20) },
+    );
+    await waitFor(
+      'shard1-b to sync the moved GitSync',
+      () => leader.logs().some((line) => line.msg === 'synced' && line.gitsync === `${NAMESPACE}/shard2`),
+      { timeoutMs: 30_000, onTimeout: () => leader.process.logTail(20) },
+    );
+    const revertIn = await scaleAndAwaitRevert(kube, {
+      namespace: 'shard2-demo',
+      name: 'fluxdemo',
+      replicas: 3,
+      expected: 1,
+    });
+    process.stdout.write(`# drift on the moved GitSync reverted by its new shard in ${revertIn} ms\n`);
+    assert.ok((await reverts('shard1-b')) >= 1, 'the new owner reverted the drift');
+    assert.equal(await reverts('shard2-a'), oldReverts, 'the old owner no longer watches its objects');
   });
 });
