@@ -275,6 +275,9 @@ export class GitSyncReconciler {
     this.#states.delete(key);
     this.#ports.status.forget(key);
     await state?.engine.stop();
+    // Deleted, or relabelled to another shard (it left this controller's watch); what it applied stays.
+    if (state)
+      this.#options.logger.info({ gitsync: key }, 'stopped reconciling: deleted or moved to another shard');
   }
 
   /** Patches conditions between reconciles (drift); the GitSync is read afresh, errors are logged. */

@@ -8,7 +8,14 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
   ['--namespace <ns>', 'watch only this namespace (default: all) [$TAGPILOT_NAMESPACE]'],
   ['--no-leader-elect', 'do not elect a leader (run a single replica only) [$TAGPILOT_LEADER_ELECT]'],
   ['--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or tagpilot-system)'],
-  ['--leader-election-id <name>', 'name of the Lease (default: tagpilot-leader)'],
+  [
+    '--leader-election-id <name>',
+    "name of the Lease; a shard's is <name>-<shard key> (default: tagpilot-leader)",
+  ],
+  [
+    '--shard-key <key>',
+    'be this shard: own only the GitSyncs and ImagePolicies labelled sharding.tagpilot.io/key=<key>, with a Lease of its own (default: none, own those without the label) [$TAGPILOT_SHARD_KEY]',
+  ],
   [
     '--leader-election-lease-duration <duration>',
     'a standby takes over after seeing the Lease unchanged this long (default: 15s)',
