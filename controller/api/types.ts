@@ -116,6 +116,8 @@ export interface GitSyncSpec {
   sync?: {
     /** Default true. */
     prune?: boolean;
+    /** Create `targetNamespace` when it does not exist (never pruned). Default false. */
+    createNamespace?: boolean;
     /** Full re-sync period, default 10m. */
     interval?: string;
     /** Default true. */

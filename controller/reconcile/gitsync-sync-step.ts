@@ -51,6 +51,7 @@ export async function syncStep(
       confineTo: context.confineTo,
       previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),
       prune: gitsync.spec.sync?.prune ?? true,
+      createNamespace: gitsync.spec.sync?.createNamespace === true,
     });
   } catch (error) {
     if (error instanceof ReadLimitError) refuseTooLarge(state, head, error, context);

@@ -5,6 +5,7 @@
 import { describeRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { type ApplyOutcome, applyObject } from './apply-object.ts';
+import { ensureTargetNamespace } from './create-namespace.ts';
 import { diffObjects } from './diff.ts';
 import { describeFailure } from './errors.ts';
 import { computeHealth } from './health.ts';
@@ -48,6 +49,17 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     result.problems = rendered.problems;
     return result;
   }
+  const state: RunState = { results: [], health: [], writes: 0 };
+  if (request.createNamespace && request.targetNamespace) {
+    const created = await ensureTargetNamespace(
+      ctx,
+      request.targetNamespace,
+      rendered.objects,
+      ctx.ownerLabelValue,
+    );
+    if (created) state.results.push(created);
+    if (created?.action === 'created') state.writes++;
+  }
   const hpaTargets = await findHpaTargets(ctx, rendered.objects);
   const managed = new Map<string, ManagedObject>(
     rendered.objects.map((desired) => [
@@ -56,7 +68,6 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     ]),
   );
   const live = await listLive(ctx, rendered.objects);
-  const state: RunState = { results: [], health: [], writes: 0 };
   for (const stage of groupByStage(rendered.objects, (d) => d.entry)) {
     const outcomes = await mapLimit(stage, ctx.concurrency, (d) => {
       const unlisted = live.failures.get(scopeOf(d));

@@ -135,6 +135,11 @@ export interface SyncRequest {
   previousInventory?: readonly InventoryEntry[] | undefined;
   /** Delete objects that left Git. Default true. */
   prune?: boolean | undefined;
+  /**
+   * Create `targetNamespace` when it does not exist (never pruned; see create-namespace.ts).
+   * Default false.
+   */
+  createNamespace?: boolean | undefined;
 }
 
 /** A drift revert: someone changed an object and it was put back to the Git state. */
