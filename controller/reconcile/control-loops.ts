@@ -106,6 +106,8 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
     reconcile: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
     onChange: (key, object) => {
       if (object.metadata.annotations?.[RECONCILE_AT_ANNOTATION]) gitSyncReconciler.requestAutomation(key);
+      // A dependency that changed (turned Ready, or failed differently) wakes the GitSyncs waiting for it.
+      for (const dependent of gitSyncReconciler.dependentsToWake(key)) gitsyncs.queue.add(dependent);
     },
   });
   const policies: ControlLoop<ImagePolicy> = new ControlLoop<ImagePolicy>({
