@@ -347,18 +347,27 @@ describe('proveUnchanged', () => {
 });
 
 describe('sameValue', () => {
-  const table: [string, unknown, unknown, boolean][] = [
-    ['equal strings', 'a', 'a', true],
-    ['int quantity stored as its string', 1, '1', true],
-    ['int against a normalised string', 1000, '1k', false],
-    ['string against an int (never relaxed that way)', '1', 1, false],
-    ['fraction against millis', 0.5, '500m', false],
-    ['atomic map with a defaulted key', { a: 1 }, { a: 1, b: 2 }, false],
-    ['atomic list, same order', ['x', 'y'], ['x', 'y'], true],
-    ['atomic list, other order', ['x', 'y'], ['y', 'x'], false],
-    ['true against "true"', true, 'true', false],
+  const limits = ['spec', 'template', 'spec', 'containers', 0, 'resources', 'limits', 'cpu'];
+  const table: [string, unknown, unknown, (string | number)[], boolean][] = [
+    ['equal strings', 'a', 'a', [], true],
+    ['int quantity stored as its string', 1, '1', limits, true],
+    ['int quantity in a ResourceQuota', 10, '10', ['spec', 'hard', 'pods'], true],
+    [
+      'int against a string outside quantities (int-or-string keeps its type)',
+      1,
+      '1',
+      ['spec', 'strategy', 'rollingUpdate', 'maxSurge'],
+      false,
+    ],
+    ['int against a normalised string', 1000, '1k', limits, false],
+    ['string against an int (never relaxed that way)', '1', 1, limits, false],
+    ['fraction against millis', 0.5, '500m', limits, false],
+    ['atomic map with a defaulted key', { a: 1 }, { a: 1, b: 2 }, [], false],
+    ['atomic list, same order', ['x', 'y'], ['x', 'y'], [], true],
+    ['atomic list, other order', ['x', 'y'], ['y', 'x'], [], false],
+    ['true against "true"', true, 'true', limits, false],
   ];
-  for (const [name, desired, live, expected] of table) {
-    it(name, () => assert.equal(sameValue(desired, live), expected));
+  for (const [name, desired, live, at, expected] of table) {
+    it(name, () => assert.equal(sameValue(desired, live, at), expected));
   }
 });

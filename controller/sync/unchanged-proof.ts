@@ -9,13 +9,13 @@
  * 3. and every field of the body has its value in the live object,
  * the apply result equals the live object. Fields the server defaulted are in neither the body
  * nor our entry and are not looked at. Values compare strictly, except a JSON number against the
- * decimal string the server stores for a quantity (`cpu: 1` is `"1"`); anything else the server
+ * decimal string the server stores for a resource quantity (`cpu: 1` is `"1"`); anything else the server
  * normalises (`0.5` → `500m`) is simply not proven, and the caller dry-runs. Every doubt is "not
  * proven": a false "not proven" costs a dry run, a false "proven" would skip a change.
  */
 import { isRecord, type KubeObject, type ManagedFieldsEntry } from '../kube/types.ts';
 import { applyEntryOf, rewriteManagedFields } from './field-ownership.ts';
-import { type JsonPath, resolvePath } from './json-values.ts';
+import { type JsonPath, jsonEqual, resolvePath } from './json-values.ts';
 
 /** What `proveUnchanged` looks at. */
 export interface ProofInput {
@@ -99,7 +99,7 @@ function compareValue(desired: unknown, live: unknown, fields: Record<string, un
   if (desired === null || desired === undefined) return notProven(`${show(at)} is null`);
   const leaf = Object.keys(fields).length === 0;
   // A leaf owns the value as a whole (a scalar, or an atomic map or list): it must be equal.
-  if (leaf) return sameValue(desired, live) ? PROVEN : notProven(`${show(at)} differs`);
+  if (leaf) return sameValue(desired, live, at) ? PROVEN : notProven(`${show(at)} differs`);
   if (isRecord(desired)) return compareMap(desired, live, fields, at);
   if (Array.isArray(desired)) return compareList(desired, live, fields, at);
   return notProven(`${show(at)} is a scalar with owned children`);
@@ -126,7 +126,7 @@ function compareList(
     if (key === undefined || !isRecord(child)) return notProven(`${show([...at, index])} not owned`);
     used.add(key);
     const proof = key.startsWith('v:')
-      ? sameValue(item, live[index])
+      ? sameValue(item, live[index], [...at, index])
         ? PROVEN
         : notProven(`${show([...at, index])} differs`)
       : compareValue(item, live[index], child, [...at, index]);
@@ -138,26 +138,39 @@ function compareList(
 /** True when a `k:{…}` or `v:…` key of a field set names this live list item. */
 function itemKeyMatches(key: string, item: unknown): boolean {
   const parsed = parseJson(key.slice(2));
-  if (key.startsWith('v:')) return parsed !== undefined && sameValue(parsed, item);
+  if (key.startsWith('v:')) return parsed !== undefined && jsonEqual(parsed, item);
   if (!key.startsWith('k:') || !isRecord(parsed) || !isRecord(item)) return false;
-  return Object.entries(parsed).every(([name, value]) => sameValue(value, item[name]));
+  return Object.entries(parsed).every(([name, value]) => jsonEqual(value, item[name]));
 }
 
-/** Deep equality, where a number equals the decimal string the server stores for it (quantities). */
-export function sameValue(desired: unknown, live: unknown): boolean {
+/**
+ * Keys under which the server stores resource quantities as canonical strings (container
+ * `resources`, ResourceQuota `hard`, LimitRange `limits`, PVC `capacity`, RuntimeClass
+ * `overhead`, emptyDir `sizeLimit`). Elsewhere a number and a string are different values: an
+ * int-or-string field keeps the type it was applied with.
+ */
+const QUANTITY_KEYS = new Set(['resources', 'hard', 'limits', 'capacity', 'overhead', 'sizeLimit']);
+
+/**
+ * Deep equality of a desired value and its live value at `at`; under a quantity key (see above)
+ * a JSON number equals the decimal string the server stores for it (`cpu: 1` is `"1"`).
+ */
+export function sameValue(desired: unknown, live: unknown, at: JsonPath): boolean {
   if (desired === live) return true;
-  if (typeof desired === 'number' && typeof live === 'string') return String(desired) === live;
+  if (typeof desired === 'number' && typeof live === 'string') {
+    return String(desired) === live && at.some((key) => typeof key === 'string' && QUANTITY_KEYS.has(key));
+  }
   if (Array.isArray(desired)) {
     return (
       Array.isArray(live) &&
       live.length === desired.length &&
-      desired.every((item, index) => sameValue(item, live[index]))
+      desired.every((item, index) => sameValue(item, live[index], [...at, index]))
     );
   }
   if (!isRecord(desired) || !isRecord(live)) return false;
   const keys = Object.keys(desired);
   if (keys.length !== Object.keys(live).length) return false;
-  return keys.every((key) => Object.hasOwn(live, key) && sameValue(desired[key], live[key]));
+  return keys.every((key) => Object.hasOwn(live, key) && sameValue(desired[key], live[key], [...at, key]));
 }
 
 function parseJson(text: string): unknown {
