@@ -29,12 +29,12 @@ ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 RUN find controller registry -name '*.test.ts' -delete && rm -rf controller/*/testdata \
   && mkdir .node-compile-cache && chown 65532:65532 .node-compile-cache
 USER 65532:65532
-RUN ["node", "--max-semi-space-size=1", "scripts/warm-compile-cache.ts"]
+RUN ["node", "--max-semi-space-size=1", "--optimize-for-size", "scripts/warm-compile-cache.ts"]
 EXPOSE 8080
 # --max-semi-space-size=1 (MiB): V8's young generation grows to 16 MiB semi-spaces by default and
 # keeps them; loading @kubernetes/client-node alone then leaves ~30 MiB more resident. The controller
 # is I/O-bound, so smaller, more frequent scavenges cost little (README "Memory"). The same flags are
 # in the `tagpilot` shebang, in the RUN that fills the compile cache above, and are what
 # test/support/controller-process.ts starts the controller with (test/controller/node-flags.test.ts).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/controller/cli/main.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "/app/controller/cli/main.ts"]
 CMD ["controller"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
 // The `tagpilot` command line. Exit codes: 0 ok, 1 a "not ok" verdict, 2 usage or config errors,
 // 3 API server, registry or Git errors (see errors.ts).
 //

@@ -8,7 +8,7 @@ import { imageEnv, imageNodeFlags } from '../support/controller-process.ts';
 
 describe('Node.js flags of the controller', () => {
   it('the image keeps the young generation small', () => {
-    assert.deepEqual(imageNodeFlags(), ['--max-semi-space-size=1']);
+    assert.deepEqual(imageNodeFlags(), ['--max-semi-space-size=1', '--optimize-for-size']);
   });
 
   it('the tagpilot shebang passes the same flags', () => {
