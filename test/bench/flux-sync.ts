@@ -179,15 +179,24 @@ spec:
 interface FluxStatus {
   handled: string | undefined;
   revision: string | undefined;
+  /** The spec's generation has been reconciled. */
+  current: boolean;
 }
 
 function fluxStatus(object: WatchedObject): FluxStatus {
   const status = object.status as
-    | { lastHandledReconcileAt?: string; lastAppliedRevision?: string; artifact?: { revision?: string } }
+    | {
+        lastHandledReconcileAt?: string;
+        lastAppliedRevision?: string;
+        artifact?: { revision?: string };
+        observedGeneration?: number;
+      }
     | undefined;
+  const generation = (object.metadata as { generation?: number } | undefined)?.generation;
   return {
     handled: status?.lastHandledReconcileAt,
     revision: status?.lastAppliedRevision ?? status?.artifact?.revision,
+    current: generation !== undefined && status?.observedGeneration === generation,
   };
 }
 
@@ -290,7 +299,15 @@ export async function measureFlux(bench: Bench, repo: BenchRepository): Promise<
       await bench.annotate(source, { [FLUX_REQUESTED_AT]: `bench-commit-${i}-${Date.now()}` });
       commit.push((await arrived) - pushed);
     }
+    // The interval change is reconciled at once; the tries start after it, so each waits for a scheduled run.
+    const intervalApplied = kustomizations.events(
+      'the Kustomization with interval 1m reconciled',
+      [(k, v) => k === key && !v.current, (k, v) => k === key && v.current],
+      STEP_TIMEOUT_MS,
+    );
+    intervalApplied.catch(() => {}); // awaited below
     await kube.kubectl(['apply', '-f', '-'], { input: fluxObjects(bench, repo, '1m') });
+    await intervalApplied;
     const drift = await Promise.all(
       Array.from({ length: FLUX_SCALE_TRIES }, async (_, i) => {
         await sleep(i * FLUX_SCALE_STAGGER_MS);
