@@ -15,6 +15,8 @@ export interface SideResult {
   commit: number[];
   /** kubectl scale: a watch sees the scaled count → it sees the Git count again. */
   drift: number[];
+  /** How the drift tries were made, for the note. */
+  driftMethod: string;
   /** Versions of the peer's binaries. */
   versions?: string;
 }
@@ -96,8 +98,8 @@ export function fluxRows(scenario: string, ours: SideResult, flux: SideResult): 
       ours: driftOurs,
       peer: driftPeer,
       note:
-        `a watch seeing replicas 4 → seeing 1 again; tagpilot: drift watch, ${ours.drift.length} Deployments one after another; Flux: next Kustomization ` +
-        `reconcile, ${flux.drift.length} tries 15 s apart over one 1m interval, median ${fixed(summarize(flux.drift).median)} ms`,
+        `a watch seeing replicas 4 → seeing 1 again; tagpilot: ${ours.driftMethod}; Flux: ${flux.driftMethod}, ` +
+        `median ${fixed(summarize(flux.drift).median)} ms`,
     },
     {
       ...driftRow,
