@@ -9,6 +9,11 @@ COPY package.json package-lock.json ./
 # Node 24 onto machines that have an older one; the base image already is Node 24.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
+# kustomize for GitSync paths with a kustomization.yaml (README "Kustomize"); the same version as
+# scripts/build-binaries.sh builds for the tests.
+FROM golang:1.26-bookworm AS kustomize
+RUN CGO_ENABLED=0 GOBIN=/out go install -trimpath -ldflags='-s -w' sigs.k8s.io/kustomize/kustomize/v5@v5.8.0
+
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # Fetches and large parses run in worker threads, each of which gets malloc arenas of its own that
@@ -16,6 +21,7 @@ ENV NODE_ENV=production
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=kustomize /out/kustomize /usr/local/bin/kustomize
 COPY package.json ./
 COPY controller ./controller
 COPY registry ./registry

@@ -72,6 +72,7 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       events: edge.events,
       cacheDir: config.cacheDir,
       readLimits: config.readLimits,
+      kustomize: config.kustomize,
     }),
     defaultServiceAccount: config.defaultServiceAccount,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,

@@ -44,9 +44,10 @@ export async function syncStep(
   const started = Date.now();
   let result: SyncResult;
   try {
-    const files = await state.repo.readFiles(syncPaths(gitsync.spec));
+    const read = await state.repo.renderFiles(syncPaths(gitsync.spec));
     result = await state.engine.sync({
-      files,
+      files: read?.files,
+      problems: read?.problems,
       targetNamespace: gitsync.spec.targetNamespace,
       confineTo: context.confineTo,
       previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),

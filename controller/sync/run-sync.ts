@@ -44,8 +44,11 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     resolveKind: (apiVersion, kind) => ctx.discovery.find(apiVersion, kind),
     cache: ctx.parseCache,
   });
+  rendered.problems.push(...(request.problems ?? []));
   if (rendered.objects.length === 0 && previous.length > 0) {
-    const message = 'the render is empty; refusing to prune every object of the previous sync';
+    const first = rendered.problems[0];
+    const why = first ? ` (${first.path}:${first.line}: ${first.message})` : '';
+    const message = `the render is empty${why}; refusing to prune every object of the previous sync`;
     const result = refused(ctx, started, previous, 'EmptyRender', message);
     result.problems = rendered.problems;
     return result;

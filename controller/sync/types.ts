@@ -136,6 +136,11 @@ export interface SyncRequest {
   /** Delete objects that left Git. Default true. */
   prune?: boolean | undefined;
   /**
+   * Problems found before the render (files that are not text, a kustomize build that failed):
+   * reported with the render's own, and like them they hold prune. Default none.
+   */
+  problems?: readonly Problem[] | undefined;
+  /**
    * Create `targetNamespace` when it does not exist (never pruned; see create-namespace.ts).
    * Default false.
    */

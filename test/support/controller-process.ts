@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
+import { binary, type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'controller', 'cli', 'main.ts');
@@ -14,7 +14,8 @@ const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'tagpilot-compile-cac
 
 /**
  * The environment the container image sets (`ENV NAME=value` lines of the Dockerfile's last stage),
- * with NODE_COMPILE_CACHE moved to this checkout's COMPILE_CACHE.
+ * with NODE_COMPILE_CACHE moved to this checkout's COMPILE_CACHE, and the kustomize that the image has
+ * on PATH taken from the test binaries (scripts/build-binaries.sh).
  */
 export function imageEnv(): Record<string, string> {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -23,6 +24,7 @@ export function imageEnv(): Record<string, string> {
     [...lastStage.matchAll(/^ENV\s+([A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1], m[2]]),
   );
   if (env.NODE_COMPILE_CACHE !== undefined) env.NODE_COMPILE_CACHE = COMPILE_CACHE;
+  env.TAGPILOT_KUSTOMIZE_BINARY = binary('kustomize');
   return env;
 }
 
