@@ -14,6 +14,7 @@ describe('parseConfig', () => {
     assert.equal(config.leaderElect, true);
     assert.equal(config.leaderElectionNamespace, 'tagpilot-system');
     assert.equal(config.leaderElectionId, 'tagpilot-leader');
+    assert.equal(config.shardKey, undefined);
     assert.match(config.identity, /^tagpilot-0_[0-9a-f]{8}$/);
     assert.deepEqual(config.httpAddr, { host: '0.0.0.0', port: 8080 });
     assert.equal(config.metricsAddr, undefined);
@@ -36,6 +37,32 @@ describe('parseConfig', () => {
       maxTotalBytes: 64 * 1024 * 1024,
       maxDocumentsPerFile: 5_000,
     });
+  });
+
+  it('reads --shard-key (else $TAGPILOT_SHARD_KEY) and gives the shard a Lease of its own', () => {
+    const shard = parseConfig({ 'shard-key': 'shard1' }, { TAGPILOT_SHARD_KEY: 'other' });
+    assert.equal(shard.shardKey, 'shard1');
+    assert.equal(shard.leaderElectionId, 'tagpilot-leader-shard1');
+    const fromEnv = parseConfig({ 'leader-election-id': 'tp' }, { TAGPILOT_SHARD_KEY: 'team-a' });
+    assert.equal(fromEnv.shardKey, 'team-a');
+    assert.equal(fromEnv.leaderElectionId, 'tp-team-a');
+  });
+
+  it('refuses a shard key that is no label value, is empty, or cannot name a Lease', () => {
+    assert.throws(
+      () => parseConfig({ 'shard-key': 'a/b' }, {}),
+      /^ConfigError: --shard-key: "a\/b" is not a label value/,
+    );
+    assert.throws(() => parseConfig({ 'shard-key': '' }, {}), /--shard-key: a shard key must not be empty/);
+    assert.throws(
+      () => parseConfig({}, { TAGPILOT_SHARD_KEY: '' }),
+      /--shard-key: a shard key must not be empty/,
+    );
+    // A valid label value, but Lease names are lower case without '_'.
+    assert.throws(
+      () => parseConfig({ 'shard-key': 'Team_A' }, {}),
+      /--shard-key: the Lease would be named "tagpilot-leader-Team_A", which is not a Kubernetes name/,
+    );
   });
 
   it('reads the HTTP bounds and the metrics address', () => {

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { shardKeyProblem, shardLeaseName } from './api/sharding.ts';
+import { DEFAULT_KUSTOMIZE, type KustomizeOptions } from './git/kustomize.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './git/read-limits.ts';
 
 /** What one client can hold of an HTTP listener (server/http-server.ts applies them). */
@@ -41,8 +43,17 @@ export interface ControllerConfig {
   leaderElect: boolean;
   /** Namespace of the leader election Lease (default: $POD_NAMESPACE, else tagpilot-system). */
   leaderElectionNamespace: string;
-  /** Name of the leader election Lease (default tagpilot-leader). */
+  /**
+   * Name of the leader election Lease (default tagpilot-leader); with `--shard-key <k>` the shard's
+   * own Lease, `<id>-<k>` (default tagpilot-leader-<k>).
+   */
   leaderElectionId: string;
+  /**
+   * The shard this controller is (`--shard-key`, `$TAGPILOT_SHARD_KEY`): it owns the GitSyncs and
+   * ImagePolicies labelled `sharding.tagpilot.io/key=<shardKey>`; without one (the default) it owns
+   * those without that label (api/sharding.ts, docs/sharding.md).
+   */
+  shardKey: string | undefined;
   /**
    * Lease timing: a standby takes over after watching the Lease unchanged for `leaseDurationSeconds`
    * (default 15); the leader stops writing `renewDeadlineMs` after it sent its last successful renew
@@ -108,6 +119,13 @@ export interface ControllerConfig {
    * by object (default false).
    */
   noCrossNamespaceRefs: boolean;
+  /**
+   * How kustomization roots under a GitSync path are built: the kustomize binary
+   * (`--kustomize-binary`, default `kustomize` on PATH; the image ships one) and whether it may
+   * fetch remote bases (`--kustomize-remote-bases`, default false). Output is capped by the read
+   * limit on all manifests.
+   */
+  kustomize: KustomizeOptions;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -178,12 +196,14 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const podName = env.POD_NAME ?? hostname();
+  const shardKey = parseShardKey(options, env);
   return {
     kubeconfig: text('kubeconfig', 'KUBECONFIG'),
     namespace: text('namespace', 'TAGPILOT_NAMESPACE'),
     leaderElect: bool('leader-elect', 'TAGPILOT_LEADER_ELECT', true),
     leaderElectionNamespace: text('leader-election-namespace', 'POD_NAMESPACE') ?? 'tagpilot-system',
-    leaderElectionId: text('leader-election-id', 'TAGPILOT_LEADER_ELECTION_ID') ?? 'tagpilot-leader',
+    leaderElectionId: shardLease(text('leader-election-id', 'TAGPILOT_LEADER_ELECTION_ID'), shardKey),
+    shardKey,
     leaderElection: leaderElectionTiming(read),
     identity: text('identity', 'TAGPILOT_IDENTITY') ?? `${podName}_${randomBytes(4).toString('hex')}`,
     cacheDir: text('cache-dir', 'TAGPILOT_CACHE_DIR') ?? join(homedir(), '.cache', 'tagpilot', 'controller'),
@@ -211,7 +231,39 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     readLimits: readLimits(read),
     defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),
     noCrossNamespaceRefs: bool('no-cross-namespace-refs', 'TAGPILOT_NO_CROSS_NAMESPACE_REFS', false),
+    kustomize: {
+      ...DEFAULT_KUSTOMIZE,
+      binary: text('kustomize-binary', 'TAGPILOT_KUSTOMIZE_BINARY') ?? DEFAULT_KUSTOMIZE.binary,
+      allowRemoteBases: bool('kustomize-remote-bases', 'TAGPILOT_KUSTOMIZE_REMOTE_BASES', false),
+      maxOutputBytes: readLimits(read).maxTotalBytes,
+    },
   };
+}
+
+/**
+ * `--shard-key`, else `$TAGPILOT_SHARD_KEY`: a label value. An empty flag is an error rather than
+ * "unsharded": a template that forgot to fill it in must not start a second unsharded controller.
+ */
+function parseShardKey(options: RawOptions, env: NodeJS.ProcessEnv): string | undefined {
+  const flag = options['shard-key'];
+  const raw = typeof flag === 'string' ? flag : env.TAGPILOT_SHARD_KEY;
+  if (raw === undefined) return undefined;
+  const problem = shardKeyProblem(raw);
+  if (problem !== undefined) throw new ConfigError(`--shard-key: ${problem}`);
+  return raw;
+}
+
+/** The Lease name: `--leader-election-id` (default tagpilot-leader), `-<shard key>` appended for a shard. */
+function shardLease(id: string | undefined, shardKey: string | undefined): string {
+  const name = shardLeaseName(id ?? 'tagpilot-leader', shardKey);
+  // A Lease name is a DNS subdomain; label values also allow upper case and '_'.
+  if (name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
+    const flag = shardKey === undefined ? '--leader-election-id' : '--shard-key';
+    throw new ConfigError(
+      `${flag}: the Lease would be named "${name}", which is not a Kubernetes name (lower-case letters, digits, '-' and '.')`,
+    );
+  }
+  return name;
 }
 
 function leaderElectionTiming(read: OptionReader): ControllerConfig['leaderElection'] {

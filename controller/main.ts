@@ -75,7 +75,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   // Read before anything starts: a missing or empty secret file stops the controller at once.
   const webhookSecret = config.webhookSecretFile ? readWebhookSecret(config.webhookSecretFile) : undefined;
   const kubeConfig = loadKubeConfig(config.kubeconfig);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ shard: config.shardKey });
   const done = Promise.withResolvers<string>();
   const edge = createKubeEdge({
     kubeConfig,
@@ -87,7 +87,7 @@ export async function runController(config: ControllerConfig, logger: Logger): P
           name: config.leaderElectionId,
           ...config.leaderElection,
           onStartedLeading: () => {
-            logger.info({ identity: config.identity }, 'started leading');
+            logger.info({ identity: config.identity, lease: config.leaderElectionId }, 'started leading');
             metrics.leader.set(1);
             loops.start();
           },
@@ -173,7 +173,7 @@ async function serve(
     targets: {
       ready: () => loops.synced() && (!elector || elector.isLeader),
       gitSyncs: () => loops.gitsyncs.list(),
-      imagePolicies: () => loops.policies.list(),
+      imagePolicies: () => loops.policies.list().filter(loops.ownsPolicy),
       forgetTag: (image) => parts.registry.forgetTag({ ...image, digest: undefined }),
       scanImagePolicy: (key) => loops.policies.queue.add(key),
       syncGitSync: (key) => loops.gitsyncs.queue.add(key),
@@ -206,6 +206,7 @@ async function serve(
       ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
       identity: config.identity,
       namespace: config.namespace ?? '(all)',
+      shard: config.shardKey ?? '(unsharded)',
       webhooks: webhookSecret === undefined ? 'disabled' : 'enabled',
     },
     'controller started',

@@ -21,9 +21,13 @@ export interface Metrics {
   leader: Gauge;
 }
 
-/** Creates the metrics on a fresh registry (with Node process metrics). */
-export function createMetrics(): Metrics {
+/**
+ * Creates the metrics on a fresh registry (with Node process metrics). A shard's metrics all carry
+ * `shard="<key>"`, so that dashboards can tell shards apart (default: no such label, unsharded).
+ */
+export function createMetrics(options: { shard?: string | undefined } = {}): Metrics {
   const registry = new Registry();
+  if (options.shard !== undefined) registry.setDefaultLabels({ shard: options.shard });
   collectDefaultMetrics({ register: registry, prefix: 'tagpilot_' });
   const registers = [registry];
   return {

@@ -7,6 +7,8 @@
 #   kwok            sigs.k8s.io/kwok/cmd/kwok (simulated nodes: plays kubelet, Pods become Running)
 #   etcd            go.etcd.io/etcd/server/v3 (wrapper module calling etcdmain)
 #   registry        github.com/distribution/distribution/v3/cmd/registry (v3 paginates tags)
+#   kustomize       sigs.k8s.io/kustomize/kustomize/v5 (the controller runs it for kustomization roots;
+#                   the image builds the same version in a stage of its own)
 #   crane           github.com/google/go-containerregistry/cmd/crane (benchmark peer only; --with-bench)
 #   source-controller, kustomize-controller
 #                   github.com/fluxcd/{source,kustomize}-controller (Flux v2, the benchmark's sync peer;
@@ -21,6 +23,8 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 REGISTRY_VERSION="${REGISTRY_VERSION:-v3.0.0}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
 KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
+# Keep in step with the Dockerfile's kustomize stage.
+KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.0}"
 # v1.9.4+ need github.com/fluxcd/pkg/artifact versions the proxy refuses (403); v1.10 needs Go 1.27.
 SOURCE_CONTROLLER_VERSION="${SOURCE_CONTROLLER_VERSION:-v1.9.3}"
 KUSTOMIZE_CONTROLLER_VERSION="${KUSTOMIZE_CONTROLLER_VERSION:-v1.9.6}"
@@ -119,11 +123,15 @@ EOF
 
 go_install_to() {
   local pkg=$1 version=$2 out=$3
+  # go install names a binary after the last path element that is not a major version (/v5).
+  local name
+  name=$(basename "$pkg")
+  [[ $name =~ ^v[0-9]+$ ]] && name=$(basename "$(dirname "$pkg")")
   [[ -x $out ]] && return 0
   log "building $pkg@$version"
   local gobin="$WORK/gobin-$(basename "$out")"
   GOBIN="$gobin" go install -ldflags='-s -w' "$pkg@$version"
-  mv "$gobin/$(basename "$pkg")" "$out"
+  mv "$gobin/$name" "$out"
   rm -rf "$gobin"
 }
 
@@ -169,6 +177,7 @@ main() {
   build_kube kube-controller-manager
   build_kube kube-scheduler
   go_install_to sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" "$BIN/kwok-$KWOK_VERSION"
+  go_install_to sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "$BIN/kustomize-$KUSTOMIZE_VERSION"
   if $with_bench; then
     go_install_to github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION" "$BIN/crane-$CRANE_VERSION"
     build_flux_for_bench source-controller "$SOURCE_CONTROLLER_VERSION"
@@ -179,6 +188,7 @@ main() {
   ln -sf "kube-controller-manager-$KUBE_VERSION" "$BIN/kube-controller-manager"
   ln -sf "kube-scheduler-$KUBE_VERSION" "$BIN/kube-scheduler"
   ln -sf "kwok-$KWOK_VERSION" "$BIN/kwok"
+  ln -sf "kustomize-$KUSTOMIZE_VERSION" "$BIN/kustomize"
   ln -sf "etcd-$ETCD_VERSION" "$BIN/etcd"
   ln -sf "registry-$REGISTRY_VERSION" "$BIN/registry"
   $with_bench && ln -sf "crane-$CRANE_VERSION" "$BIN/crane"

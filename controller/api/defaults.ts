@@ -8,9 +8,20 @@ export function syncBranch(spec: { branch?: string | undefined }): string {
   return spec.branch ?? 'main';
 }
 
-/** spec.path of a GitSync: the directory that is applied and edited. Default `.` (the whole repository). */
-export function syncPath(spec: { path?: string | undefined }): string {
-  return spec.path ?? '.';
+/** The path fields of a GitSync spec. */
+type PathSpec = { path?: string | undefined; paths?: readonly string[] | undefined };
+
+/**
+ * The directories of a GitSync that are applied (as one render and one inventory) and edited:
+ * `spec.paths` when it names any, else `spec.path`, default `.` (the whole repository).
+ */
+export function syncPaths(spec: PathSpec): string[] {
+  return spec.paths && spec.paths.length > 0 ? [...spec.paths] : [spec.path ?? '.'];
+}
+
+/** The sync paths as people read them: `namespaces, workloads`. */
+export function syncPathText(spec: PathSpec): string {
+  return syncPaths(spec).join(', ');
 }
 
 /** spec.automation.enabled of a GitSync. Default true. */

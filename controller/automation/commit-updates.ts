@@ -39,8 +39,8 @@ export interface CommitAndPushOptions {
   /** An open working copy, at the commit the updates were decided on (or older). */
   repo: Repository;
   updates: UpdatesSource;
-  /** Directory whose manifests the updates see (the GitSync path). Default `.` (the whole repository). */
-  path?: string;
+  /** Directories whose manifests the updates see (the GitSync paths). Default `.` (the whole repository). */
+  path?: string | readonly string[];
   /** Author and committer. Default `tagpilot <tagpilot@users.noreply.local>`. */
   author?: CommitAuthor;
   /** Commit message template. Default: see `formatCommitMessage`. */

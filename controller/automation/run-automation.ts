@@ -3,7 +3,7 @@
 // commit the updates in one commit. After a rejected push the plan is made again on the new tree
 // (so an image someone else moved further is never downgraded); otherwise it is made once.
 import { type CredentialProvider, chainCredentials } from '../../registry/index.ts';
-import { commitAuthor, syncPath } from '../api/defaults.ts';
+import { commitAuthor, syncPaths } from '../api/defaults.ts';
 import type { GitSync, ImagePolicy } from '../api/types.ts';
 import type { Repository, TextFile } from '../git/index.ts';
 import {
@@ -96,7 +96,7 @@ export async function runAutomation(input: AutomationInput): Promise<AutomationR
       const set = readManifests(current, { cache });
       return plan(set, findWorkloads(set));
     },
-    path: syncPath(gitsync.spec),
+    path: syncPaths(gitsync.spec),
     author: commitAuthor(gitsync),
     ...(cache ? { manifestCache: cache } : {}),
     ...(gitsync.spec.automation?.commit?.messageTemplate

@@ -138,8 +138,8 @@ export type ManifestEdit = (files: readonly ManifestFile[]) => ManifestFile[];
 /** Options of `commitEdit`. */
 export interface CommitEditOptions {
   repo: Repository;
-  /** Directory the edit sees (the GitSync path). */
-  path: string;
+  /** Directories the edit sees (the GitSync paths). */
+  path: string | readonly string[];
   edit: ManifestEdit;
   message: string;
   author: CommitAuthor;

@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { syncBranch, syncPath } from '../api/defaults.ts';
+import { syncBranch, syncPaths } from '../api/defaults.ts';
 import type { GitSync } from '../api/types.ts';
 import { createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -30,8 +30,8 @@ import { findWorkload, matchWorkloads, type WorkloadSelector, workloadId } from 
 export interface RepoContext {
   gitsync: GitSync;
   repo: Repository;
-  /** The GitSync's path in the repository (default `.`). */
-  path: string;
+  /** The GitSync's paths in the repository (default `.`). */
+  path: readonly string[];
   /** Namespace for workloads whose manifest has none (spec.targetNamespace). */
   targetNamespace: string | undefined;
   close(): Promise<void>;
@@ -64,7 +64,7 @@ export async function openGitSyncRepository(options: {
     return {
       gitsync,
       repo,
-      path: syncPath(gitsync.spec),
+      path: syncPaths(gitsync.spec),
       targetNamespace: gitsync.spec.targetNamespace,
       close,
     };

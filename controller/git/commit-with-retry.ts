@@ -42,8 +42,8 @@ export interface CommitWithRetryOptions<T> {
   message: string | ((value: T) => string);
   /** Author and committer. */
   author: CommitAuthor;
-  /** Directory whose files the edit sees (the GitSync path). Default `.` (the whole repository). */
-  path?: string;
+  /** Directories whose files the edit sees (the GitSync paths). Default `.` (the whole repository). */
+  path?: string | readonly string[];
   /**
    * Branch to push to. Default: the synced branch, which is only ever fast-forwarded. A different
    * branch (a review flow) gets the sync head plus this commit, force-updated only over tagpilot's

@@ -10,6 +10,7 @@ import git from 'isomorphic-git';
 import { authorizationHeader, sanitizeUrl, secretsOf } from './auth.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
+import { type KustomizeOptions, renderKustomizations } from './kustomize.ts';
 import { isManifestPath, normalizeDir } from './paths.ts';
 import { DEFAULT_READ_LIMITS, ReadBudget, type ReadLimits } from './read-limits.ts';
 import {
@@ -78,6 +79,8 @@ export class Repository {
   readonly #maxPacks: number;
   readonly #readLimits: ReadLimits;
   readonly #trees: TreeCache = new Map();
+  /** The last `renderFiles` result and what it was made from. */
+  #rendered: { key: string; result: ReadFilesResult } | undefined;
   readonly #workingTree: WorkingTree;
   #snapshot: Snapshot | undefined;
   #busy = false;
@@ -128,25 +131,31 @@ export class Repository {
 
   /**
    * Every manifest file (`isManifestPath`) under `path` (repository-relative, default `.`) of the
-   * current commit. Throws `ReadLimitError` when the files are more or larger than the read limits.
+   * current commit; with several paths, the files under any of them, each once, in tree order.
+   * Throws `PATH_NOT_FOUND` when a path is not a directory of the commit, and `ReadLimitError` when
+   * the files are more or larger than the read limits (counted over all paths together).
    */
-  async readFiles(path = '.'): Promise<ReadFilesResult> {
+  async readFiles(path: string | readonly string[] = '.'): Promise<ReadFilesResult> {
     const snapshot = this.#current();
-    const prefix = normalizeDir(path, this.#errorContext('read'));
-    if (prefix !== '' && !snapshot.dirs.has(prefix)) {
-      throw new GitError('PATH_NOT_FOUND', `read ${this.url}: no directory ${prefix} in ${this.branch}`, {
-        url: this.url,
-        operation: 'read',
-      });
-    }
-    const selected = snapshot.files.filter(
-      (file) =>
-        isManifestPath(file.path) &&
-        REGULAR_FILE.has(file.mode) &&
-        (prefix === '' || file.path.startsWith(`${prefix}/`)),
+    const prefixes = (typeof path === 'string' ? [path] : path).map((p) =>
+      normalizeDir(p, this.#errorContext('read')),
     );
+    for (const prefix of prefixes) {
+      if (prefix !== '' && !snapshot.dirs.has(prefix)) {
+        throw new GitError('PATH_NOT_FOUND', `read ${this.url}: no directory ${prefix} in ${this.branch}`, {
+          url: this.url,
+          operation: 'read',
+        });
+      }
+    }
+    const under = (file: { path: string }) =>
+      prefixes.some((prefix) => prefix === '' || file.path.startsWith(`${prefix}/`));
+    const selected = snapshot.files.filter(
+      (file) => isManifestPath(file.path) && REGULAR_FILE.has(file.mode) && under(file),
+    );
+    const where = prefixes.map((prefix) => (prefix === '' ? 'the repository root' : prefix)).join(', ');
     // Counted and sized before anything is read: a hostile commit is refused without being loaded.
-    const budget = new ReadBudget(this.#readLimits, prefix === '' ? 'the repository root' : prefix);
+    const budget = new ReadBudget(this.#readLimits, where);
     budget.countFiles(selected.length);
     for (const file of selected) {
       const size = this.#workingTree.byteSize(file);
@@ -163,6 +172,24 @@ export class Repository {
       budget.countDocuments(file.path, content);
       result.files.push({ path: file.path, content });
     }
+    return result;
+  }
+
+  /**
+   * `readFiles`, with every kustomization root under the paths replaced by its `kustomize build`
+   * output (kustomize.ts); a build's problems come with the read problems. Kept per commit, paths
+   * and options: a re-sync of the same commit does not build again.
+   */
+  async renderFiles(paths: readonly string[], kustomize: KustomizeOptions): Promise<ReadFilesResult> {
+    const read = await this.readFiles(paths);
+    const snapshot = this.#current();
+    const key = JSON.stringify([snapshot.commit, paths, kustomize]);
+    if (this.#rendered?.key === key) return this.#rendered.result;
+    const prefixes = paths.map((path) => normalizeDir(path, this.#errorContext('read')));
+    const allPaths = snapshot.files.map((file) => file.path);
+    const kustomized = await renderKustomizations(this.dir, allPaths, prefixes, read.files, kustomize);
+    const result = { files: kustomized.files, problems: [...read.problems, ...kustomized.problems] };
+    this.#rendered = { key, result };
     return result;
   }
 

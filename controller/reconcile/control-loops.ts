@@ -1,9 +1,12 @@
 // The two control loops of the controller, GitSync and ImagePolicy: each reconciler wired to its
 // real ports (Git, the one Kubernetes edge, registries) and to a control loop (informer + work
 // queue) that runs only while this replica leads. A new latest tag of an ImagePolicy wakes only the
-// GitSyncs whose manifests name it.
+// GitSyncs whose manifests name it. A shard (`--shard-key`) lists only its own GitSyncs, but caches
+// every ImagePolicy (its GitSyncs may name any) and scans only its own; another shard's policy
+// wakes this shard's GitSyncs when its owner writes a new latest image.
 import type { Agent } from 'undici';
 import type { RegistryClient } from '../../registry/index.ts';
+import { ownsObject, shardSelector } from '../api/sharding.ts';
 import {
   API_VERSION,
   type GitSync,
@@ -35,6 +38,8 @@ export interface ControlLoops {
   start(): void;
   /** True once both kinds were listed. */
   synced(): boolean;
+  /** Whether this controller (shard) scans `policy`; every ImagePolicy is cached, for reading. */
+  ownsPolicy(policy: ImagePolicy): boolean;
   stop(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       events: edge.events,
       cacheDir: config.cacheDir,
       readLimits: config.readLimits,
+      kustomize: config.kustomize,
     }),
     defaultServiceAccount: config.defaultServiceAccount,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
@@ -84,6 +90,7 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       for (const gitsync of gitsyncs.list()) if (mayReference(gitsync, policy)) automate(keyOf(gitsync));
     },
   });
+  const ownsPolicy = (policy: ImagePolicy) => ownsObject(config.shardKey, policy);
   const loopOptions = (plural: string, kind: string) => ({
     client: edge.client,
     resource: { group: GROUP, version: VERSION, kind, resource: plural, namespaced: true },
@@ -95,16 +102,33 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
   });
   const gitsyncs: ControlLoop<GitSync> = new ControlLoop<GitSync>({
     ...loopOptions('gitsyncs', 'GitSync'),
+    labelSelector: shardSelector(config.shardKey),
     concurrency: config.gitSyncConcurrency,
     reconcile: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
     onChange: (key, object) => {
       if (object.metadata.annotations?.[RECONCILE_AT_ANNOTATION]) gitSyncReconciler.requestAutomation(key);
+      // A dependency that changed (turned Ready, or failed differently) wakes the GitSyncs waiting for it.
+      for (const dependent of gitSyncReconciler.dependentsToWake(key)) gitsyncs.queue.add(dependent);
     },
   });
   const policies: ControlLoop<ImagePolicy> = new ControlLoop<ImagePolicy>({
     ...loopOptions('imagepolicies', 'ImagePolicy'),
     concurrency: config.imagePolicyConcurrency,
-    reconcile: (key) => timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key)),
+    owns: ownsPolicy,
+    // An add (at start, every cached policy) wakes nothing: only a new latest image written by the
+    // policy's owner does, as `onLatestChanged` does for this shard's own.
+    onNotOwnedChange: (policy, previous) => {
+      if (!previous || !latestChanged(previous, policy)) return;
+      for (const gitsync of gitsyncs.list()) if (mayReference(gitsync, policy)) automate(keyOf(gitsync));
+    },
+    // A key can still arrive for a policy this shard does not own (a webhook, a requeue from
+    // before the policy was relabelled): it is not scanned here.
+    reconcile: (key) => {
+      const [namespace = '', name = ''] = key.split('/');
+      const policy = policies.get(namespace, name);
+      if (policy && !ownsPolicy(policy)) return Promise.resolve(undefined);
+      return timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key));
+    },
   });
   const automate = (key: string) => {
     gitSyncReconciler.requestAutomation(key);
@@ -120,9 +144,21 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       );
     },
     synced: () => gitsyncs.synced && policies.synced,
+    ownsPolicy,
     stop: async () => {
       await Promise.allSettled([policies.stop(), gitsyncs.stop()]);
       await gitSyncReconciler.stop();
     },
   };
+}
+
+/** Whether the owner of a policy recorded a different latest image (tag or digest) than before. */
+function latestChanged(previous: ImagePolicy, current: ImagePolicy): boolean {
+  const before = previous.status;
+  const now = current.status;
+  return (
+    before?.latestImage !== now?.latestImage ||
+    before?.latestTag !== now?.latestTag ||
+    before?.latestDigest !== now?.latestDigest
+  );
 }

@@ -2,7 +2,7 @@
 // people what was skipped (once per change of the list), record the pushed commit, and sync it at
 // once when it went to the synced branch. Returns the status fields it changed.
 
-import { syncPath } from '../api/defaults.ts';
+import { syncPaths } from '../api/defaults.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import type { Decision } from '../automation/plan-updates.ts';
 import type { HeadCommit } from '../git/index.ts';
@@ -30,7 +30,7 @@ export async function automationStep(
   context: AutomationStepContext,
 ): Promise<GitSyncStatus> {
   try {
-    const files = (await state.repo.readFiles(syncPath(gitsync.spec))) ?? [];
+    const files = (await state.repo.readFiles(syncPaths(gitsync.spec))) ?? [];
     const run = await state.repo.automate({
       gitsync,
       files,

@@ -2,7 +2,7 @@
 // sync engine, and return the status fields that changed; the Synced/Healthy conditions, the
 // inventory and the retry schedule are kept in the GitSync's state for every later status write.
 import type { Logger } from 'pino';
-import { syncPath } from '../api/defaults.ts';
+import { syncPaths } from '../api/defaults.ts';
 import type { AdoptedObject, GitSync, GitSyncStatus } from '../api/types.ts';
 import { type HeadCommit, ReadLimitError } from '../git/index.ts';
 import type { Metrics } from '../metrics.ts';
@@ -44,13 +44,15 @@ export async function syncStep(
   const started = Date.now();
   let result: SyncResult;
   try {
-    const files = await state.repo.readFiles(syncPath(gitsync.spec));
+    const read = await state.repo.renderFiles(syncPaths(gitsync.spec));
     result = await state.engine.sync({
-      files,
+      files: read?.files,
+      problems: read?.problems,
       targetNamespace: gitsync.spec.targetNamespace,
       confineTo: context.confineTo,
       previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),
       prune: gitsync.spec.sync?.prune ?? true,
+      createNamespace: gitsync.spec.sync?.createNamespace === true,
     });
   } catch (error) {
     if (error instanceof ReadLimitError) refuseTooLarge(state, head, error, context);

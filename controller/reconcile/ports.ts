@@ -10,7 +10,7 @@ import type { GitAuth, HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { GitAuthResult, PullSecretResult, PullSecretSources } from '../kube/secrets.ts';
-import type { ManifestFile, UnappliedUpdate } from '../manifests/index.ts';
+import type { ManifestFile, Problem, UnappliedUpdate } from '../manifests/index.ts';
 import type {
   DriftFailure,
   DriftFight,
@@ -109,8 +109,13 @@ export interface AutomationOutcome {
 export interface SourceRepository {
   /** Fetches the branch; its head. */
   refresh(): Promise<HeadCommit>;
-  /** The manifests under `path` at the head; undefined when the path is missing. Throws `ReadLimitError`. */
-  readFiles(path: string): Promise<ManifestFile[] | undefined>;
+  /** The manifests under `paths` at the head; undefined when one is missing. Throws `ReadLimitError`. */
+  readFiles(paths: readonly string[]): Promise<ManifestFile[] | undefined>;
+  /**
+   * What a sync applies from `paths` at the head: the manifests, with kustomization roots built by
+   * kustomize, and the problems found on the way; undefined when a path is missing.
+   */
+  renderFiles(paths: readonly string[]): Promise<{ files: ManifestFile[]; problems: Problem[] } | undefined>;
   /** Decides image updates on `files`, commits them once and pushes. */
   automate(input: AutomationInput): Promise<AutomationOutcome>;
 }

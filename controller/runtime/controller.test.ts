@@ -89,4 +89,73 @@ describe('ControlLoop', () => {
     agent.assertNoPendingInterceptors();
     await agent.close();
   });
+
+  it("caches every object but queues only its own; another owner's changes go to onNotOwnedChange", async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const pool = agent.get(SERVER);
+    const policy = (
+      name: string,
+      shard: string | undefined,
+      latestImage?: string,
+      resourceVersion = '1',
+    ) => ({
+      apiVersion: 'tagpilot.io/v1alpha1',
+      kind: 'ImagePolicy',
+      metadata: { namespace: 'apps', name, resourceVersion, ...(shard ? { labels: { shard } } : {}) },
+      ...(latestImage ? { status: { latestImage } } : {}),
+    });
+    pool.intercept({ path: LIST, method: 'GET' }).reply(200, {
+      metadata: { resourceVersion: '5' },
+      items: [policy('mine', 'a'), policy('theirs', 'b')],
+    });
+    const events = [
+      { type: 'MODIFIED', object: policy('theirs', 'b', 'reg/app:2', '6') },
+      { type: 'MODIFIED', object: policy('mine', 'b', undefined, '7') },
+    ];
+    pool
+      .intercept({
+        path: (p) => p.startsWith('/apis/tagpilot.io/v1alpha1/gitsyncs?') && p.includes('watch=true'),
+        method: 'GET',
+      })
+      .reply(200, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    const client = new KubeClient({ kubeConfig: testKubeConfig(SERVER), dispatcher: agent });
+    const reconciled: string[] = [];
+    const notOwned: string[] = [];
+    type Labelled = LoopObject & {
+      metadata: { resourceVersion?: string };
+      status?: { latestImage?: string };
+    };
+    const loop = new ControlLoop<Labelled>({
+      client,
+      resource: RESOURCE,
+      logger: pino({ level: 'silent' }),
+      owns: (object) => object.metadata.labels?.shard === 'a',
+      onNotOwnedChange: (object, previous) =>
+        notOwned.push(
+          `${object.metadata.name}: ${previous?.status?.latestImage} -> ${object.status?.latestImage}`,
+        ),
+      reconcile: async (key) => {
+        reconciled.push(key);
+        return undefined;
+      },
+      sleep: (_ms, signal) =>
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    });
+    await loop.start();
+    await until('both watch events', () => loop.get('apps', 'mine')?.metadata.resourceVersion === '7');
+    await until("the other owner's change", () => notOwned.length === 2);
+    await loop.queue.idle();
+    assert.deepEqual(
+      loop.list().map((o) => o.metadata.name),
+      ['mine', 'theirs'],
+      'every object is cached',
+    );
+    // 'mine' at the first list and when it left (the reconcile forgets it; the queue may merge
+    // the two); 'theirs' never.
+    assert.deepEqual([...new Set(reconciled)], ['apps/mine']);
+    assert.deepEqual(notOwned, ['theirs: undefined -> undefined', 'theirs: undefined -> reg/app:2']);
+    await loop.stop();
+    await agent.close();
+  });
 });

@@ -8,9 +8,14 @@ import type { Logger } from '../logger.ts';
 import { type ResourceCache, startInformer } from './informer.ts';
 import { type ReconcileOutcome, WorkQueue } from './work-queue.ts';
 
-/** An object as the control loop reads it: a name, a namespace and annotations. */
+/** An object as the control loop reads it: a name, a namespace, labels and annotations. */
 export interface LoopObject {
-  metadata: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
 }
 
 /** Options of one kind's control loop. */
@@ -20,6 +25,15 @@ export interface ControlLoopOptions<T extends LoopObject> {
   resource: ResourceInfo;
   /** Watch only this namespace. Default: all namespaces. */
   namespace?: string | undefined;
+  /** Cache (and reconcile) only the objects this label selector matches. Default: every object. */
+  labelSelector?: string | undefined;
+  /**
+   * Whether this controller reconciles a cached object; the others are cached for reading only
+   * and never queued (a shard caches every ImagePolicy, scans its own). Default: every object.
+   */
+  owns?: (object: T) => boolean;
+  /** Called with every change of a cached object that this controller does not own. */
+  onNotOwnedChange?: (object: T, previous: T | undefined) => void;
   logger: Logger;
   /** Keys reconciled at once. Default 4. */
   concurrency?: number | undefined;
@@ -54,24 +68,36 @@ export class ControlLoop<T extends LoopObject> {
   /** Starts the informer (once); resolves when its first list is in and every object was queued. */
   start(): Promise<void> {
     if (this.#cache) return this.#cache.synced;
-    const { client, resource, namespace, logger } = this.#options;
+    const { client, resource, namespace, labelSelector, logger } = this.#options;
     const active = this.#options.active ?? (() => true);
     this.#cache = startInformer<T & { metadata: { name?: string; namespace?: string } }>({
       client,
       resource,
       namespace,
+      labelSelector,
       logger,
       ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
-      onChange: (key, object, event) => {
+      onChange: (key, object, event, previous) => {
         if (!active()) return;
+        // A label change can hand an object to another shard: the reconcile of the key after it
+        // left forgets it here (what it applied stays; the new owner takes over).
+        if (!this.owns(object) && (previous === undefined || !this.owns(previous))) {
+          this.#options.onNotOwnedChange?.(object, previous);
+          return;
+        }
         if (event !== 'delete') this.#options.onChange?.(key, object);
         this.queue.add(key);
       },
     });
     return this.#cache.synced.then(() => {
       this.#synced = true;
-      for (const object of this.list()) this.queue.add(keyOf(object));
+      for (const object of this.list()) if (this.owns(object)) this.queue.add(keyOf(object));
     });
+  }
+
+  /** Whether this controller reconciles `object` (the `owns` option; default true). */
+  owns(object: T): boolean {
+    return this.#options.owns?.(object) ?? true;
   }
 
   /** True once the first list is in. */

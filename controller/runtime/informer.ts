@@ -25,9 +25,14 @@ export interface InformerOptions<T> {
   /** The kind to watch; `namespace` limits it to one namespace (default: all namespaces). */
   resource: ResourceInfo;
   namespace?: string | undefined;
+  /** Cache only the objects this label selector matches (e.g. a shard's). Default: every object. */
+  labelSelector?: string | undefined;
   logger: Logger;
-  /** Called with the `<namespace>/<name>` key of every added, changed or deleted object. */
-  onChange: (key: string, object: T, event: 'add' | 'update' | 'delete') => void;
+  /**
+   * Called with the `<namespace>/<name>` key of every added, changed or deleted object, and the
+   * cached object before the change (undefined for an add).
+   */
+  onChange: (key: string, object: T, event: 'add' | 'update' | 'delete', previous: T | undefined) => void;
   /** Delay before reconnect attempt `n` (1-based). Default 100 ms doubling, capped at 2 s. */
   reconnectDelay?: (failures: number) => number;
   /** Abortable sleep. Default `timers/promises` setTimeout. */
@@ -46,10 +51,16 @@ export function startInformer<T extends { metadata: { name?: string; namespace?:
     client: options.client,
     resource: options.resource,
     namespace: options.namespace,
+    ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
     logger: options.logger,
     // Our CR types are the API's JSON; the watch stores them as generic objects.
     onEvent: (event: WatchEvent) =>
-      options.onChange(keyOf(event.object), event.object as unknown as T, EVENTS[event.type]),
+      options.onChange(
+        keyOf(event.object),
+        event.object as unknown as T,
+        EVENTS[event.type],
+        event.previous as unknown as T | undefined,
+      ),
     sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal })),
     // Unlike a drift watch's routine reconnects, a failing informer leaves the controller blind.
     onError: (error, synced) =>

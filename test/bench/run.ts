@@ -30,6 +30,7 @@ const CATALOG: readonly { id: string; load: () => Promise<Scenario>; curve?: tru
   { id: 'git-writeback', load: async () => (await import('./git-writeback.ts')).gitWritebackScenario },
   { id: 'apply', load: async () => (await import('./sync.ts')).applyScenario },
   { id: 'flux', load: async () => (await import('./flux-sync.ts')).fluxScenario },
+  { id: 'kustomize', load: async () => (await import('./kustomize-sync.ts')).kustomizeScenario },
   { id: 'scale-revert', load: async () => (await import('./scale-revert.ts')).scaleRevertScenario },
   { id: 'tag-to-cluster', load: async () => (await import('./tag-to-cluster.ts')).tagToClusterScenario },
   { id: 'rss', load: async () => (await import('./controller-rss.ts')).controllerRssScenario },

@@ -1,7 +1,8 @@
 // `kubectl apply -k deploy/` installs tagpilot on a real API server, and its ServiceAccount can do
 // what the controller needs and no more: it acts as each GitSync's ServiceAccount (impersonation),
 // and reads no Secret and applies nothing with its own rights. The single-tenant opt-in
-// (`deploy/single-tenant/`) adds what one trusted team's repositories hold.
+// (`deploy/single-tenant/`) adds what one trusted team's repositories hold; a shard overlay
+// (`deploy/shards/<key>/`) adds one more controller Deployment and nothing else.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -112,5 +113,51 @@ describe('install with kubectl apply -k deploy/', () => {
       const result = await kube.kubectl(['auth', 'can-i', ...args, sa], { allowFailure: true });
       assert.equal(result.stdout.trim(), 'no', `cannot ${args.join(' ')}`);
     }
+  });
+
+  it('each shard overlay adds a controller Deployment of its own, its key taken from its pod label', async () => {
+    await kube.kubectl(['apply', '-k', deploy]);
+    for (const shard of ['shard1', 'shard2']) {
+      const { stdout } = await kube.kubectl(['apply', '-k', join(deploy, 'shards', shard)]);
+      assert.match(stdout, new RegExp(`deployment\\.apps/tagpilot-${shard} created`));
+      assert.doesNotMatch(stdout, /namespace|customresourcedefinition|clusterrole/, 'only the Deployment');
+      const deployment = JSON.parse(
+        (
+          await kube.kubectl([
+            'get',
+            'deployment',
+            `tagpilot-${shard}`,
+            '-n',
+            'tagpilot-system',
+            '-o',
+            'json',
+          ])
+        ).stdout,
+      ) as {
+        spec: {
+          selector: { matchLabels: Record<string, string> };
+          template: {
+            metadata: { labels: Record<string, string> };
+            spec: {
+              containers: { env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[];
+            };
+          };
+        };
+      };
+      // Selectors apart: no Deployment's pods are another's.
+      assert.equal(deployment.spec.selector.matchLabels['sharding.tagpilot.io/key'], shard);
+      assert.equal(deployment.spec.template.metadata.labels['sharding.tagpilot.io/key'], shard);
+      const env = deployment.spec.template.spec.containers[0]?.env.find(
+        (e) => e.name === 'TAGPILOT_SHARD_KEY',
+      );
+      assert.equal(env?.valueFrom?.fieldRef?.fieldPath, "metadata.labels['sharding.tagpilot.io/key']");
+    }
+    // The unsharded controller stays as it was.
+    const { stdout } = await kube.kubectl(['get', 'deployments', '-n', 'tagpilot-system', '-o', 'name']);
+    assert.deepEqual(stdout.trim().split('\n').sort(), [
+      'deployment.apps/tagpilot',
+      'deployment.apps/tagpilot-shard1',
+      'deployment.apps/tagpilot-shard2',
+    ]);
   });
 });

@@ -19,6 +19,8 @@ export interface ScenarioOptions {
   interval?: string;
   /** More placeholders to fill in the fixture's files, placeholder -> value (default none; may override REGISTRY_HOST). */
   replace?: Record<string, string>;
+  /** More GitSync spec fields, as YAML lines indented by two spaces (e.g. `  paths: [a, b]\n`). */
+  spec?: string;
 }
 
 /** Seeds the repository, installs tagpilot and the GitSync; returns the controller's kubeconfig (its ServiceAccount). */
@@ -60,7 +62,7 @@ spec:
   secretRef: {name: ${name}-git-auth}
   interval: ${interval}
   automation: {interval: ${interval}}
-`;
+${options.spec ?? ''}`;
   await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
   return { kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot') };
 }

@@ -8,7 +8,14 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
   ['--namespace <ns>', 'watch only this namespace (default: all) [$TAGPILOT_NAMESPACE]'],
   ['--no-leader-elect', 'do not elect a leader (run a single replica only) [$TAGPILOT_LEADER_ELECT]'],
   ['--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or tagpilot-system)'],
-  ['--leader-election-id <name>', 'name of the Lease (default: tagpilot-leader)'],
+  [
+    '--leader-election-id <name>',
+    "name of the Lease; a shard's is <name>-<shard key> (default: tagpilot-leader)",
+  ],
+  [
+    '--shard-key <key>',
+    'be this shard: own only the GitSyncs and ImagePolicies labelled sharding.tagpilot.io/key=<key>, with a Lease of its own (default: none, own those without the label) [$TAGPILOT_SHARD_KEY]',
+  ],
   [
     '--leader-election-lease-duration <duration>',
     'a standby takes over after seeing the Lease unchanged this long (default: 15s)',
@@ -80,6 +87,14 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
   [
     '--no-cross-namespace-refs',
     "confine each GitSync to its namespace (or targetNamespace, which then overrides every object's), and ImagePolicy references and pull secrets to the referring object's namespace (default: off) [$TAGPILOT_NO_CROSS_NAMESPACE_REFS]",
+  ],
+  [
+    '--kustomize-binary <path>',
+    'kustomize used to build a directory with a kustomization.yaml under a GitSync path (default: kustomize on PATH; the image ships v5.8.0) [$TAGPILOT_KUSTOMIZE_BINARY]',
+  ],
+  [
+    '--kustomize-remote-bases',
+    'let kustomize fetch remote bases (resources that are URLs); without it such a build is refused (default: off) [$TAGPILOT_KUSTOMIZE_REMOTE_BASES]',
   ],
 ];
 

@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import { findCondition } from '../../api/conditions.ts';
-import { syncBranch, syncPath } from '../../api/defaults.ts';
+import { syncBranch, syncPathText } from '../../api/defaults.ts';
 import type { Condition, GitSync } from '../../api/types.ts';
 import { EXIT, runAction } from '../errors.ts';
 import { addGlobalOptions, type GlobalOptions } from '../flags.ts';
@@ -100,7 +100,7 @@ function viewOf(gitsync: GitSync): GitSyncView {
     name: gitsync.metadata.name,
     url: gitsync.spec.url,
     branch: syncBranch(gitsync.spec),
-    path: syncPath(gitsync.spec),
+    path: syncPathText(gitsync.spec),
     suspended: gitsync.spec.suspend === true,
     ready: problem === undefined,
     ...(problem !== undefined ? { problem } : {}),
