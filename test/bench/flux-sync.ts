@@ -17,74 +17,51 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RECONCILE_AT_ANNOTATION } from '../../controller/api/types.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import type { GitServer } from '../support/git-server.ts';
-import type { KubeStack } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
-import { FLUX_NAMESPACE, fluxMissing, installFlux, startFlux } from './flux-controllers.ts';
+import { fluxMissing } from './flux-controllers.ts';
+import { measureFlux } from './flux-peer.ts';
 import { fluxRows, fluxUnavailableRows, type SideResult } from './flux-rows.ts';
 import {
   allApplied,
   annotator,
+  type Bench,
   type BenchRepository,
   createBenchRepository,
+  FIRST_APPLY_TIMEOUT_MS,
   imageArrived,
+  NOOP_RUNS,
+  noopResync,
+  STEP_TIMEOUT_MS,
   scaleUntilReverted,
-  type WorkloadWatches,
   watchWorkloads,
 } from './flux-workload.ts';
-import type { Scenario, ScenarioContext } from './harness.ts';
-import { ObjectWatch, type WatchedObject } from './kube-observe.ts';
-import { apiRequests, cpuSeconds, installTagpilot, settledRss, syncs } from './scale-curves.ts';
+import type { Scenario } from './harness.ts';
+import { installTagpilot, settledRss, syncs } from './scale-curves.ts';
 
-const NOOP_RUNS = 3;
-const COMMIT_RUNS = { tagpilot: 3, flux: 2 };
-const TAGPILOT_SCALE_TRIES = 20;
-const FLUX_SCALE_TRIES = 5;
-/** Between Flux's scale tries: together they cover one 1m interval. */
-const FLUX_SCALE_STAGGER_MS = 12_000;
-const FIRST_APPLY_TIMEOUT_MS = 900_000;
-const STEP_TIMEOUT_MS = 300_000;
+const COMMIT_RUNS = 3;
+const SCALE_TRIES = 20;
 const TAGPILOT_NAMESPACE = 'tagpilot-system';
-const FLUX_REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 
-/** What both sides share. */
-export interface Bench {
-  kube: KubeStack;
-  git: GitServer;
-  watches: WorkloadWatches;
-  annotate: ReturnType<typeof annotator>;
-  context: ScenarioContext;
+/** tagpilot running against one bench repository. */
+interface TagpilotRun {
+  bench: Bench;
+  repo: BenchRepository;
+  controller: ControllerProcess;
+  /** The webhook secret the controller was started with. */
+  secret: string;
 }
 
-/** One no-op re-sync: `trigger` starts it (counted as `triggerRequests`), `done` waits for its end. */
-async function noopResync(
-  bench: Bench,
-  pids: number[],
-  step: { trigger: () => Promise<void>; triggerRequests: number; done: () => Promise<void> },
-): Promise<SideResult['noop'][number]> {
-  const requests = await apiRequests(bench.kube);
-  const cpu = pids.map(cpuSeconds);
-  const start = performance.now();
-  await step.trigger();
-  await step.done();
-  const ms = performance.now() - start;
-  const cpuMs = pids.map((pid, i) => (cpuSeconds(pid) - (cpu[i] ?? Number.NaN)) * 1000);
-  const after = await apiRequests(bench.kube);
-  return { ms, requests: after.all - requests.all - step.triggerRequests, cpuMs };
-}
-
+/** tagpilot's side: installs deploy/, starts a fresh controller, times every step, stops it. */
 async function measureTagpilot(bench: Bench, repo: BenchRepository): Promise<SideResult> {
-  const { kube, git, watches } = bench;
+  const { kube, git } = bench;
   await installTagpilot(kube);
-  const name = repo.name;
   await kube.kubectl([
     'create',
     'secret',
     'generic',
-    `${name}-git-auth`,
+    `${repo.name}-git-auth`,
     '-n',
     TAGPILOT_NAMESPACE,
     `--from-literal=username=${git.username}`,
@@ -100,241 +77,96 @@ async function measureTagpilot(bench: Bench, repo: BenchRepository): Promise<Sid
       name: 'bench-vs-flux',
       args: ['--log-level=info', '--no-leader-elect', `--webhook-secret-file=${join(dir, 'webhook-secret')}`],
     });
-    const running = controller;
-    const pid = running.process.pid;
-    const start = performance.now();
-    await kube.kubectl(['apply', '-f', '-'], {
-      input: `apiVersion: tagpilot.io/v1alpha1
-kind: GitSync
-metadata: {name: ${name}, namespace: ${TAGPILOT_NAMESPACE}}
-spec:
-  url: ${git.repoUrl(name)}
-  secretRef: {name: ${name}-git-auth}
-  path: apps
-  interval: 10m
-  automation: {enabled: false}
-`,
-    });
-    const firstApplyMs = (await allApplied(watches, repo.prefix, FIRST_APPLY_TIMEOUT_MS)) - start;
-    const synced = async (count: number) =>
-      waitFor(
-        `GitSync ${name}: sync ${count} done`,
-        async () => (await syncs(running, name)).count >= count,
-        {
-          timeoutMs: STEP_TIMEOUT_MS,
-          intervalMs: 20,
-          onTimeout: () => running.process.logTail(20),
-        },
-      );
-    await synced(1);
-    const gitsync = {
-      apiVersion: 'tagpilot.io/v1alpha1',
-      kind: 'GitSync',
-      namespace: TAGPILOT_NAMESPACE,
-      name,
-    };
-    const noop: SideResult['noop'] = [];
-    for (let i = 0; i < 1 + bench.context.runs(NOOP_RUNS); i++) {
-      const count = (await syncs(running, name)).count;
-      const run = await noopResync(bench, [pid], {
-        trigger: () => bench.annotate(gitsync, { [RECONCILE_AT_ANNOTATION]: new Date().toISOString() }),
-        triggerRequests: 1,
-        done: () => synced(count + 1),
-      });
-      if (i > 0) noop.push(run);
-    }
-    const rssMb = await settledRss(pid);
-    const commit: number[] = [];
-    for (let i = 0; i < COMMIT_RUNS.tagpilot; i++) {
-      const image = await repo.commitImage();
-      const pushed = performance.now();
-      const arrived = imageArrived(watches, repo.prefix, image, STEP_TIMEOUT_MS);
-      const response = await fetch(`http://127.0.0.1:${running.port}/hooks/git`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${secret}`,
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-        },
-        body: JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: git.repoUrl(name) } }),
-      });
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`POST /hooks/git answered ${response.status}`);
-      commit.push((await arrived) - pushed);
-    }
-    const drift: number[] = [];
-    for (let i = 0; i < TAGPILOT_SCALE_TRIES; i++) {
-      const namespace = `${repo.prefix}-${i % 4}`;
-      drift.push(await scaleUntilReverted(kube, watches, namespace, `web-${10 + i}`, 30_000));
-    }
-    const driftMethod = `drift watch, ${drift.length} Deployments one after another`;
-    return { firstApplyMs, noop, rssMb, rssParts: [rssMb], commit, drift, driftMethod };
+    return await timeTagpilot({ bench, repo, controller, secret });
   } finally {
     await controller?.stop();
     // No finalizer: the objects stay, and a later controller of the bench does not adopt this GitSync.
-    await kube.kubectl(['delete', 'gitsync', name, '-n', TAGPILOT_NAMESPACE, '--wait=false']);
+    await kube.kubectl(['delete', 'gitsync', repo.name, '-n', TAGPILOT_NAMESPACE, '--wait=false'], {
+      allowFailure: true,
+    });
     removeTempDir(dir);
   }
 }
 
-interface FluxStatus {
-  handled: string | undefined;
-  revision: string | undefined;
-  /** The spec's generation has been reconciled. */
-  current: boolean;
+/** Waits until the controller has finished `count` syncs of the GitSync (its own metrics). */
+async function synced(run: TagpilotRun, count: number): Promise<void> {
+  await waitFor(
+    `GitSync ${run.repo.name}: sync ${count} done`,
+    async () => (await syncs(run.controller, run.repo.name)).count >= count,
+    { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 20, onTimeout: () => run.controller.process.logTail(20) },
+  );
 }
 
-function fluxStatus(object: WatchedObject): FluxStatus {
-  const status = object.status as
-    | {
-        lastHandledReconcileAt?: string;
-        lastAppliedRevision?: string;
-        artifact?: { revision?: string };
-        observedGeneration?: number;
-      }
-    | undefined;
-  const generation = (object.metadata as { generation?: number } | undefined)?.generation;
-  return {
-    handled: status?.lastHandledReconcileAt,
-    revision: status?.lastAppliedRevision ?? status?.artifact?.revision,
-    current: generation !== undefined && status?.observedGeneration === generation,
-  };
-}
-
-function fluxObjects(bench: Bench, repo: BenchRepository, kustomizationInterval: string): string {
-  return `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: ${repo.name}, namespace: ${FLUX_NAMESPACE}}
+/** tagpilot's side with its controller running: first apply, no-op re-syncs, RSS, commits, drift. */
+async function timeTagpilot(run: TagpilotRun): Promise<SideResult> {
+  const { bench, repo, controller } = run;
+  const start = performance.now();
+  await bench.kube.kubectl(['apply', '-f', '-'], {
+    input: `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: ${repo.name}, namespace: ${TAGPILOT_NAMESPACE}}
 spec:
   url: ${bench.git.repoUrl(repo.name)}
-  ref: {branch: main}
   secretRef: {name: ${repo.name}-git-auth}
+  path: apps
   interval: 10m
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: ${repo.name}, namespace: ${FLUX_NAMESPACE}}
-spec:
-  sourceRef: {kind: GitRepository, name: ${repo.name}}
-  path: ./apps
-  prune: true
-  interval: ${kustomizationInterval}
-`;
+  automation: {enabled: false}
+`,
+  });
+  const firstApplyMs = (await allApplied(bench.watches, repo.prefix, FIRST_APPLY_TIMEOUT_MS)) - start;
+  await synced(run, 1);
+  const gitsync = {
+    apiVersion: 'tagpilot.io/v1alpha1',
+    kind: 'GitSync',
+    namespace: TAGPILOT_NAMESPACE,
+    name: repo.name,
+  };
+  const noop: SideResult['noop'] = [];
+  for (let i = 0; i < 1 + bench.context.runs(NOOP_RUNS); i++) {
+    const count = (await syncs(controller, repo.name)).count;
+    const result = await noopResync(bench, [controller.process.pid], {
+      trigger: () => bench.annotate(gitsync, { [RECONCILE_AT_ANNOTATION]: new Date().toISOString() }),
+      triggerRequests: 1,
+      done: () => synced(run, count + 1),
+    });
+    if (i > 0) noop.push(result);
+  }
+  const rssMb = await settledRss(controller.process.pid);
+  const commit = await timeCommits(run);
+  const drift: number[] = [];
+  for (let i = 0; i < SCALE_TRIES; i++) {
+    const namespace = `${repo.prefix}-${i % 4}`;
+    drift.push(await scaleUntilReverted(bench.kube, bench.watches, namespace, `web-${10 + i}`, 30_000));
+  }
+  const driftMethod = `drift watch, ${drift.length} Deployments one after another`;
+  return { firstApplyMs, noop, rssMb, rssParts: [rssMb], commit, drift, driftMethod };
 }
 
-export async function measureFlux(bench: Bench, repo: BenchRepository): Promise<SideResult> {
-  const { kube, git, watches } = bench;
-  const kubeconfig = await installFlux(kube);
-  await kube.kubectl([
-    'create',
-    'secret',
-    'generic',
-    `${repo.name}-git-auth`,
-    '-n',
-    FLUX_NAMESPACE,
-    `--from-literal=username=${git.username}`,
-    `--from-literal=password=${git.password}`,
-  ]);
-  const kustomizations = await ObjectWatch.start(
-    kube.kubeConfig,
-    '/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations',
-    fluxStatus,
-  );
-  const repositories = await ObjectWatch.start(
-    kube.kubeConfig,
-    '/apis/source.toolkit.fluxcd.io/v1/gitrepositories',
-    fluxStatus,
-  );
-  const key = `${FLUX_NAMESPACE}/${repo.name}`;
-  const flux = await startFlux(kubeconfig);
-  try {
-    const pids = [flux.source.pid, flux.kustomize.pid];
-    const start = performance.now();
-    // Interval 10m while the re-syncs are timed (a periodic reconcile must not land in them); 1m for drift.
-    await kube.kubectl(['apply', '-f', '-'], { input: fluxObjects(bench, repo, '10m') });
-    const firstApplyMs = (await allApplied(watches, repo.prefix, FIRST_APPLY_TIMEOUT_MS)) - start;
-    await kustomizations.until(
-      'the Kustomization applied',
-      () => kustomizations.get(key)?.revision !== undefined,
-      STEP_TIMEOUT_MS,
-    );
-    const handled = (token: string) =>
-      Promise.all([
-        repositories.until(
-          `GitRepository handled ${token}`,
-          () => repositories.get(key)?.handled === token,
-          STEP_TIMEOUT_MS,
-        ),
-        kustomizations.until(
-          `Kustomization handled ${token}`,
-          () => kustomizations.get(key)?.handled === token,
-          STEP_TIMEOUT_MS,
-        ),
-      ]).then(() => undefined);
-    const source = {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      namespace: FLUX_NAMESPACE,
-      name: repo.name,
-    };
-    const kustomization = { ...source, apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
-    const noop: SideResult['noop'] = [];
-    for (let i = 0; i < 1 + bench.context.runs(NOOP_RUNS); i++) {
-      const token = `bench-noop-${i}-${Date.now()}`;
-      const run = await noopResync(bench, pids, {
-        trigger: async () => {
-          await bench.annotate(source, { [FLUX_REQUESTED_AT]: token });
-          await bench.annotate(kustomization, { [FLUX_REQUESTED_AT]: token });
-        },
-        triggerRequests: 2,
-        done: () => handled(token),
-      });
-      if (i > 0) noop.push(run);
-    }
-    const rssParts = await Promise.all(pids.map(settledRss));
-    const commit: number[] = [];
-    for (let i = 0; i < COMMIT_RUNS.flux; i++) {
-      const image = await repo.commitImage();
-      const pushed = performance.now();
-      const arrived = imageArrived(watches, repo.prefix, image, STEP_TIMEOUT_MS);
-      await bench.annotate(source, { [FLUX_REQUESTED_AT]: `bench-commit-${i}-${Date.now()}` });
-      commit.push((await arrived) - pushed);
-    }
-    // The interval change is reconciled at once; the tries start after it, so each waits for a scheduled run.
-    const intervalApplied = kustomizations.events(
-      'the Kustomization with interval 1m reconciled',
-      [(k, v) => k === key && !v.current, (k, v) => k === key && v.current],
-      STEP_TIMEOUT_MS,
-    );
-    intervalApplied.catch(() => {}); // awaited below
-    await kube.kubectl(['apply', '-f', '-'], { input: fluxObjects(bench, repo, '1m') });
-    await intervalApplied;
-    const drift = await Promise.all(
-      Array.from({ length: FLUX_SCALE_TRIES }, async (_, i) => {
-        await sleep(i * FLUX_SCALE_STAGGER_MS);
-        return scaleUntilReverted(kube, watches, `${repo.prefix}-${i % 4}`, `web-${10 + i}`, STEP_TIMEOUT_MS);
+/** Commits of one image line, each followed by a GitHub push event to /hooks/git. */
+async function timeCommits(run: TagpilotRun): Promise<number[]> {
+  const { bench, repo } = run;
+  const commit: number[] = [];
+  for (let i = 0; i < COMMIT_RUNS; i++) {
+    const image = await repo.commitImage();
+    const pushed = performance.now();
+    const arrived = imageArrived(bench.watches, repo.prefix, image, STEP_TIMEOUT_MS);
+    const response = await fetch(`http://127.0.0.1:${run.controller.port}/hooks/git`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${run.secret}`,
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+      },
+      body: JSON.stringify({
+        ref: 'refs/heads/main',
+        repository: { clone_url: bench.git.repoUrl(repo.name) },
       }),
-    );
-    return {
-      firstApplyMs,
-      noop,
-      rssMb: rssParts.reduce((a, b) => a + b, 0),
-      rssParts,
-      commit,
-      drift,
-      driftMethod:
-        `next Kustomization reconcile (interval 1m), ${drift.length} tries ` +
-        `${FLUX_SCALE_STAGGER_MS / 1000} s apart, the first once the interval change was reconciled`,
-      versions: flux.versions,
-    };
-  } catch (error) {
-    bench.context.log(`flux: ${flux.logTail()}`);
-    throw error;
-  } finally {
-    await flux.stop();
-    kustomizations.stop();
-    repositories.stop();
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`POST /hooks/git answered ${response.status}`);
+    commit.push((await arrived) - pushed);
   }
+  return commit;
 }
 
 /** The `flux` scenario. */

@@ -7,8 +7,44 @@ import { type KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes
 import type { GitServer } from '../support/git-server.ts';
 import type { KubeStack } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, run } from '../support/processes.ts';
+import type { SideResult } from './flux-rows.ts';
+import type { ScenarioContext } from './harness.ts';
 import { ObjectWatch, type WatchedObject } from './kube-observe.ts';
+import { apiRequests, cpuSeconds } from './scale-curves.ts';
 import { BENCH_OBJECTS, createNamespaces, writeManifests } from './sync.ts';
+
+/** No-op re-syncs timed per side (after one untimed). */
+export const NOOP_RUNS = 3;
+/** CR created → 1,000 objects, on a busy machine. */
+export const FIRST_APPLY_TIMEOUT_MS = 900_000;
+/** Any other wait. */
+export const STEP_TIMEOUT_MS = 300_000;
+
+/** What both sides share. */
+export interface Bench {
+  kube: KubeStack;
+  git: GitServer;
+  watches: WorkloadWatches;
+  annotate: ReturnType<typeof annotator>;
+  context: ScenarioContext;
+}
+
+/** One no-op re-sync: `trigger` starts it (counted as `triggerRequests`), `done` waits for its end. */
+export async function noopResync(
+  bench: Bench,
+  pids: number[],
+  step: { trigger: () => Promise<void>; triggerRequests: number; done: () => Promise<void> },
+): Promise<SideResult['noop'][number]> {
+  const requests = await apiRequests(bench.kube);
+  const cpu = pids.map(cpuSeconds);
+  const start = performance.now();
+  await step.trigger();
+  await step.done();
+  const ms = performance.now() - start;
+  const cpuMs = pids.map((pid, i) => (cpuSeconds(pid) - (cpu[i] ?? Number.NaN)) * 1000);
+  const after = await apiRequests(bench.kube);
+  return { ms, requests: after.all - requests.all - step.triggerRequests, cpuMs };
+}
 
 /** What the benchmark compares of a Deployment. */
 export interface DeploymentView {
