@@ -132,7 +132,7 @@ export class GitSyncReconciler {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.warn({ err: message }, 'fetch failed');
-      const reason = error instanceof GitError ? 'FetchFailed' : 'GitError';
+      const reason = error instanceof GitError ? fetchFailureReason(error) : 'GitError';
       return this.#failed(gitsync, reason, message, intervals);
     }
     const context = {
@@ -293,5 +293,21 @@ export class GitSyncReconciler {
           'could not update conditions',
         ),
       );
+  }
+}
+
+/** The Ready reason for a failed fetch: what the user has to fix, where that is clear. */
+function fetchFailureReason(error: GitError): string {
+  switch (error.code) {
+    case 'UNAUTHORIZED':
+    case 'INVALID_IDENTITY':
+      return 'AuthenticationFailed';
+    case 'KNOWN_HOSTS_MISSING':
+    case 'HOST_KEY_UNKNOWN':
+    case 'HOST_KEY_CHANGED':
+    case 'HOST_KEY_REVOKED':
+      return 'HostKeyVerificationFailed';
+    default:
+      return 'FetchFailed';
   }
 }
