@@ -24,7 +24,12 @@ export interface SshCredentials {
 }
 
 /** Git credentials as git/'s `GitAuth` takes them: a token, username and password, or an SSH key. */
-export type GitCredentials = { token: string } | { username: string; password: string } | SshCredentials;
+export type GitCredentials =
+  | { token: string }
+  | { username: string; password: string }
+  | SshCredentials
+  /** known_hosts only: the SSH key is the one tagpilot makes (kube/ssh-identity.ts). */
+  | { knownHosts: string };
 
 /** Credentials, none, or why they could not be read (for a status condition). */
 export type GitAuthResult = { ok: true; auth: GitCredentials | undefined } | { ok: false; message: string };
@@ -86,6 +91,8 @@ export async function readGitAuth(
   const username = field('username');
   const password = field('password');
   if (username !== undefined && password !== undefined) return { ok: true, auth: { username, password } };
+  const knownHosts = field('known_hosts');
+  if (knownHosts) return { ok: true, auth: { knownHosts } };
   return {
     ok: false,
     message: `Secret ${namespace}/${secretName} has neither an identity key (SSH), a token key, nor username and password keys`,

@@ -4,10 +4,17 @@
 import { join } from 'node:path';
 import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
-import { GitError, openRepository, type ReadLimits, type Repository } from '../git/index.ts';
+import {
+  GitError,
+  generateIdentity,
+  openRepository,
+  type ReadLimits,
+  type Repository,
+} from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
+import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import type { ManifestFile } from '../manifests/index.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
@@ -48,6 +55,10 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
     events: wiring.events,
     engines: wiring.engines,
     readGitAuth: (identity, namespace, secretName) => readGitAuth(as(identity), namespace, secretName),
+    sshIdentity: (identity, owner) =>
+      ensureSshIdentity(as(identity), owner, () =>
+        generateIdentity(`tagpilot-${owner.namespace}-${owner.name}`),
+      ),
     openRepository: async ({ namespace, name, url, branch, auth }) => {
       const repo = await openRepository({
         dir: join(wiring.cacheDir, 'git', namespace, name),
