@@ -7,6 +7,7 @@ import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import {
   GitError,
   generateIdentity,
+  type OpenRepositoryOptions,
   openRepository,
   type ReadLimits,
   type Repository,
@@ -36,6 +37,8 @@ export interface GitSyncWiring {
   /** The controller's client (fenced); impersonated views of it read Secrets. */
   client: KubeClient;
   http: HttpClient;
+  /** SSH transport settings for SSH URLs (the push fence, timeouts). Default none. */
+  ssh?: OpenRepositoryOptions['ssh'];
   scanners: ScannerFactory;
   engines: SyncEngineFactory;
   events: EventSink;
@@ -66,6 +69,7 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
         branch,
         ...(auth ? { auth } : {}),
         http: wiring.http,
+        ...(wiring.ssh ? { ssh: wiring.ssh } : {}),
         ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),
       });
       return sourceRepository(repo, (identity) => as(identity), wiring.scanners);

@@ -100,4 +100,24 @@ describe('flux demo over SSH with a deploy key from `tagpilot identity`', {
     });
     assert.match(ssh.logTail(), /Accepted publickey/);
   });
+
+  it('--regenerate rotates the key: the controller uses the new one at once', async () => {
+    const result = await tagpilot()(['identity', 'flux-demo', '--regenerate', '-o', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    const rotated = json<{ publicKey: string; created: boolean }>(result);
+    assert.equal(rotated.created, true);
+    assert.notEqual(rotated.publicKey, publicKey);
+    await waitFor(
+      'the GitSync to ask for the new key',
+      async () =>
+        (await gitSyncCondition(kube, 'flux-demo', 'Ready'))?.message.includes(rotated.publicKey) ?? false,
+      { timeoutMs: 60_000, onTimeout: logTail },
+    );
+    ssh.authorize(rotated.publicKey);
+    await waitFor(
+      'the GitSync to be Ready again with the new key',
+      async () => (await gitSyncCondition(kube, 'flux-demo', 'Ready'))?.status === 'True',
+      { timeoutMs: 60_000, onTimeout: logTail },
+    );
+  });
 });

@@ -149,6 +149,38 @@ describe('git over ssh', { skip: sshdAvailable() ? false : 'sshd missing: run sc
     assert.ok(error.message.includes(stranger.publicKey.split(' ').slice(0, 2).join(' ')), error.message);
   });
 
+  it('asks the write fence before a push and sends nothing when it is closed; fetches are not fenced', async () => {
+    const fenced = Object.assign(new Error('not the leader'), { code: 'FENCED' });
+    const checked: string[] = [];
+    const fence = {
+      check(what: string) {
+        checked.push(what);
+        throw fenced;
+      },
+      signal: new AbortController().signal,
+    };
+    const repo = await openRepository({
+      dir: h.cacheDir(`ssh-${++n}`),
+      url: ssh.repoUrl('flux-demo'),
+      auth: ed25519,
+      http: h.http,
+      ssh: { idleMs: 200, fence },
+    });
+    const before = (await h.bare('flux-demo', ['rev-parse', 'main'])).trim();
+    const { files } = await repo.readFiles('.');
+    const file = files[0];
+    assert.ok(file);
+    const commit = await repo.createCommit({
+      files: [{ path: file.path, content: `${file.content}# fenced\n` }],
+      message: 'fenced',
+      author: AUTHOR,
+      date: new Date(),
+    });
+    await expectGitError(repo.push(commit, { branch: 'main', force: false }), 'FENCED');
+    assert.deepEqual(checked, [`push to ${ssh.repoUrl('flux-demo')}`]);
+    assert.equal((await h.bare('flux-demo', ['rev-parse', 'main'])).trim(), before);
+  });
+
   it('reports a missing repository as NOT_FOUND', async () => {
     await expectGitError(open(ed25519, ssh.repoUrl('no-such-repo')), 'NOT_FOUND');
   });
