@@ -88,7 +88,7 @@ async function serve(
   fence?.signal.addEventListener('abort', abort, { once: true });
   try {
     const output = await readService(channel);
-    if (output.advertisement === undefined) return await failure(request, output, target, operation);
+    if (output.advertisement === undefined) return await failure(output, target, operation);
     if (advertise) {
       channel.end(FLUSH);
       for await (const _ of output.rest()) {
@@ -107,19 +107,20 @@ async function serve(
   }
 }
 
-/** The service ended without an advertisement: a missing repository (404), no access (403), or worse. */
-async function failure(
-  request: GitHttpRequest,
-  output: ServiceOutput,
-  target: SshTarget,
-  operation: GitOperation,
-): Promise<GitHttpResponse> {
+/** The service ended without an advertisement: a missing repository, no access, or worse. */
+async function failure(output: ServiceOutput, target: SshTarget, operation: GitOperation): Promise<never> {
   const code = await output.exited;
   const stderr = output.stderr();
+  const where = `${operation} ${target.display}`;
+  const details = { url: target.display, operation };
   if (/does not appear to be a git repository|not a git repository|no such file|not found/i.test(stderr))
-    return answer(request, 404, 'text/plain', [Buffer.from(stderr)]);
-  if (/permission denied|access denied|not allowed|forbidden/i.test(stderr))
-    return answer(request, 403, 'text/plain', [Buffer.from(stderr)]);
+    throw new GitError('NOT_FOUND', `${where}: repository not found (the server said: ${stderr})`, details);
+  if (/permission denied|access denied|not allowed|forbidden|read.only/i.test(stderr))
+    throw new GitError(
+      'FORBIDDEN',
+      `${where}: the server refused access (${stderr}); a deploy key needs write access to push`,
+      details,
+    );
   throw new GitError(
     'INVALID_RESPONSE',
     `${operation} ${target.display}: the SSH server did not run Git (exit ${code ?? 'unknown'}${stderr ? `: ${stderr}` : ''})`,

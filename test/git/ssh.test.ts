@@ -12,6 +12,7 @@ import {
   openRepository,
   type Repository,
 } from '../../controller/git/index.ts';
+import { freePort } from '../support/processes.ts';
 import { type SshServer, sshdAvailable, startSshServer } from '../support/ssh-server.ts';
 import { FLUX_DEMO, type Harness, REGISTRY, startHarness } from './harness.ts';
 
@@ -182,6 +183,19 @@ describe('git over ssh', { skip: sshdAvailable() ? false : 'sshd missing: run sc
   });
 
   it('reports a missing repository as NOT_FOUND', async () => {
-    await expectGitError(open(ed25519, ssh.repoUrl('no-such-repo')), 'NOT_FOUND');
+    const error = await expectGitError(open(ed25519, ssh.repoUrl('no-such-repo')), 'NOT_FOUND');
+    assert.match(
+      error.message,
+      /repository not found \(the server said: .*does not appear to be a git repository/,
+    );
+  });
+
+  it('reports a closed port as UNREACHABLE (retryable)', async () => {
+    const port = await freePort();
+    const url = `ssh://${ssh.user}@127.0.0.1:${port}/repo.git`;
+    const knownHosts = `[127.0.0.1]:${port} ${ssh.hostPublicKey}\n`;
+    const error = await expectGitError(open({ ...ed25519, knownHosts }, url), 'UNREACHABLE');
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /ECONNREFUSED/);
   });
 });
