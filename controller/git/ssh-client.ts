@@ -28,6 +28,8 @@ export interface SshHttpClientOptions {
   readyTimeoutMs?: number;
   /** An idle connection is closed after this long. Default 15 s. */
   idleMs?: number;
+  /** How long an advertisement's channel waits for the exchange that follows it. Default 2 s. */
+  parkMs?: number;
   /** Asked before every push, whose signal cuts it off (see http-client.ts). Default none. */
   fence?: { check(what: string): void; readonly signal: AbortSignal };
 }
@@ -54,46 +56,114 @@ const HOST_KEY_ALGORITHMS = new Set([
 export function createSshHttpClient(options: SshHttpClientOptions): SshHttpClient {
   const url = standInUrl(options.target);
   const connection = new SshConnection(options);
+  const parking = new Parking(options.parkMs ?? DEFAULT_PARK_MS);
   return {
     url,
-    close: () => connection.close(),
+    close: () => {
+      parking.release();
+      connection.close();
+    },
     http: {
-      request: (request) => serve(connection, url, options, request),
+      request: (request) => serve({ connection, parking, base: url, options }, request),
     },
   };
 }
 
-async function serve(
-  connection: SshConnection,
-  base: string,
-  options: SshHttpClientOptions,
-  request: GitHttpRequest,
-): Promise<GitHttpResponse> {
-  const { target } = options;
+/** How long an advertised service waits for the request that usually follows its advertisement. */
+const DEFAULT_PARK_MS = 2_000;
+
+/** A service whose advertisement was answered, waiting for the exchange on the same channel. */
+interface Parked {
+  service: GitService;
+  channel: ssh2.ClientChannel;
+  output: ServiceOutput;
+}
+
+/**
+ * Smart HTTP asks for the advertisement and then for the exchange; over SSH both are one run of the
+ * service. Starting a service costs the server a process or three (a shell, git-shell, git), so the
+ * channel that answered the advertisement is kept for a moment and the exchange that follows uses
+ * it: one run per fetch or push, as the git CLI does. Unused, it is closed with a flush-pkt (which
+ * ends the service cleanly, as `git ls-remote` does).
+ */
+class Parking {
+  readonly #ms: number;
+  #parked: Parked | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  park(parked: Parked): void {
+    this.release();
+    this.#parked = parked;
+    this.#timer = setTimeout(() => this.release(), this.#ms);
+    this.#timer.unref();
+  }
+
+  /** The parked channel of `service`, if any; any other parked channel is closed. */
+  take(service: GitService): Parked | undefined {
+    const parked = this.#parked;
+    clearTimeout(this.#timer);
+    this.#parked = undefined;
+    if (parked?.service === service) return parked;
+    if (parked) hangUp(parked);
+    return undefined;
+  }
+
+  release(): void {
+    clearTimeout(this.#timer);
+    const parked = this.#parked;
+    this.#parked = undefined;
+    if (parked) hangUp(parked);
+  }
+}
+
+function hangUp({ channel, output }: Parked): void {
+  channel.end(FLUSH);
+  // Read to the end (nothing more comes) so that the channel closes.
+  void (async () => {
+    for await (const _ of output.rest()) {
+      // discard
+    }
+  })().catch(() => {});
+}
+
+interface Session {
+  connection: SshConnection;
+  parking: Parking;
+  base: string;
+  options: SshHttpClientOptions;
+}
+
+async function serve(session: Session, request: GitHttpRequest): Promise<GitHttpResponse> {
+  const { target, fence: writeFence } = session.options;
   const method = request.method ?? 'GET';
-  if (!request.url.startsWith(`${base}/`))
+  if (!request.url.startsWith(`${session.base}/`))
     throw new Error(`ssh client: not this repository's URL: ${request.url}`);
-  const rest = request.url.slice(base.length);
+  const rest = request.url.slice(session.base.length);
   const advertise = /^\/info\/refs\?service=(git-upload-pack|git-receive-pack)$/.exec(rest);
   const exchange = /^\/(git-upload-pack|git-receive-pack)$/.exec(rest);
   const service = (advertise?.[1] ?? exchange?.[1]) as GitService | undefined;
   if (service === undefined || (advertise ? method !== 'GET' : method !== 'POST'))
     return answer(request, 404, 'text/plain', [Buffer.from('not a Git request')]);
   const operation: GitOperation = service === 'git-receive-pack' ? 'push' : 'fetch';
-  const fence = exchange && service === 'git-receive-pack' ? options.fence : undefined;
+  const fence = exchange && service === 'git-receive-pack' ? writeFence : undefined;
   fence?.check(`push to ${target.display}`);
   const body = request.body === undefined ? undefined : await collect(request.body);
-  const channel = await connection.exec(`${service} ${shellQuote(target.path)}`, operation);
+  // A new advertisement replaces whatever was parked; an exchange takes the parked channel.
+  if (advertise) session.parking.release();
+  const parked = advertise ? undefined : session.parking.take(service);
+  const channel =
+    parked?.channel ?? (await session.connection.exec(`${service} ${shellQuote(target.path)}`, operation));
   const abort = () => channel.close();
   fence?.signal.addEventListener('abort', abort, { once: true });
   try {
-    const output = await readService(channel);
+    const output = parked?.output ?? (await readService(channel));
     if (output.advertisement === undefined) return await failure(output, target, operation);
     if (advertise) {
-      channel.end(FLUSH);
-      for await (const _ of output.rest()) {
-        // Nothing follows an advertisement; read to the end so that the channel closes.
-      }
+      session.parking.park({ service, channel, output });
       const head = Buffer.concat([pktLine(`# service=${service}\n`), FLUSH]);
       return answer(request, 200, `application/x-${service}-advertisement`, [head, output.advertisement]);
     }
