@@ -102,6 +102,11 @@ class Parking {
     this.#timer.unref();
   }
 
+  /** The parked channel of `service`, left parked (its deadline unchanged). */
+  peek(service: GitService): Parked | undefined {
+    return this.#parked?.service === service ? this.#parked : undefined;
+  }
+
   /** The parked channel of `service`, if any; any other parked channel is closed. */
   take(service: GitService): Parked | undefined {
     const parked = this.#parked;
@@ -152,6 +157,10 @@ async function serve(session: Session, request: GitHttpRequest): Promise<GitHttp
   const fence = exchange && service === 'git-receive-pack' ? writeFence : undefined;
   fence?.check(`push to ${target.display}`);
   const body = request.body === undefined ? undefined : await collect(request.body);
+  // A second advertisement request within the parking time (isomorphic-git asks once to find the
+  // remote head and again to fetch) is answered from the parked run, whose exchange then matches it.
+  const again = advertise ? session.parking.peek(service) : undefined;
+  if (again?.output.advertisement) return advertisement(request, service, again.output.advertisement);
   // A new advertisement replaces whatever was parked; an exchange takes the parked channel.
   if (advertise) session.parking.release();
   const parked = advertise ? undefined : session.parking.take(service);
@@ -164,8 +173,7 @@ async function serve(session: Session, request: GitHttpRequest): Promise<GitHttp
     if (output.advertisement === undefined) return await failure(output, target, operation);
     if (advertise) {
       session.parking.park({ service, channel, output });
-      const head = Buffer.concat([pktLine(`# service=${service}\n`), FLUSH]);
-      return answer(request, 200, `application/x-${service}-advertisement`, [head, output.advertisement]);
+      return advertisement(request, service, output.advertisement);
     }
     channel.end(body);
     return answer(request, 200, `application/x-${service}-result`, output.rest());
@@ -175,6 +183,12 @@ async function serve(session: Session, request: GitHttpRequest): Promise<GitHttp
   } finally {
     fence?.signal.removeEventListener('abort', abort);
   }
+}
+
+/** The smart-HTTP answer to `info/refs?service=…`: the service line, a flush, the SSH advertisement. */
+function advertisement(request: GitHttpRequest, service: GitService, refs: Buffer): GitHttpResponse {
+  const head = Buffer.concat([pktLine(`# service=${service}\n`), FLUSH]);
+  return answer(request, 200, `application/x-${service}-advertisement`, [head, refs]);
 }
 
 /** The service ended without an advertisement: a missing repository, no access, or worse. */
