@@ -2,7 +2,8 @@
 // `user@host:path` (scp-like, where port 22 is available, else ssh://), its Secret holds only
 // known_hosts, `tagpilot identity` prints the deploy key the controller made, and until that key is
 // added the GitSync says so. Once it is in the SSH server's authorized_keys, the repository is
-// applied, and a new develop-v1.9.0 tag is committed over SSH and reaches the cluster.
+// applied, and a new develop-v1.9.0 tag is committed over SSH and reaches the cluster. Then the
+// same over ssh:// with an encrypted key, its passphrase and known_hosts in the Secret.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cli, json } from '../cli/run-cli.ts';
@@ -119,5 +120,69 @@ describe('flux demo over SSH with a deploy key from `tagpilot identity`', {
       async () => (await gitSyncCondition(kube, 'flux-demo', 'Ready'))?.status === 'True',
       { timeoutMs: 60_000, onTimeout: logTail },
     );
+  });
+});
+
+describe('flux demo over ssh:// with a key from the Secret (Flux key names)', {
+  skip: sshdAvailable() ? false : 'sshd missing: run scripts/setup.sh',
+}, () => {
+  let kube: KubeStack;
+  let registry: RegistryStack;
+  let git: GitServer;
+  let ssh: SshServer;
+  let controller: ControllerProcess | undefined;
+  const logTail = () => controller?.process.logTail(40) ?? '';
+
+  before(async () => {
+    [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
+    ssh = await startSshServer({ root: git.root });
+    await registry.push.pushImage('flaskapp', 'develop-v1.8.0', { created: '2026-01-01T00:00:00Z' });
+    // An encrypted key, its passphrase under Flux's name for it (`password`).
+    const key = await ssh.makeKey('ecdsa', 'deploy-passphrase');
+    ssh.authorize(key.publicKey);
+    const { kubeconfig } = await installScenario(
+      { kube, registry, git },
+      {
+        fixture: 'flux-demo',
+        url: ssh.repoUrl('flux-demo'),
+        secret: { identity: key.privateKey, password: 'deploy-passphrase', known_hosts: ssh.knownHosts() },
+      },
+    );
+    controller = await startController({ kubeconfig });
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await Promise.allSettled([kube?.stop(), registry?.stop(), git?.stop(), ssh?.stop()]);
+  });
+
+  it('applies the repository and commits develop-v1.9.0 over SSH; no identity Secret is made', async () => {
+    const flaskImage = () => deploymentImage(kube, 'my-demo', 'fluxdemo', 'flask');
+    await waitFor(
+      'fluxdemo to be applied',
+      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.8.0`,
+      {
+        timeoutMs: 60_000,
+        onTimeout: logTail,
+      },
+    );
+    await registry.push.pushImage('flaskapp', 'develop-v1.9.0', { created: '2026-02-01T00:00:00Z' });
+    const subject = `Auto-release ${registry.host}/flaskapp:develop-v1.9.0`;
+    await waitFor(
+      'the automated commit, pushed over SSH',
+      async () => (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim() === subject,
+      { timeoutMs: 60_000, onTimeout: logTail },
+    );
+    await waitFor(
+      'the Deployment to run develop-v1.9.0',
+      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.9.0`,
+      {
+        timeoutMs: 30_000,
+        onTimeout: logTail,
+      },
+    );
+    const secrets = await kube.kubectl(['get', 'secrets', '-n', 'tagpilot-system', '-o', 'name']);
+    assert.doesNotMatch(secrets.stdout, /tagpilot-identity/);
+    assert.doesNotMatch(logTail(), /PRIVATE KEY|deploy-passphrase/);
   });
 });
