@@ -10,7 +10,14 @@ import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git
 import ssh2 from 'ssh2';
 import { GitError, type GitOperation } from './errors.ts';
 import { hostKeyName, knownKeyTypes, parseKnownHosts, verifyHostKey } from './known-hosts.ts';
-import { FLUSH, type GitService, pktLine, readService, type ServiceOutput } from './ssh-command.ts';
+import {
+  FLUSH,
+  type GitService,
+  PktLineError,
+  pktLine,
+  readService,
+  type ServiceOutput,
+} from './ssh-command.ts';
 import { fingerprintOf, type SshIdentity } from './ssh-keys.ts';
 import { type SshTarget, shellQuote, standInUrl } from './ssh-url.ts';
 
@@ -179,7 +186,17 @@ async function serve(session: Session, request: GitHttpRequest): Promise<GitHttp
     return answer(request, 200, `application/x-${service}-result`, output.rest());
   } catch (error) {
     if (fence?.signal.aborted) throw fence.signal.reason;
-    throw error;
+    if (!(error instanceof PktLineError)) throw error;
+    channel.close();
+    throw new GitError(
+      'INVALID_RESPONSE',
+      `${operation} ${target.display}: the SSH server did not answer as Git (${error.message})`,
+      {
+        url: target.display,
+        operation,
+        retryable: false,
+      },
+    );
   } finally {
     fence?.signal.removeEventListener('abort', abort);
   }

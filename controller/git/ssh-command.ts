@@ -77,14 +77,20 @@ function flushEnd(buffer: Buffer, start: number): { flush?: number; offset: numb
   let offset = start;
   while (buffer.length >= offset + 4) {
     const header = buffer.toString('latin1', offset, offset + 4);
-    if (!/^[0-9a-f]{4}$/i.test(header)) throw new Error(`not a Git pkt-line: ${JSON.stringify(header)}`);
+    if (!/^[0-9a-f]{4}$/i.test(header))
+      throw new PktLineError(`not a Git pkt-line: ${JSON.stringify(header)}`);
     const length = Number.parseInt(header, 16);
     if (length === 0) return { flush: offset + 4, offset };
-    if (length < 4) throw new Error(`not a Git pkt-line length: ${header}`);
+    if (length < 4) throw new PktLineError(`not a Git pkt-line length: ${header}`);
     if (buffer.length < offset + length) break;
     offset += length;
   }
   return { offset };
+}
+
+/** The service's output is not Git's pkt-line framing (a login banner, a shell's message). */
+export class PktLineError extends Error {
+  override readonly name = 'PktLineError';
 }
 
 /** `text` as one pkt-line. */
