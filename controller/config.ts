@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { shardKeyProblem, shardLeaseName } from './api/sharding.ts';
+import { DEFAULT_KUSTOMIZE, type KustomizeOptions } from './git/kustomize.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './git/read-limits.ts';
 
 /** What one client can hold of an HTTP listener (server/http-server.ts applies them). */
@@ -118,6 +119,13 @@ export interface ControllerConfig {
    * by object (default false).
    */
   noCrossNamespaceRefs: boolean;
+  /**
+   * How kustomization roots under a GitSync path are built: the kustomize binary
+   * (`--kustomize-binary`, default `kustomize` on PATH; the image ships one) and whether it may
+   * fetch remote bases (`--kustomize-remote-bases`, default false). Output is capped by the read
+   * limit on all manifests.
+   */
+  kustomize: KustomizeOptions;
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -223,6 +231,12 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
     readLimits: readLimits(read),
     defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),
     noCrossNamespaceRefs: bool('no-cross-namespace-refs', 'TAGPILOT_NO_CROSS_NAMESPACE_REFS', false),
+    kustomize: {
+      ...DEFAULT_KUSTOMIZE,
+      binary: text('kustomize-binary', 'TAGPILOT_KUSTOMIZE_BINARY') ?? DEFAULT_KUSTOMIZE.binary,
+      allowRemoteBases: bool('kustomize-remote-bases', 'TAGPILOT_KUSTOMIZE_REMOTE_BASES', false),
+      maxOutputBytes: readLimits(read).maxTotalBytes,
+    },
   };
 }
 

@@ -15,7 +15,7 @@ import { isRegistryError, type RegistryErrorCode } from './errors.ts';
 const REGISTRY = 'https://registry.example';
 const REALM = 'https://auth.example';
 const IMAGE = 'registry.example/app';
-const TAGS = '/v2/app/tags/list?n=1000';
+const TAGS = '/v2/app/tags/list?n=10000';
 const BASIC = basicAuthorization('user', 'pw');
 const JSON_HEADERS = { 'content-type': 'application/json' };
 

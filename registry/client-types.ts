@@ -52,7 +52,7 @@ export interface CallOptions {
 
 /** Options of `listTags`. */
 export interface ListTagsOptions extends CallOptions {
-  /** Tags asked for per page (`n`), never above the host's known cap (quirks.ts: Quay 100, ECR 1,000); registries may return fewer. Default 1,000. */
+  /** Tags asked for per page (`n`), never above the host's known cap (quirks.ts: Quay 100, ECR 1,000); registries may return fewer and link the rest. Default 10,000. */
   readonly pageSize?: number;
   /** Pages followed at most; more fails with TOO_MANY_TAGS. Default 500, or enough pages for `maxTags` on hosts with smaller pages. */
   readonly maxPages?: number;

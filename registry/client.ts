@@ -31,6 +31,8 @@ import { TokenCache } from './token-cache.ts';
 import { type HttpResponse, headerValue, Transport } from './transport.ts';
 
 const DIGEST_HEADER = 'docker-content-digest';
+/** The `n` asked again when a registry refuses a larger one (every registry we know takes 1,000). */
+const SMALL_TAG_PAGE = 1000;
 
 function toReference(image: string | ImageReference): ImageReference {
   return typeof image === 'string' ? parseReference(image) : image;
@@ -105,9 +107,8 @@ export class RegistryClient {
       what: `tags of ${repositoryName(ref)}`,
     };
     const tags: string[] = [];
-    let path = `/v2/${ref.repository}/tags/list?n=${pageSize}`;
+    let { path, response } = await this.#firstTagPage(target, ref.repository, pageSize, asked);
     for (let page = 1; ; page++) {
-      const response = await this.#requester.request(target, 'GET', path, 'application/json', asked);
       const body = parseJson(tagListSchema, response.body, {
         ...asked,
         what: `${asked.what} (page ${page})`,
@@ -118,6 +119,33 @@ export class RegistryClient {
       if (link === undefined) return tags;
       if (page >= maxPages) throw tooMany(asked, `more than ${maxPages} pages`);
       path = nextPagePath(target.origin, path, link, asked, response.headers);
+      response = await this.#requester.request(target, 'GET', path, 'application/json', asked);
+    }
+  }
+
+  /**
+   * The first tags page, asked with `n=pageSize`. A registry that refuses a large `n` with a 400
+   * (GitLab's metadata database allows at most 1,000) is asked once more with `n=1000`.
+   */
+  async #firstTagPage(
+    target: AuthTarget,
+    repository: string,
+    pageSize: number,
+    asked: Asked,
+  ): Promise<{ path: string; response: HttpResponse }> {
+    const path = `/v2/${repository}/tags/list?n=${pageSize}`;
+    try {
+      return {
+        path,
+        response: await this.#requester.request(target, 'GET', path, 'application/json', asked),
+      };
+    } catch (error) {
+      if (!isRegistryError(error) || error.status !== 400 || pageSize <= SMALL_TAG_PAGE) throw error;
+      const smaller = `/v2/${repository}/tags/list?n=${SMALL_TAG_PAGE}`;
+      return {
+        path: smaller,
+        response: await this.#requester.request(target, 'GET', smaller, 'application/json', asked),
+      };
     }
   }
 

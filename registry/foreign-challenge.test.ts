@@ -17,7 +17,7 @@ import { isRegistryError } from './errors.ts';
 const REGISTRY = 'https://registry.example';
 const FOREIGN = 'https://foreign.example';
 const IMAGE = 'registry.example/app';
-const TAGS = '/v2/app/tags/list?n=1000';
+const TAGS = '/v2/app/tags/list?n=10000';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const noAuthorization = (headers: Record<string, string>) => !('authorization' in headers);
 
@@ -71,7 +71,7 @@ describe('a challenge from a foreign origin after a redirect', () => {
       agent
         .get(REGISTRY)
         .intercept({ path: TAGS, headers: noAuthorization })
-        .reply(302, '', { headers: { location: `${FOREIGN}/v2/app/tags/list?n=1000` } });
+        .reply(302, '', { headers: { location: `${FOREIGN}/v2/app/tags/list?n=10000` } });
       agent
         .get(FOREIGN)
         .intercept({ path: TAGS, headers: noAuthorization })

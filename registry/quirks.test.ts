@@ -32,7 +32,7 @@ test('page size per host', () => {
     ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', undefined, 1000],
     ['public.ecr.aws', 2000, 1000],
     ['ghcr.io', 5000, 5000],
-    ['docker.io', undefined, 1000],
+    ['docker.io', undefined, 10000],
   ];
   for (const [host, requested, expected] of table) assert.equal(tagPageSize(host, requested), expected, host);
   assert.equal(tagPageCap('evil.com.quay.io.example'), undefined);
@@ -81,7 +81,7 @@ test('ECR: a page size above 1,000 is asked as 1,000', async () => {
 test('Docker Hub: nginx is library/nginx on registry-1.docker.io', async () => {
   agent
     .get('https://registry-1.docker.io')
-    .intercept({ path: '/v2/library/nginx/tags/list?n=1000' })
+    .intercept({ path: '/v2/library/nginx/tags/list?n=10000' })
     .reply(200, page(['1.27']), { headers: json });
   const client = new RegistryClient({ dispatcher: agent });
   assert.deepEqual(await client.listTags('nginx'), ['1.27']);
@@ -91,7 +91,7 @@ test('Artifactory: a next link without the virtual repository key continues on o
   const host = 'artifactory.example.com';
   const pool = agent.get(`https://${host}`);
   // What Artifactory answers for a virtual repository `docker-virtual` (RTFACT-18971).
-  pool.intercept({ path: '/v2/docker-virtual/team/app/tags/list?n=1000' }).reply(200, page(['1.0', '1.1']), {
+  pool.intercept({ path: '/v2/docker-virtual/team/app/tags/list?n=10000' }).reply(200, page(['1.0', '1.1']), {
     headers: {
       ...json,
       'x-jfrog-version': 'Artifactory/7.77.3',
@@ -99,7 +99,7 @@ test('Artifactory: a next link without the virtual repository key continues on o
     },
   });
   pool
-    .intercept({ path: '/v2/docker-virtual/team/app/tags/list?n=1000&last=1.1' })
+    .intercept({ path: '/v2/docker-virtual/team/app/tags/list?n=10000&last=1.1' })
     .reply(200, page(['1.2']), { headers: { ...json, 'x-jfrog-version': 'Artifactory/7.77.3' } });
   const client = new RegistryClient({ dispatcher: agent });
   assert.deepEqual(await client.listTags(`${host}/docker-virtual/team/app`), ['1.0', '1.1', '1.2']);
@@ -107,7 +107,7 @@ test('Artifactory: a next link without the virtual repository key continues on o
 
 test('a next link to another repository without `last` is refused, never followed into that repository', async () => {
   const pool = agent.get('https://registry.example.com');
-  pool.intercept({ path: '/v2/team/app/tags/list?n=1000' }).reply(200, page(['1.0']), {
+  pool.intercept({ path: '/v2/team/app/tags/list?n=10000' }).reply(200, page(['1.0']), {
     headers: { ...json, link: '</v2/other/app/tags/list?page=2>; rel="next"' },
   });
   const client = new RegistryClient({ dispatcher: agent });
@@ -124,7 +124,7 @@ test('a next link to another repository without `last` is refused, never followe
 
 test('Harbor: its standard next link (last and n re-encoded, tags by name) is followed as given', async () => {
   const pool = agent.get('https://harbor.example.com');
-  pool.intercept({ path: '/v2/library/app/tags/list?n=1000' }).reply(200, page(['v1', 'v1+build']), {
+  pool.intercept({ path: '/v2/library/app/tags/list?n=10000' }).reply(200, page(['v1', 'v1+build']), {
     headers: { ...json, link: '</v2/library/app/tags/list?last=v1%2Bbuild&n=1000>; rel="next"' },
   });
   pool
@@ -143,14 +143,14 @@ test('GHCR: a public image is listed with an anonymous token (no credentials sen
   agent.enableCallHistory();
   const pool = agent.get('https://ghcr.io');
   pool
-    .intercept({ path: '/v2/org/app/tags/list?n=1000' })
+    .intercept({ path: '/v2/org/app/tags/list?n=10000' })
     .reply(401, '', { headers: { 'www-authenticate': GHCR_CHALLENGE } });
   pool
     .intercept({ path: '/token?service=ghcr.io&scope=repository%3Aorg%2Fapp%3Apull' })
     .reply(200, '{"token":"djE6b3JnL2FwcDox"}', { headers: json });
   pool
     .intercept({
-      path: '/v2/org/app/tags/list?n=1000',
+      path: '/v2/org/app/tags/list?n=10000',
       headers: { authorization: 'Bearer djE6b3JnL2FwcDox' },
     })
     .reply(200, page(['0.1']), {
@@ -177,7 +177,7 @@ test('GHCR: a public image is listed with an anonymous token (no credentials sen
 test('GHCR: a credential the token endpoint refuses is reported, not replaced by an anonymous token', async () => {
   const pool = agent.get('https://ghcr.io');
   pool
-    .intercept({ path: '/v2/org/app/tags/list?n=1000' })
+    .intercept({ path: '/v2/org/app/tags/list?n=10000' })
     .reply(401, '', { headers: { 'www-authenticate': GHCR_CHALLENGE } });
   pool
     .intercept({ path: '/token?service=ghcr.io&scope=repository%3Aorg%2Fapp%3Apull' })
@@ -191,6 +191,39 @@ test('GHCR: a credential the token endpoint refuses is reported, not replaced by
   await assert.rejects(client.listTags('ghcr.io/org/app'), (error: unknown) => {
     assert.ok(error instanceof RegistryError);
     assert.match(error.message, /denied/i);
+    return true;
+  });
+});
+
+test('one large page first (n=10000), then the Link as the registry wrote it', async () => {
+  const pool = agent.get('https://registry.example');
+  pool.intercept({ path: '/v2/team/app/tags/list?n=10000' }).reply(200, page(['1', '2']), {
+    headers: { ...json, link: '</v2/team/app/tags/list?last=2&n=2>; rel="next"' },
+  });
+  pool.intercept({ path: '/v2/team/app/tags/list?last=2&n=2' }).reply(200, page(['3']), { headers: json });
+  const client = new RegistryClient({ dispatcher: agent });
+  assert.deepEqual(await client.listTags('registry.example/team/app'), ['1', '2', '3']);
+});
+
+test('a registry that refuses n=10000 with a 400 is asked once more with n=1000', async () => {
+  const pool = agent.get('https://gitlab.example');
+  const refusal = JSON.stringify({ errors: [{ code: 'PAGINATION_NUMBER_INVALID', message: 'n' }] });
+  pool.intercept({ path: '/v2/team/app/tags/list?n=10000' }).reply(400, refusal, { headers: json });
+  pool.intercept({ path: '/v2/team/app/tags/list?n=1000' }).reply(200, page(['1']), {
+    headers: { ...json, link: '</v2/team/app/tags/list?last=1&n=1000>; rel="next"' },
+  });
+  pool.intercept({ path: '/v2/team/app/tags/list?last=1&n=1000' }).reply(200, page(['2']), { headers: json });
+  const client = new RegistryClient({ dispatcher: agent });
+  assert.deepEqual(await client.listTags('gitlab.example/team/app'), ['1', '2']);
+});
+
+test('a 400 to n=1000 or less is an error, not asked again', async () => {
+  const pool = agent.get('https://gitlab.example');
+  pool.intercept({ path: '/v2/team/app/tags/list?n=1000' }).reply(400, '{}', { headers: json });
+  const client = new RegistryClient({ dispatcher: agent });
+  await assert.rejects(client.listTags('gitlab.example/team/app', { pageSize: 1000 }), (error) => {
+    assert.ok(error instanceof RegistryError);
+    assert.equal(error.status, 400);
     return true;
   });
 });

@@ -33,8 +33,12 @@
  *   the token endpoint refuses is an error, not a silent fall back to anonymous.
  */
 
-/** Tags a page asked for when nothing else is said. */
-export const DEFAULT_TAG_PAGE_SIZE = 1000;
+/**
+ * Tags the first page asks for when nothing else is said: one large page, so a repository of up to
+ * 10,000 tags is one request where the registry allows it (distribution serves `n` as asked); a
+ * registry that answers fewer says so with `Link`, which is followed as it is written.
+ */
+export const DEFAULT_TAG_PAGE_SIZE = 10_000;
 
 const QUAY_PAGE = 100;
 const ECR_PAGE = 1000;
@@ -50,7 +54,7 @@ export function tagPageCap(registry: string): number | undefined {
   return undefined;
 }
 
-/** The `n` to ask for: the requested size (default 1,000), never above the host's cap. */
+/** The `n` to ask for: the requested size (default 10,000), never above the host's cap. */
 export function tagPageSize(registry: string, requested: number | undefined): number {
   const size = Math.max(1, requested ?? DEFAULT_TAG_PAGE_SIZE);
   const cap = tagPageCap(registry);

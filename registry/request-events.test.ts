@@ -34,9 +34,9 @@ test('the client reports every answered attempt, with the rate-limit headers', a
   agent.disableNetConnect();
   const pool = agent.get('https://registry.example');
   const limits = { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '41;w=21600' };
-  pool.intercept({ path: '/v2/app/tags/list?n=1000' }).reply(503, '');
+  pool.intercept({ path: '/v2/app/tags/list?n=10000' }).reply(503, '');
   pool
-    .intercept({ path: '/v2/app/tags/list?n=1000' })
+    .intercept({ path: '/v2/app/tags/list?n=10000' })
     .reply(200, JSON.stringify({ name: 'app', tags: ['1.0'] }), {
       headers: { 'content-type': 'application/json' },
     });

@@ -7,7 +7,13 @@
 #   kwok            sigs.k8s.io/kwok/cmd/kwok (simulated nodes: plays kubelet, Pods become Running)
 #   etcd            go.etcd.io/etcd/server/v3 (wrapper module calling etcdmain)
 #   registry        github.com/distribution/distribution/v3/cmd/registry (v3 paginates tags)
+#   kustomize       sigs.k8s.io/kustomize/kustomize/v5 (the controller runs it for kustomization roots;
+#                   the image builds the same version in a stage of its own)
 #   crane           github.com/google/go-containerregistry/cmd/crane (benchmark peer only; --with-bench)
+#   source-controller, kustomize-controller
+#                   github.com/fluxcd/{source,kustomize}-controller (Flux v2, the benchmark's sync peer;
+#                   --with-bench only, CRDs from the module's config/crd/bases into <name>-<version>-crds/;
+#                   a failed build only warns: 11-26 min cold, and nothing but `npm run bench` needs them)
 #
 # Environment: TAGPILOT_CACHE (default ~/.cache/tagpilot), GOFLAGS/GOPROXY as usual.
 set -euo pipefail
@@ -17,6 +23,11 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 REGISTRY_VERSION="${REGISTRY_VERSION:-v3.0.0}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
 KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
+# Keep in step with the Dockerfile's kustomize stage.
+KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.0}"
+# v1.9.4+ need github.com/fluxcd/pkg/artifact versions the proxy refuses (403); v1.10 needs Go 1.27.
+SOURCE_CONTROLLER_VERSION="${SOURCE_CONTROLLER_VERSION:-v1.9.3}"
+KUSTOMIZE_CONTROLLER_VERSION="${KUSTOMIZE_CONTROLLER_VERSION:-v1.9.6}"
 
 CACHE="${TAGPILOT_CACHE:-$HOME/.cache/tagpilot}"
 BIN="$CACHE/bin"
@@ -112,12 +123,47 @@ EOF
 
 go_install_to() {
   local pkg=$1 version=$2 out=$3
+  # go install names a binary after the last path element that is not a major version (/v5).
+  local name
+  name=$(basename "$pkg")
+  [[ $name =~ ^v[0-9]+$ ]] && name=$(basename "$(dirname "$pkg")")
   [[ -x $out ]] && return 0
   log "building $pkg@$version"
   local gobin="$WORK/gobin-$(basename "$out")"
   GOBIN="$gobin" go install -ldflags='-s -w' "$pkg@$version"
-  mv "$gobin/$(basename "$pkg")" "$out"
+  mv "$gobin/$name" "$out"
   rm -rf "$gobin"
+}
+
+# build_flux NAME VERSION: a Flux controller (github.com/fluxcd/NAME) and its CRDs. Its go.mod
+# replaces its own api module with ./api, so `go install pkg@version` refuses it: copy the module
+# out of the module cache, drop that replace (the published api module of the same version is
+# used instead) and build there.
+build_flux() {
+  local name=$1 version=$2
+  local out="$BIN/$name-$version" crds="$BIN/$name-$version-crds"
+  if [[ -x $out && -d $crds ]]; then return 0; fi
+  log "building $name $version (first run only; 5-15 minutes)"
+  local module="github.com/fluxcd/$name" dir="$WORK/$name-$version" source
+  source=$(cd "$WORK" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $source && -d $source ]] || { log "go mod download $module@$version gave no directory"; return 1; }
+  # Every step says `|| return 1`: the caller runs this where `set -e` does not apply.
+  rm -rf "$dir" && cp -r "$source" "$dir" && chmod -R u+w "$dir" || return 1
+  (cd "$dir" && go mod edit -dropreplace "$module/api" && go mod tidy >/dev/null &&
+    go build -ldflags='-s -w' -o "$out.tmp" . && mv "$out.tmp" "$out") || return 1
+  rm -rf "$crds.tmp" && mkdir -p "$crds.tmp" && cp "$dir"/config/crd/bases/*.yaml "$crds.tmp/" || return 1
+  rm -rf "$crds" && mv "$crds.tmp" "$crds"
+}
+
+# build_flux_for_bench NAME VERSION: build_flux, a warning instead of a failure, and stable names.
+build_flux_for_bench() {
+  local name=$1 version=$2
+  if ! (build_flux "$name" "$version"); then
+    log "WARNING: $name $version did not build; the bench's Flux rows will say so (see above)"
+    return 0
+  fi
+  ln -sfn "$name-$version" "$BIN/$name"
+  ln -sfn "$name-$version-crds" "$BIN/$name-crds"
 }
 
 main() {
@@ -131,14 +177,18 @@ main() {
   build_kube kube-controller-manager
   build_kube kube-scheduler
   go_install_to sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" "$BIN/kwok-$KWOK_VERSION"
+  go_install_to sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "$BIN/kustomize-$KUSTOMIZE_VERSION"
   if $with_bench; then
     go_install_to github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION" "$BIN/crane-$CRANE_VERSION"
+    build_flux_for_bench source-controller "$SOURCE_CONTROLLER_VERSION"
+    build_flux_for_bench kustomize-controller "$KUSTOMIZE_CONTROLLER_VERSION"
   fi
   # Stable names for the test support; the versioned files are the cache.
   ln -sf "kube-apiserver-$KUBE_VERSION" "$BIN/kube-apiserver"
   ln -sf "kube-controller-manager-$KUBE_VERSION" "$BIN/kube-controller-manager"
   ln -sf "kube-scheduler-$KUBE_VERSION" "$BIN/kube-scheduler"
   ln -sf "kwok-$KWOK_VERSION" "$BIN/kwok"
+  ln -sf "kustomize-$KUSTOMIZE_VERSION" "$BIN/kustomize"
   ln -sf "etcd-$ETCD_VERSION" "$BIN/etcd"
   ln -sf "registry-$REGISTRY_VERSION" "$BIN/registry"
   $with_bench && ln -sf "crane-$CRANE_VERSION" "$BIN/crane"

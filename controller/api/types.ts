@@ -103,6 +103,8 @@ export interface GitSyncSpec {
   path?: string;
   /** Several directories applied as one render and one inventory; when set, `path` is not used. */
   paths?: string[];
+  /** GitSyncs that must be Ready before this one syncs (namespace default: this one's). */
+  dependsOn?: { name: string; namespace?: string }[];
   /** Git poll interval, default 1m. */
   interval?: string;
   secretRef?: { name: string };
@@ -116,6 +118,8 @@ export interface GitSyncSpec {
   sync?: {
     /** Default true. */
     prune?: boolean;
+    /** Create `targetNamespace` when it does not exist (never pruned). Default false. */
+    createNamespace?: boolean;
     /** Full re-sync period, default 10m. */
     interval?: string;
     /** Default true. */

@@ -13,7 +13,7 @@ import { scanImage } from './scan-image.ts';
 
 const REGISTRY = 'https://registry.example';
 const REALM = 'https://auth.example';
-const TAGS = '/v2/flask/tags/list?n=1000';
+const TAGS = '/v2/flask/tags/list?n=10000';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 let agent: MockAgent;

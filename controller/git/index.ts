@@ -21,6 +21,7 @@ export {
 export type { FileSystem } from './context.ts';
 export { GitError, type GitErrorCode, type GitOperation } from './errors.ts';
 export { createGitHttpClient, type GitHttpClientOptions, type GitHttpExchange } from './http-client.ts';
+export { DEFAULT_KUSTOMIZE, type KustomizeOptions } from './kustomize.ts';
 export { isManifestPath } from './paths.ts';
 export {
   DEFAULT_READ_LIMITS,

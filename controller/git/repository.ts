@@ -10,6 +10,7 @@ import git from 'isomorphic-git';
 import { authorizationHeader, isSshAuth, sanitizeUrl, secretsOf } from './auth.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
+import { type KustomizeOptions, renderKustomizations } from './kustomize.ts';
 import { isManifestPath, normalizeDir } from './paths.ts';
 import { DEFAULT_READ_LIMITS, ReadBudget, type ReadLimits } from './read-limits.ts';
 import {
@@ -96,6 +97,8 @@ export class Repository {
   readonly #maxPacks: number;
   readonly #readLimits: ReadLimits;
   readonly #trees: TreeCache = new Map();
+  /** The last `renderFiles` result and what it was made from. */
+  #rendered: { key: string; result: ReadFilesResult } | undefined;
   readonly #workingTree: WorkingTree;
   #snapshot: Snapshot | undefined;
   #busy = false;
@@ -189,6 +192,24 @@ export class Repository {
       budget.countDocuments(file.path, content);
       result.files.push({ path: file.path, content });
     }
+    return result;
+  }
+
+  /**
+   * `readFiles`, with every kustomization root under the paths replaced by its `kustomize build`
+   * output (kustomize.ts); a build's problems come with the read problems. Kept per commit, paths
+   * and options: a re-sync of the same commit does not build again.
+   */
+  async renderFiles(paths: readonly string[], kustomize: KustomizeOptions): Promise<ReadFilesResult> {
+    const read = await this.readFiles(paths);
+    const snapshot = this.#current();
+    const key = JSON.stringify([snapshot.commit, paths, kustomize]);
+    if (this.#rendered?.key === key) return this.#rendered.result;
+    const prefixes = paths.map((path) => normalizeDir(path, this.#errorContext('read')));
+    const allPaths = snapshot.files.map((file) => file.path);
+    const kustomized = await renderKustomizations(this.dir, allPaths, prefixes, read.files, kustomize);
+    const result = { files: kustomized.files, problems: [...read.problems, ...kustomized.problems] };
+    this.#rendered = { key, result };
     return result;
   }
 

@@ -73,6 +73,7 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       events: edge.events,
       cacheDir: config.cacheDir,
       readLimits: config.readLimits,
+      kustomize: config.kustomize,
     }),
     defaultServiceAccount: config.defaultServiceAccount,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
@@ -107,6 +108,8 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
     reconcile: (key) => timed(metrics, 'GitSync', () => gitSyncReconciler.reconcile(key)),
     onChange: (key, object) => {
       if (object.metadata.annotations?.[RECONCILE_AT_ANNOTATION]) gitSyncReconciler.requestAutomation(key);
+      // A dependency that changed (turned Ready, or failed differently) wakes the GitSyncs waiting for it.
+      for (const dependent of gitSyncReconciler.dependentsToWake(key)) gitsyncs.queue.add(dependent);
     },
   });
   const policies: ControlLoop<ImagePolicy> = new ControlLoop<ImagePolicy>({

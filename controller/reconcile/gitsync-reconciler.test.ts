@@ -94,6 +94,7 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
       return {
         refresh: async (): Promise<HeadCommit> => ({ oid: repo.head, message: 'm' }),
         readFiles: async () => [],
+        renderFiles: async () => ({ files: [], problems: [] }),
         automate: async () => {
           repo.automations++;
           return (options.automation ?? (async () => noAutomation()))();

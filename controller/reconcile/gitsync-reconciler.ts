@@ -12,6 +12,7 @@ import { GitError, type HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ReconcileOutcome } from '../runtime/work-queue.ts';
+import { DEPENDENCY_RETRY_MS, type DependencyWait, dependencyWait } from './dependencies.ts';
 import { automationStep } from './gitsync-automation-step.ts';
 import { credentialsDigest, resolveCredentials } from './gitsync-credentials.ts';
 import { driftHandlers } from './gitsync-drift.ts';
@@ -65,6 +66,8 @@ export class GitSyncReconciler {
   readonly #options: GitSyncReconcilerOptions;
   readonly #ports: GitSyncPorts;
   readonly #states = new Map<string, GitSyncState>();
+  /** GitSyncs held by `spec.dependsOn`, with the dependencies (keys) they wait for. */
+  readonly #waiting = new Map<string, string[]>();
   readonly #now: () => Date;
 
   constructor(options: GitSyncReconcilerOptions) {
@@ -77,6 +80,15 @@ export class GitSyncReconciler {
   requestAutomation(key: string): void {
     const state = this.#states.get(key);
     if (state) state.automationRequested = true;
+  }
+
+  /**
+   * The GitSyncs waiting for `key` (spec.dependsOn), to look again now that it changed: released
+   * when it is Ready, else their condition says what it is waiting for now (a held reconcile is cheap:
+   * no fetch, no sync).
+   */
+  dependentsToWake(key: string): string[] {
+    return [...this.#waiting].filter(([, deps]) => deps.includes(key)).map(([dependent]) => dependent);
   }
 
   /** Stops every drift watch (shutdown). */
@@ -99,6 +111,12 @@ export class GitSyncReconciler {
         reconciled = await this.#suspended(key);
         return undefined;
       }
+      const wait = dependencyWait(gitsync, this.#options.get, this.#options.noCrossNamespaceRefs ?? false);
+      if (wait) {
+        reconciled = await this.#held(key, gitsync, wait);
+        return { requeueAfterMs: DEPENDENCY_RETRY_MS };
+      }
+      this.#waiting.delete(key);
       reconciled = await this.#reconcileInner(key, gitsync);
       return reconciled.requeueAfterMs === undefined
         ? undefined
@@ -114,6 +132,29 @@ export class GitSyncReconciler {
     return {
       status: {},
       conditions: [{ type: 'Ready', status: 'False', reason: 'Suspended', message: 'spec.suspend is true' }],
+    };
+  }
+
+  /**
+   * Held by `spec.dependsOn`: nothing is fetched, synced or automated (what an earlier sync applied
+   * keeps its drift watch); woken when a dependency changes, else every DEPENDENCY_RETRY_MS.
+   */
+  async #held(key: string, gitsync: GitSync, wait: DependencyWait): Promise<Reconciled> {
+    const before = this.#waiting.get(key);
+    this.#waiting.set(key, wait.waitingFor);
+    if (before?.join() !== wait.waitingFor.join())
+      this.#options.logger.info({ gitsync: key, reason: wait.reason }, wait.message);
+    const previous = gitsync.status?.conditions?.find((c) => c.type === 'Ready');
+    if (previous?.reason !== wait.reason)
+      await recordEventAbout(this.#ports.events, gitsync, {
+        type: wait.reason === 'InvalidDependency' ? 'Warning' : 'Normal',
+        reason: wait.reason,
+        action: 'Sync',
+        note: wait.message,
+      });
+    return {
+      status: {},
+      conditions: [{ type: 'Ready', status: 'False', reason: wait.reason, message: wait.message }],
     };
   }
 
@@ -284,6 +325,7 @@ export class GitSyncReconciler {
   async #forget(key: string): Promise<void> {
     const state = this.#states.get(key);
     this.#states.delete(key);
+    this.#waiting.delete(key);
     this.#ports.status.forget(key);
     await state?.engine.stop();
     // Deleted, or relabelled to another shard (it left this controller's watch); what it applied stays.

@@ -44,13 +44,15 @@ export async function syncStep(
   const started = Date.now();
   let result: SyncResult;
   try {
-    const files = await state.repo.readFiles(syncPaths(gitsync.spec));
+    const read = await state.repo.renderFiles(syncPaths(gitsync.spec));
     result = await state.engine.sync({
-      files,
+      files: read?.files,
+      problems: read?.problems,
       targetNamespace: gitsync.spec.targetNamespace,
       confineTo: context.confineTo,
       previousInventory: state.inventory ?? fromStatusInventory(gitsync.status?.inventory),
       prune: gitsync.spec.sync?.prune ?? true,
+      createNamespace: gitsync.spec.sync?.createNamespace === true,
     });
   } catch (error) {
     if (error instanceof ReadLimitError) refuseTooLarge(state, head, error, context);

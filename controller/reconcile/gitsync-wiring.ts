@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { resourcePath } from '../api/paths.ts';
 import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import {
+  DEFAULT_KUSTOMIZE,
   GitError,
   generateIdentity,
+  type KustomizeOptions,
   type OpenRepositoryOptions,
   openRepository,
   type ReadLimits,
@@ -16,7 +18,6 @@ import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
 import { ensureSshIdentity } from '../kube/ssh-identity.ts';
-import type { ManifestFile } from '../manifests/index.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
@@ -46,6 +47,8 @@ export interface GitSyncWiring {
   cacheDir: string;
   /** Caps on the manifests read from one GitSync's path. Default `DEFAULT_READ_LIMITS`. */
   readLimits?: ReadLimits | undefined;
+  /** How kustomization roots are built. Default `DEFAULT_KUSTOMIZE`. */
+  kustomize?: KustomizeOptions | undefined;
   now?: () => Date;
 }
 
@@ -72,7 +75,12 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
         ...(wiring.ssh ? { ssh: wiring.ssh } : {}),
         ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),
       });
-      return sourceRepository(repo, (identity) => as(identity), wiring.scanners);
+      return sourceRepository(
+        repo,
+        (identity) => as(identity),
+        wiring.scanners,
+        wiring.kustomize ?? DEFAULT_KUSTOMIZE,
+      );
     },
   };
 }
@@ -81,12 +89,14 @@ function sourceRepository(
   repo: Repository,
   clientFor: (identity: Impersonation | undefined) => KubeClient,
   scanners: ScannerFactory,
+  kustomize: KustomizeOptions,
 ): SourceRepository {
   // Parsed manifests kept between automation runs of this repository (each file parsed once per content).
   const manifestCache = createManifestCache();
   return {
     refresh: () => repo.refresh(),
-    readFiles: (paths) => readFilesOrNone(repo, paths),
+    readFiles: async (paths) => (await orNone(() => repo.readFiles(paths)))?.files,
+    renderFiles: (paths) => orNone(() => repo.renderFiles(paths, kustomize)),
     automate: async (input) => {
       const run = await runAutomation({
         gitsync: input.gitsync,
@@ -103,13 +113,10 @@ function sourceRepository(
   };
 }
 
-/** The manifests under `paths`, or undefined when one of them does not exist at the head. */
-async function readFilesOrNone(
-  repo: Repository,
-  paths: readonly string[],
-): Promise<ManifestFile[] | undefined> {
+/** What `read` gives, or undefined when one of the paths does not exist at the head. */
+async function orNone<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return (await repo.readFiles(paths)).files;
+    return await read();
   } catch (error) {
     if (error instanceof GitError && error.code === 'PATH_NOT_FOUND') return undefined;
     throw error;

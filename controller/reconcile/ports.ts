@@ -11,7 +11,7 @@ import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { GitAuthResult, PullSecretResult, PullSecretSources } from '../kube/secrets.ts';
 import type { IdentityOwner, KeyPair } from '../kube/ssh-identity.ts';
-import type { ManifestFile, UnappliedUpdate } from '../manifests/index.ts';
+import type { ManifestFile, Problem, UnappliedUpdate } from '../manifests/index.ts';
 import type {
   DriftFailure,
   DriftFight,
@@ -112,6 +112,11 @@ export interface SourceRepository {
   refresh(): Promise<HeadCommit>;
   /** The manifests under `paths` at the head; undefined when one is missing. Throws `ReadLimitError`. */
   readFiles(paths: readonly string[]): Promise<ManifestFile[] | undefined>;
+  /**
+   * What a sync applies from `paths` at the head: the manifests, with kustomization roots built by
+   * kustomize, and the problems found on the way; undefined when a path is missing.
+   */
+  renderFiles(paths: readonly string[]): Promise<{ files: ManifestFile[]; problems: Problem[] } | undefined>;
   /** Decides image updates on `files`, commits them once and pushes. */
   automate(input: AutomationInput): Promise<AutomationOutcome>;
 }

@@ -22,7 +22,9 @@
  * `concurrency` requests in flight. Each object: take over fields that kubectl client-side edits
  * own, dry-run the apply, write only when the result differs from the live object. An object
  * whose resourceVersion has not changed since tagpilot verified it skips even the dry run
- * (`dryRunCacheMs`), so a no-op re-sync is a handful of list requests.
+ * (`dryRunCacheMs`), and so does one whose live state proves it unchanged (our Apply entry owns
+ * exactly the manifest's fields, each with its value: unchanged-proof.ts), so a no-op re-sync,
+ * after a restart too, is a handful of list requests.
  *
  * Ownership: every applied object carries the label `tagpilot.io/managed-by: <ns>.<name>` of its
  * GitSync (hashed when longer than 63 characters, see `ownerLabelValue`); prune deletes only

@@ -5,10 +5,11 @@
 import { describeRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { type ApplyOutcome, applyObject } from './apply-object.ts';
+import { ensureTargetNamespace } from './create-namespace.ts';
 import { diffObjects } from './diff.ts';
 import { describeFailure } from './errors.ts';
 import { computeHealth } from './health.ts';
-import { planApply } from './ignore-rules.ts';
+import { type ApplyPlan, planApply } from './ignore-rules.ts';
 import { findHpaTargets, listLive, scopeOf, waitEstablished } from './live-objects.ts';
 import { groupByStage } from './order.ts';
 import { pruneRemoved } from './prune-removed.ts';
@@ -24,6 +25,7 @@ import type {
   SyncRequest,
   SyncResult,
 } from './types.ts';
+import { proveUnchanged } from './unchanged-proof.ts';
 import { VerifiedStates } from './verified-states.ts';
 
 export type { ManagedObject, SyncContext } from './sync-context.ts';
@@ -42,11 +44,25 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     resolveKind: (apiVersion, kind) => ctx.discovery.find(apiVersion, kind),
     cache: ctx.parseCache,
   });
+  rendered.problems.push(...(request.problems ?? []));
   if (rendered.objects.length === 0 && previous.length > 0) {
-    const message = 'the render is empty; refusing to prune every object of the previous sync';
+    const first = rendered.problems[0];
+    const why = first ? ` (${first.path}:${first.line}: ${first.message})` : '';
+    const message = `the render is empty${why}; refusing to prune every object of the previous sync`;
     const result = refused(ctx, started, previous, 'EmptyRender', message);
     result.problems = rendered.problems;
     return result;
+  }
+  const state: RunState = { results: [], health: [], writes: 0 };
+  if (request.createNamespace && request.targetNamespace) {
+    const created = await ensureTargetNamespace(
+      ctx,
+      request.targetNamespace,
+      rendered.objects,
+      ctx.ownerLabelValue,
+    );
+    if (created) state.results.push(created);
+    if (created?.action === 'created') state.writes++;
   }
   const hpaTargets = await findHpaTargets(ctx, rendered.objects);
   const managed = new Map<string, ManagedObject>(
@@ -56,7 +72,6 @@ export async function runSync(ctx: SyncContext, request: SyncRequest): Promise<S
     ]),
   );
   const live = await listLive(ctx, rendered.objects);
-  const state: RunState = { results: [], health: [], writes: 0 };
   for (const stage of groupByStage(rendered.objects, (d) => d.entry)) {
     const outcomes = await mapLimit(stage, ctx.concurrency, (d) => {
       const unlisted = live.failures.get(scopeOf(d));
@@ -128,14 +143,16 @@ async function syncOne(
   try {
     const key = VerifiedStates.keyOf(plan);
     const outcome = await ctx.mutex.run(desired.id, async () => {
-      const skip = live !== undefined && ctx.verified.isCurrent(desired.id, live, key);
+      const cached = live !== undefined && ctx.verified.isCurrent(desired.id, live, key);
+      // Not verified lately (a restart, past the TTL): the live object may still prove itself.
+      const skip = cached || (live !== undefined && provenUnchanged(ctx, object, live, plan));
       const applied: ApplyOutcome = skip
         ? { action: 'unchanged', before: live, after: live, writes: 0, tookOverFrom: [] }
         : await applyObject(
             { api: ctx.api, fieldManager: ctx.fieldManager, now: ctx.now, sleep: ctx.sleep },
             { desired, body: plan.body, release: plan.release, live },
           );
-      if (!skip) ctx.verified.remember(desired.id, applied.after, key);
+      if (!cached) ctx.verified.remember(desired.id, applied.after, key);
       // Both before the mutex is released: a revert waiting on it must see this write as ours
       // and this commit's desired state.
       if (applied.writes > 0) ctx.recordWrite(desired.id, applied.after);
@@ -162,6 +179,18 @@ async function syncOne(
     ctx.logger.warn({ object, reason: failure.reason, err: failure.message }, 'apply failed');
     return { result: { id: desired.id, object, action: 'failed', ...failure }, writes: 0 };
   }
+}
+
+/** True when the live object proves an apply would change nothing; says why not at debug level. */
+function provenUnchanged(ctx: SyncContext, object: string, live: KubeObject, plan: ApplyPlan): boolean {
+  const proof = proveUnchanged({
+    live,
+    body: plan.body,
+    release: plan.release,
+    fieldManager: ctx.fieldManager,
+  });
+  if (!proof.proven) ctx.logger.debug({ object, reason: proof.reason }, 'not proven unchanged: dry run');
+  return proof.proven;
 }
 
 /** The field managers an adopted object had, other than tagpilot (taken-over ones included). */

@@ -79,8 +79,9 @@ export interface SyncerOptions {
   /** Wait for a CRD to become Established. Default 30 s. */
   crdTimeoutMs?: number;
   /**
-   * How long an object whose resourceVersion has not changed since it was verified (dry run or
-   * own write) skips its dry run on re-sync; 0 dry-runs every object every time. Default 5 min.
+   * How long an object whose resourceVersion has not changed since it was verified (dry run, own
+   * write, or proof from the live object) skips even the proof on re-sync; 0 turns the cache off
+   * (objects are still proven unchanged from their live state before any dry run). Default 30 min.
    */
   dryRunCacheMs?: number;
   /** Write Kubernetes Events. Default true. */

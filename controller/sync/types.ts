@@ -135,6 +135,16 @@ export interface SyncRequest {
   previousInventory?: readonly InventoryEntry[] | undefined;
   /** Delete objects that left Git. Default true. */
   prune?: boolean | undefined;
+  /**
+   * Problems found before the render (files that are not text, a kustomize build that failed):
+   * reported with the render's own, and like them they hold prune. Default none.
+   */
+  problems?: readonly Problem[] | undefined;
+  /**
+   * Create `targetNamespace` when it does not exist (never pruned; see create-namespace.ts).
+   * Default false.
+   */
+  createNamespace?: boolean | undefined;
 }
 
 /** A drift revert: someone changed an object and it was put back to the Git state. */

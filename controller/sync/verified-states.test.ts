@@ -28,6 +28,17 @@ describe('VerifiedStates', () => {
     assert.equal(states.isCurrent('a', at('5'), key), true, 'a fresh dry run renews it');
   });
 
+  it('by default outlives the default full re-sync (10 min): periodic re-syncs find it, 30 min expire it', () => {
+    let now = 0;
+    const states = new VerifiedStates({ now: () => now });
+    const key = VerifiedStates.keyOf(plan('1'));
+    states.remember('a', at('1'), key);
+    now = 2 * 600_000 + 1;
+    assert.equal(states.isCurrent('a', at('1'), key), true, 'two default re-syncs later');
+    now = 1_800_000;
+    assert.equal(states.isCurrent('a', at('1'), key), false);
+  });
+
   it('is off with a TTL of 0 and forgets objects no longer applied', () => {
     const off = new VerifiedStates({ ttlMs: 0 });
     const key = VerifiedStates.keyOf(plan('1'));

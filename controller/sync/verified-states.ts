@@ -4,11 +4,17 @@ import type { ApplyPlan } from './ignore-rules.ts';
 
 /** Options of the verified-state cache. */
 export interface VerifiedStatesOptions {
-  /** How long a verification is trusted; 0 turns the cache off. Default 5 minutes. */
+  /**
+   * How long a verification is trusted; 0 turns the cache off. Default 30 minutes: longer than the
+   * default full re-sync (10 minutes), so periodic re-syncs of a running controller hit the cache.
+   */
   ttlMs?: number;
   /** Clock. Default `Date.now`. */
   now?: () => number;
 }
+
+/** 30 minutes: three default full re-syncs (DESIGN: `sync.interval`, 10m). */
+export const DEFAULT_TTL_MS = 1_800_000;
 
 interface Verified {
   resourceVersion: string;
@@ -21,8 +27,9 @@ interface Verified {
  * tagpilot applies (a dry run equal to it, or tagpilot's own write). While the live object still
  * has that resourceVersion and the body to apply is the same, the object cannot differ, so a
  * re-sync skips its dry run: a no-op re-sync of 1,000 objects costs a few list requests. Any write
- * by anyone changes the resourceVersion, and entries expire after `ttlMs` so server-side changes
- * (a webhook, a CRD schema) are still caught by a periodic dry run.
+ * by anyone changes the resourceVersion. An entry past `ttlMs` (or after a restart, when there is
+ * none) is not a dry run yet: the live object is first asked to prove itself unchanged
+ * (unchanged-proof.ts, docs/decisions/0007-cold-resync-proof.md).
  */
 export class VerifiedStates {
   readonly #entries = new Map<string, Verified>();
@@ -30,7 +37,7 @@ export class VerifiedStates {
   readonly #now: () => number;
 
   constructor(options: VerifiedStatesOptions = {}) {
-    this.#ttlMs = options.ttlMs ?? 300_000;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     this.#now = options.now ?? Date.now;
   }
 

@@ -42,4 +42,30 @@ describe('bench runner', () => {
       removeTempDir(dir);
     }
   });
+
+  it('lists every scenario: each module loads and names itself (the flux scenario among them)', async () => {
+    const { stdout } = await exec(process.execPath, [runner, '--list'], { timeout: 60_000 });
+    assert.match(stdout, /^flux +tagpilot GitSync vs Flux GitRepository \+ Kustomization/m);
+    assert.match(stdout, /^apply +first apply/m);
+  });
+
+  it('prints the flux rows as not measured, with the reason, where Flux is not built', async () => {
+    const dir = makeTempDir('bench-smoke-flux');
+    try {
+      const output = join(dir, 'bench-results.json');
+      // An empty binary cache: the scenario must say what is missing before it starts any server.
+      const { stdout } = await exec(process.execPath, [runner, '--only', 'flux', '--output', output], {
+        timeout: 60_000,
+        env: { ...process.env, TAGPILOT_CACHE: dir },
+      });
+      assert.match(stdout, /vs Flux: first apply, 1,000 objects +\| +source-controller not built/);
+      const results = JSON.parse(readFileSync(output, 'utf8')) as {
+        rows: { scenario: string; verdict: string }[];
+      };
+      assert.equal(results.rows.length, 7);
+      assert.ok(results.rows.every((row) => row.scenario === 'flux' && row.verdict === 'n/a'));
+    } finally {
+      removeTempDir(dir);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Scenario `list-tags`: list 10,000 tags (10 pages of 1,000) from the real local registry with the
- * tagpilot registry client, `crane ls --insecure` and `skopeo list-tags` (DESIGN §6 target:
+ * Scenario `list-tags`: list 10,000 tags from the real local registry (tagpilot asks one page of
+ * `n=10000`; the peers page as they do, the note counts each one's requests) with the tagpilot
+ * registry client, `crane ls --insecure` and `skopeo list-tags` (DESIGN §6 target:
  * ≤ 1.0× the peers). Runs alternate between the tools after a warm-up so drift hits all alike.
  * Measured: the client kept warm (as in the controller: one keep-alive agent for every scan) and
  * a new client per run (fresh connection); the peers are one process per run, as a user runs them.

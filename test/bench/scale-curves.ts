@@ -51,7 +51,7 @@ function sumSeries(text: string, name: string, keep: (labels: string) => boolean
 }
 
 /** kube-apiserver's resource requests so far, and the writes among them (apply, create, update, delete). */
-async function apiRequests(kube: KubeStack): Promise<{ all: number; writes: number }> {
+export async function apiRequests(kube: KubeStack): Promise<{ all: number; writes: number }> {
   const { stdout } = await kube.kubectl(['get', '--raw', '/metrics']);
   const resource = (labels: string) => /resource="[^"]+"/.test(labels);
   const write = (labels: string) =>
@@ -65,7 +65,7 @@ async function apiRequests(kube: KubeStack): Promise<{ all: number; writes: numb
 }
 
 /** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -76,7 +76,7 @@ async function controllerMetrics(controller: ControllerProcess): Promise<string>
 }
 
 /** Completed syncs of a GitSync, from the controller's `tagpilot_sync_duration_seconds` histogram. */
-async function syncs(
+export async function syncs(
   controller: ControllerProcess,
   gitsync: string,
 ): Promise<{ count: number; seconds: number }> {
@@ -89,7 +89,7 @@ async function syncs(
 }
 
 /** Median VmRSS over a few samples, after the process has settled. */
-async function settledRss(pid: number): Promise<number> {
+export async function settledRss(pid: number): Promise<number> {
   await sleep(SETTLE_MS);
   const values: number[] = [];
   for (let i = 0; i < RSS_SAMPLES; i++) {
@@ -99,7 +99,8 @@ async function settledRss(pid: number): Promise<number> {
   return values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 }
 
-async function installTagpilot(kube: KubeStack): Promise<void> {
+/** Installs deploy/ (CRDs, namespace, RBAC) and waits for the CRDs. */
+export async function installTagpilot(kube: KubeStack): Promise<void> {
   await kube.kubectl(['apply', '-k', join(root, 'deploy')]);
   await kube.kubectl([
     'wait',

@@ -8,7 +8,7 @@ import { imageEnv, imageNodeFlags } from '../support/controller-process.ts';
 
 describe('Node.js flags of the controller', () => {
   it('the image keeps the young generation small', () => {
-    assert.deepEqual(imageNodeFlags(), ['--max-semi-space-size=1']);
+    assert.deepEqual(imageNodeFlags(), ['--max-semi-space-size=1', '--optimize-for-size']);
   });
 
   it('the tagpilot shebang passes the same flags', () => {
@@ -19,5 +19,14 @@ describe('Node.js flags of the controller', () => {
 
   it('the image sets its malloc arena cap, which the tests start the controller with too', () => {
     assert.equal(imageEnv().MALLOC_ARENA_MAX, '2');
+  });
+
+  it('the image fills its compile cache with the same flags, and the tests use one of their own', () => {
+    const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8');
+    const warm = /^RUN\s+(\[.*"scripts\/warm-compile-cache\.ts"\])\s*$/m.exec(dockerfile)?.[1];
+    assert.ok(warm, 'the Dockerfile runs scripts/warm-compile-cache.ts');
+    assert.deepEqual(JSON.parse(warm), ['node', ...imageNodeFlags(), 'scripts/warm-compile-cache.ts']);
+    assert.match(dockerfile, /^ENV NODE_COMPILE_CACHE=\/app\//m);
+    assert.match(imageEnv().NODE_COMPILE_CACHE ?? '', /node_modules\/\.cache\/tagpilot-compile-cache$/);
   });
 });

@@ -3,6 +3,7 @@
 // them is not, and the annotated Deployment in workloads/ is automated. A path that disappears
 // from the repository is refused (PathMissing) and prunes nothing.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cloneAsUser } from '../safety/user-clone.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
@@ -13,6 +14,7 @@ import { type RegistryStack, startRegistry } from '../support/registry.ts';
 import { deploymentImage, gitSyncCondition, installScenario } from '../support/scenario.ts';
 
 const NAME = 'flux-get-started';
+const root = join(import.meta.dirname, '..', '..');
 
 describe('several paths of one GitSync (flux-get-started)', () => {
   let kube: KubeStack;
@@ -20,8 +22,9 @@ describe('several paths of one GitSync (flux-get-started)', () => {
   let git: GitServer;
   let controller: ControllerProcess | undefined;
   const logTail = () => controller?.process.logTail(40) ?? '';
-  const exists = async (kind: string, name: string) =>
-    (await kube.kubectl(['get', kind, name, '-n', 'demo', '-o', 'name'], { allowFailure: true })).code === 0;
+  const exists = async (kind: string, name: string, namespace = 'demo') =>
+    (await kube.kubectl(['get', kind, name, '-n', namespace, '-o', 'name'], { allowFailure: true })).code ===
+    0;
 
   before(async () => {
     [kube, registry, git] = await Promise.all([startKube(), startRegistry(), startGitServer()]);
@@ -95,5 +98,61 @@ spec: {url: ${git.repoUrl(NAME)}, path: workloads, paths: [namespaces, workloads
     });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /set either path or paths, not both/);
+  });
+
+  it('dependsOn holds a GitSync until its dependency is Ready, then syncs it at once', async () => {
+    // The same layout as two GitSyncs, in namespace `deps`: workloads depends on namespaces.
+    await git.createRepo('deps', {
+      fromDir: join(root, 'test', 'fixtures', NAME),
+      replace: {
+        REGISTRY_HOST: registry.host,
+        'name: demo': 'name: deps',
+        'namespace: demo': 'namespace: deps',
+      },
+    });
+    const gitsync = (name: string, path: string, extra: string) => `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: ${name}, namespace: tagpilot-system}
+spec:
+  url: ${git.repoUrl('deps')}
+  secretRef: {name: ${NAME}-git-auth}
+  path: ${path}
+  interval: 2s
+  automation: {enabled: false}
+${extra}`;
+    await kube.kubectl(['apply', '-f', '-'], {
+      input: `${gitsync('deps-workloads', 'workloads', '  dependsOn: [{name: deps-namespaces}]\n')}---\n${gitsync('deps-namespaces', 'namespaces', '  suspend: true\n')}`,
+    });
+    await waitFor(
+      'deps-workloads held',
+      async () =>
+        /waiting for tagpilot-system\/deps-namespaces is not ready: Suspended/.test(
+          (await gitSyncCondition(kube, 'deps-workloads', 'Ready'))?.message ?? '',
+        ),
+      { timeoutMs: 30_000, onTimeout: logTail },
+    );
+    assert.equal(await exists('deployment', 'podinfo', 'deps'), false, 'nothing applied while held');
+    const released = Date.now();
+    await kube.kubectl([
+      'patch',
+      'gitsync',
+      'deps-namespaces',
+      '-n',
+      'tagpilot-system',
+      '--type=merge',
+      '-p',
+      '{"spec":{"suspend":false}}',
+    ]);
+    await waitFor('the Deployment in namespace deps', () => exists('deployment', 'podinfo', 'deps'), {
+      timeoutMs: 20_000,
+      onTimeout: logTail,
+    });
+    // Woken by the dependency's Ready, not by the 30 s retry.
+    assert.ok(Date.now() - released < 20_000);
+    await waitFor(
+      'deps-workloads Ready',
+      async () => (await gitSyncCondition(kube, 'deps-workloads', 'Ready'))?.status === 'True',
+      { timeoutMs: 30_000 },
+    );
   });
 });

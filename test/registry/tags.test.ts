@@ -23,9 +23,19 @@ describe('listTags against a real registry (anonymous)', () => {
     await registry?.stop();
   });
 
-  it('lists 2,500 tags across 3 pages of 1,000 following Link rel="next"', async () => {
+  it('lists 2,500 tags in one request: the first page asks for n=10000', async () => {
     const beforeLines = await settledRequests(registry);
     const listed = await client.listTags(`${registry.host}/team/many`);
+    assert.equal(listed.length, TAG_COUNT);
+    assert.deepEqual([...listed].sort(), [...tags].sort());
+    const made = requestsBetween(beforeLines, await settledRequests(registry), 'team/many');
+    assert.equal(made.tagLists, 1, made.lines.join('\n'));
+    assert.ok(made.lines[0]?.startsWith('GET /v2/team/many/tags/list?n=10000 200'));
+  });
+
+  it('lists 2,500 tags across 3 pages of 1,000 following Link rel="next"', async () => {
+    const beforeLines = await settledRequests(registry);
+    const listed = await client.listTags(`${registry.host}/team/many`, { pageSize: 1000 });
     assert.equal(listed.length, TAG_COUNT);
     assert.deepEqual([...listed].sort(), [...tags].sort());
     assert.equal(new Set(listed).size, TAG_COUNT);
@@ -43,12 +53,15 @@ describe('listTags against a real registry (anonymous)', () => {
   });
 
   it('stops with TOO_MANY_TAGS when the page cap is reached', async () => {
-    await assert.rejects(client.listTags(`${registry.host}/team/many`, { maxPages: 2 }), (error: unknown) => {
-      assert.ok(isRegistryError(error, 'TOO_MANY_TAGS'));
-      assert.match(error.message, /more than 2 pages/);
-      assert.equal(error.retryable, false);
-      return true;
-    });
+    await assert.rejects(
+      client.listTags(`${registry.host}/team/many`, { pageSize: 1000, maxPages: 2 }),
+      (error: unknown) => {
+        assert.ok(isRegistryError(error, 'TOO_MANY_TAGS'));
+        assert.match(error.message, /more than 2 pages/);
+        assert.equal(error.retryable, false);
+        return true;
+      },
+    );
   });
 
   it('stops with TOO_MANY_TAGS when the tag cap is exceeded', async () => {

@@ -1,17 +1,47 @@
 // Runs the tagpilot controller as a separate process, the way a user would (`tagpilot controller`),
 // against the test stack; its JSON log goes to a file that tests can read.
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
+import { promisify } from 'node:util';
+import { binary, type ManagedProcess, makeTempDir, startProcess, waitFor } from './processes.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'controller', 'cli', 'main.ts');
 
-/** The environment the container image sets (`ENV NAME=value` lines of the Dockerfile's last stage). */
+/** Where test processes keep the compile cache that the image keeps under /app (which is not here). */
+const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'tagpilot-compile-cache');
+
+/**
+ * The environment the container image sets (`ENV NAME=value` lines of the Dockerfile's last stage),
+ * with NODE_COMPILE_CACHE moved to this checkout's COMPILE_CACHE, and the kustomize that the image has
+ * on PATH taken from the test binaries (scripts/build-binaries.sh).
+ */
 export function imageEnv(): Record<string, string> {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
   const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-  return Object.fromEntries([...lastStage.matchAll(/^ENV\s+([A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1], m[2]]));
+  const env: Record<string, string> = Object.fromEntries(
+    [...lastStage.matchAll(/^ENV\s+([A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1], m[2]]),
+  );
+  if (env.NODE_COMPILE_CACHE !== undefined) env.NODE_COMPILE_CACHE = COMPILE_CACHE;
+  env.TAGPILOT_KUSTOMIZE_BINARY = binary('kustomize');
+  return env;
+}
+
+let compileCacheWarm: Promise<unknown> | undefined;
+
+/**
+ * Fills the compile cache the way the image build does (scripts/warm-compile-cache.ts, with the
+ * image's flags), once per test process, so that a controller starts from a warm cache as in the image.
+ */
+export function warmCompileCache(): Promise<unknown> {
+  if (imageEnv().NODE_COMPILE_CACHE === undefined) return Promise.resolve();
+  compileCacheWarm ??= promisify(execFile)(
+    process.execPath,
+    [...imageNodeFlags(), join(root, 'scripts', 'warm-compile-cache.ts')],
+    { env: { ...process.env, ...imageEnv() } },
+  );
+  return compileCacheWarm;
 }
 
 /** The Node.js flags the container image runs the controller with (from the Dockerfile's ENTRYPOINT). */
@@ -64,6 +94,7 @@ export async function startController(options: {
   /** Wait for /readyz (default true; a standby replica is ready too). */
   waitReady?: boolean;
 }): Promise<ControllerProcess> {
+  await warmCompileCache();
   const dir = makeTempDir(options.name ?? 'controller');
   const logFile = join(dir, 'controller.log');
   // Started as the image starts it: same Node.js flags, same entry point.

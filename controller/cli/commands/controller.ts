@@ -88,6 +88,14 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
     '--no-cross-namespace-refs',
     "confine each GitSync to its namespace (or targetNamespace, which then overrides every object's), and ImagePolicy references and pull secrets to the referring object's namespace (default: off) [$TAGPILOT_NO_CROSS_NAMESPACE_REFS]",
   ],
+  [
+    '--kustomize-binary <path>',
+    'kustomize used to build a directory with a kustomization.yaml under a GitSync path (default: kustomize on PATH; the image ships v5.8.0) [$TAGPILOT_KUSTOMIZE_BINARY]',
+  ],
+  [
+    '--kustomize-remote-bases',
+    'let kustomize fetch remote bases (resources that are URLs); without it such a build is refused (default: off) [$TAGPILOT_KUSTOMIZE_REMOTE_BASES]',
+  ],
 ];
 
 /** The `controller` command. */
