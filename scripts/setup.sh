@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything tagpilot's tests and demo need, idempotently; a second run takes seconds.
-#   - Debian packages (git, openssl; skopeo with --with-bench) via apt-get, only when missing
+#   - Debian packages (git, openssl, openssh-server for the SSH Git tests; skopeo with --with-bench) via apt-get, only when missing
 #   - npm dependencies (`npm ci`), including Node.js 24 from the npm registry (`node`
 #     devDependency), only when package-lock.json changed
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd and the distribution
@@ -13,7 +13,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 with_bench=false
 [[ ${1:-} == --with-bench ]] && with_bench=true
 
-packages=(git openssl ca-certificates)
+packages=(git openssl ca-certificates openssh-server openssh-client)
 $with_bench && packages+=(skopeo)
 missing=()
 for pkg in "${packages[@]}"; do

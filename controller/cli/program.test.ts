@@ -18,6 +18,7 @@ describe('the tagpilot command tree', () => {
       'sync',
       'suspend',
       'resume',
+      'identity',
     ];
     const edits = ['automate', 'deautomate', 'lock', 'unlock', 'policy', 'release'];
     assert.deepEqual([...commands.keys()], [...expected, ...edits]);

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { checkPolicyCommand } from './commands/check-policy.ts';
 import { controllerCommand } from './commands/controller.ts';
 import { editCommands } from './commands/edit-workload.ts';
+import { identityCommand } from './commands/identity.ts';
 import { listImagesCommand } from './commands/list-images.ts';
 import { listWorkloadsCommand } from './commands/list-workloads.ts';
 import { statusCommand } from './commands/status.ts';
@@ -25,7 +26,8 @@ export function buildProgram(streams: Streams): Command {
     .addCommand(checkPolicyCommand(streams))
     .addCommand(syncCommand(streams))
     .addCommand(suspendCommand(streams))
-    .addCommand(resumeCommand(streams));
+    .addCommand(resumeCommand(streams))
+    .addCommand(identityCommand(streams));
   for (const command of editCommands(streams)) program.addCommand(command);
   for (const command of everyCommand(program)) {
     command.exitOverride().showHelpAfterError('(add --help for usage)');

@@ -13,6 +13,7 @@ import type { GitSync } from '../api/types.ts';
 import { createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { readGitAuth } from '../kube/secrets.ts';
+import { readSshIdentity } from '../kube/ssh-identity.ts';
 import {
   findWorkloads,
   type ManifestFile,
@@ -20,6 +21,7 @@ import {
   readManifests,
   type Workload,
 } from '../manifests/index.ts';
+import { resolveCredentials } from '../reconcile/gitsync-credentials.ts';
 import { describeError, EXIT, exitCodeFor, RemoteError, UsageError } from './errors.ts';
 import { gitSyncKey, gitSyncsInScope } from './gitsyncs.ts';
 import type { KubeContext } from './kube-context.ts';
@@ -47,6 +49,22 @@ export async function openGitSyncRepository(options: {
   const namespace = gitsync.metadata.namespace ?? 'default';
   const auth = await readGitAuth(options.client, namespace, gitsync.spec.secretRef?.name);
   if (!auth.ok) throw new RemoteError(`GitSync ${namespace}/${gitsync.metadata.name}: ${auth.message}`);
+  // The CLI uses the key the controller made (it makes none itself: that is `tagpilot identity`).
+  const credentials = await resolveCredentials(
+    gitsync,
+    auth.auth,
+    {
+      sshIdentity: async (_, owner) => {
+        const pair = await readSshIdentity(options.client, owner);
+        if (pair === undefined)
+          throw new Error(`no SSH identity yet; run \`tagpilot identity ${namespace}/${owner.name}\``);
+        return pair;
+      },
+    },
+    undefined,
+  );
+  if (!credentials.ok)
+    throw new RemoteError(`GitSync ${namespace}/${gitsync.metadata.name}: ${credentials.message}`);
   const workDir = claimWorkDir(join(options.cacheDir, 'git', namespace, gitsync.metadata.name));
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const close = async () => {
@@ -58,7 +76,7 @@ export async function openGitSyncRepository(options: {
       dir: workDir.dir,
       url: gitsync.spec.url,
       branch: syncBranch(gitsync.spec),
-      auth: auth.auth,
+      auth: credentials.auth,
       http: createGitHttpClient({ dispatcher: agent, userAgent: 'tagpilot-cli' }),
     });
     return {

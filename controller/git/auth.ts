@@ -17,8 +17,26 @@ export interface GitTokenAuth {
   username?: string;
 }
 
+/**
+ * An SSH identity (Secret keys `identity`, `known_hosts`, and `passphrase` or, as in Flux,
+ * `password`). Only for SSH URLs.
+ */
+export interface GitSshAuth {
+  /** OpenSSH (or PEM) private key: ed25519, ECDSA or RSA. */
+  identity: string;
+  /** The passphrase of an encrypted `identity`. */
+  passphrase?: string;
+  /** known_hosts text; without it no SSH connection is made. */
+  knownHosts?: string;
+}
+
 /** Credentials for one repository. */
-export type GitAuth = GitBasicAuth | GitTokenAuth;
+export type GitAuth = GitBasicAuth | GitTokenAuth | GitSshAuth;
+
+/** True for SSH credentials. */
+export function isSshAuth(auth: GitAuth | undefined): auth is GitSshAuth {
+  return auth !== undefined && 'identity' in auth;
+}
 
 /** The username sent with a token. */
 export const TOKEN_USERNAME = 'x-access-token';
@@ -56,7 +74,7 @@ export function sanitizeUrl(raw: string): SanitizedUrl | undefined {
 }
 
 /** The `Authorization` header value for the credentials. */
-export function authorizationHeader(auth: GitAuth): string {
+export function authorizationHeader(auth: GitBasicAuth | GitTokenAuth): string {
   const { username, password } = basicCredentials(auth);
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
@@ -64,12 +82,13 @@ export function authorizationHeader(auth: GitAuth): string {
 /** Every string that must be kept out of messages and logs for these credentials. */
 export function secretsOf(auth: GitAuth | undefined): string[] {
   if (auth === undefined) return [];
+  if (isSshAuth(auth)) return auth.passphrase ? [auth.passphrase] : [];
   const { password } = basicCredentials(auth);
   if (password === '') return [];
   return [password, encodeURIComponent(password), authorizationHeader(auth).slice('Basic '.length)];
 }
 
-function basicCredentials(auth: GitAuth): GitBasicAuth {
+function basicCredentials(auth: GitBasicAuth | GitTokenAuth): GitBasicAuth {
   if ('token' in auth) return { username: auth.username ?? TOKEN_USERNAME, password: auth.token };
   return auth;
 }

@@ -17,8 +17,18 @@ export type GitErrorCode =
   | 'UNAVAILABLE'
   /** The server did not speak Git smart HTTP (e.g. an HTML login page). */
   | 'INVALID_RESPONSE'
-  /** The URL is not http(s) or cannot be parsed. */
+  /** The URL is not http(s) or SSH, or cannot be parsed. */
   | 'INVALID_URL'
+  /** SSH: the Secret has no `known_hosts`, so the server cannot be verified (no connection is made). */
+  | 'KNOWN_HOSTS_MISSING'
+  /** SSH: `known_hosts` has no key for this host. */
+  | 'HOST_KEY_UNKNOWN'
+  /** SSH: the server showed a key other than the one in `known_hosts` (refused: it may be an attacker). */
+  | 'HOST_KEY_CHANGED'
+  /** SSH: the server showed a key that `known_hosts` marks @revoked. */
+  | 'HOST_KEY_REVOKED'
+  /** SSH: the private key cannot be read (format, or a missing or wrong passphrase). */
+  | 'INVALID_IDENTITY'
   /** The server refused the push for a reason other than a concurrent update (hook, protection). */
   | 'PUSH_REJECTED'
   /** Every retry after a rejected (not fast-forward) push met yet another concurrent update. */
@@ -114,7 +124,7 @@ export function toGitError(error: unknown, context: ErrorContext): GitError {
     );
   }
   if (code === 'UrlParseError' || code === 'UnknownTransportError') {
-    return new GitError('INVALID_URL', `${where}: not an http(s) Git URL`, details);
+    return new GitError('INVALID_URL', `${where}: not an http(s) or SSH Git URL`, details);
   }
   if (code === 'FENCED' || (error instanceof Error && errorCode(error.cause) === 'FENCED')) {
     return new GitError('FENCED', `${where}: ${describe(cause)}`, { ...details, retryable: false });

@@ -1,7 +1,14 @@
 /** Public API of controller/git: working copies in a cache directory, one commit/push/retry loop (`commitWithRetry`). */
 
 export { type BackoffOptions, retryDelayMs } from '../util/backoff.ts';
-export { type GitAuth, type GitBasicAuth, type GitTokenAuth, TOKEN_USERNAME } from './auth.ts';
+export {
+  type GitAuth,
+  type GitBasicAuth,
+  type GitSshAuth,
+  type GitTokenAuth,
+  isSshAuth,
+  TOKEN_USERNAME,
+} from './auth.ts';
 export {
   type CommitWithRetryOptions,
   type CommitWithRetryResult,
@@ -24,6 +31,8 @@ export {
 } from './read-limits.ts';
 export type { PushOutcome } from './remote.ts';
 export { openRepository, Repository } from './repository.ts';
+export { fingerprintOf, generateIdentity, loadIdentity, type SshIdentity, SshKeyError } from './ssh-keys.ts';
+export { isSshUrl, parseSshUrl, type SshTarget } from './ssh-url.ts';
 export type {
   CommitAuthor,
   HeadCommit,

@@ -182,14 +182,11 @@ export async function pushCommit(remote: Remote, commit: string, options: PushOp
 
 /** The error for a branch the remote does not have. */
 export function branchMissing(remote: Remote, operation: GitOperation): GitError {
-  return new GitError(
-    'BRANCH_NOT_FOUND',
-    `${operation} ${remote.url}: branch ${remote.branch} does not exist`,
-    {
-      url: remote.url,
-      operation,
-    },
-  );
+  const { url } = remote.errorContext(operation);
+  return new GitError('BRANCH_NOT_FOUND', `${operation} ${url}: branch ${remote.branch} does not exist`, {
+    url,
+    operation,
+  });
 }
 
 function pushError(remote: Remote, error: unknown, branch: string): GitError {
@@ -198,8 +195,9 @@ function pushError(remote: Remote, error: unknown, branch: string): GitError {
     return toGitError(error, remote.errorContext('push'));
   }
   const reason = pushRejection(error) ?? 'rejected';
-  return new GitError('PUSH_REJECTED', `push ${remote.url}: the server refused ${branch}: ${reason}`, {
-    url: remote.url,
+  const { url } = remote.errorContext('push');
+  return new GitError('PUSH_REJECTED', `push ${url}: the server refused ${branch}: ${reason}`, {
+    url,
     operation: 'push',
     cause: error,
   });

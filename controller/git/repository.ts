@@ -7,7 +7,7 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import { authorizationHeader, sanitizeUrl, secretsOf } from './auth.ts';
+import { authorizationHeader, isSshAuth, sanitizeUrl, secretsOf } from './auth.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
 import { type KustomizeOptions, renderKustomizations } from './kustomize.ts';
@@ -22,6 +22,8 @@ import {
   type Remote,
   remoteHead,
 } from './remote.ts';
+import { openSshTransport } from './ssh-transport.ts';
+import { isSshUrl } from './ssh-url.ts';
 import { syncBackedFs } from './sync-fs.ts';
 import { pruneTreeCache, readSnapshot, type Snapshot, type TreeCache, writeChangedTree } from './tree.ts';
 import type {
@@ -46,10 +48,26 @@ const REGULAR_FILE = new Set(['100644', '100755']);
  * GitErrors; a failed clone leaves no `.git` behind, and a failed fetch leaves the copy as it was.
  */
 export async function openRepository(options: OpenRepositoryOptions): Promise<Repository> {
+  if (isSshUrl(options.url)) {
+    const ssh = openSshTransport(options);
+    const repository = new Repository({
+      ...options,
+      url: ssh.display,
+      http: ssh.client.http,
+      transportUrl: ssh.client.url,
+    });
+    try {
+      await repository.refresh();
+    } catch (error) {
+      ssh.client.close();
+      throw error;
+    }
+    return repository;
+  }
   const sanitized = sanitizeUrl(options.url);
   if (sanitized === undefined) {
     const shown = options.url.replace(/\/\/[^/@]*@/, '//');
-    throw new GitError('INVALID_URL', `open ${shown}: not an http(s) Git URL`, {
+    throw new GitError('INVALID_URL', `open ${shown}: not an http(s) or SSH Git URL`, {
       url: shown,
       operation: 'clone',
     });
@@ -86,19 +104,21 @@ export class Repository {
   #busy = false;
   readonly #deepenedFor = new Set<string>();
 
-  /** Use `openRepository`. */
-  constructor(options: OpenRepositoryOptions & { url: string }) {
+  /** Use `openRepository`. `transportUrl` is what isomorphic-git is given (default `url`). */
+  constructor(options: OpenRepositoryOptions & { url: string; transportUrl?: string }) {
     this.url = options.url;
+    const transportUrl = options.transportUrl ?? options.url;
     this.branch = options.branch ?? DEFAULT_BRANCH;
     this.dir = options.dir;
     const fs = options.fs ?? nodeFs;
     this.#ctx = { fs, gitFs: syncBackedFs(fs), dir: options.dir, cache: {}, url: options.url };
-    const authorization = options.auth === undefined ? undefined : authorizationHeader(options.auth);
+    const authorization =
+      options.auth === undefined || isSshAuth(options.auth) ? undefined : authorizationHeader(options.auth);
     this.#secrets = secretsOf(options.auth);
     this.#remote = {
       ctx: this.#ctx,
       http: options.http,
-      url: this.url,
+      url: transportUrl,
       branch: this.branch,
       headers: (): Record<string, string> => (authorization === undefined ? {} : { authorization }),
       errorContext: (operation) => this.#errorContext(operation),
@@ -392,7 +412,7 @@ export class Repository {
     if (!fs.existsSync(join(dir, '.git', 'HEAD'))) return false;
     try {
       const url = await git.getConfig({ fs: gitFs, dir, path: `remote.${REMOTE}.url` });
-      return url === this.url;
+      return url === this.#remote.url;
     } catch {
       return false;
     }

@@ -3,20 +3,27 @@ import type { HttpClient } from 'isomorphic-git';
 import type { GitAuth } from './auth.ts';
 import type { FileSystem } from './context.ts';
 import type { ReadLimits } from './read-limits.ts';
+import type { SshHttpClientOptions } from './ssh-client.ts';
 import type { TreeFile } from './tree.ts';
 
 /** Options of `openRepository`. */
 export interface OpenRepositoryOptions {
   /** Cache directory for this repository's working copy; created when missing. Everything in it is tagpilot's. */
   dir: string;
-  /** `http(s)://host/path.git`. Credentials in the URL are used as Basic auth when `auth` is unset, and never shown. */
+  /**
+   * `http(s)://host/path.git`, `ssh://[user@]host[:port]/path` or `[user@]host:path`. Credentials in an
+   * http(s) URL are used as Basic auth when `auth` is unset, and never shown. An SSH URL needs
+   * `GitSshAuth` credentials.
+   */
   url: string;
   /** The branch to sync and, by default, to push to. Default `main`. */
   branch?: string;
   /** Credentials; default none (or those in the URL). */
   auth?: GitAuth;
-  /** The HTTP client, from `createGitHttpClient`. */
+  /** The HTTP client, from `createGitHttpClient` (unused for SSH URLs). */
   http: HttpClient;
+  /** SSH transport settings (timeouts, the push fence). Default: ssh-client.ts defaults, no fence. */
+  ssh?: Pick<SshHttpClientOptions, 'readyTimeoutMs' | 'idleMs' | 'fence'>;
   /** File system. Default `node:fs`. */
   fs?: FileSystem;
   /** Re-clone when a fetch has left more than this many packs (every fetch with news adds one). Default 50. */

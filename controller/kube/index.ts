@@ -29,7 +29,15 @@ export {
   type PullSecretSources,
   readGitAuth,
   readPullSecrets,
+  type SshCredentials,
 } from './secrets.ts';
+export {
+  ensureSshIdentity,
+  type IdentityOwner,
+  identitySecretName,
+  type KeyPair,
+  readSshIdentity,
+} from './ssh-identity.ts';
 export type * from './types.ts';
 export { describeRef, isKubeObject, joinApiVersion, splitApiVersion } from './types.ts';
 export {

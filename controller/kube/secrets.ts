@@ -13,8 +13,23 @@ import {
 import type { KubeClient } from './client.ts';
 import { isKubeError } from './errors.ts';
 
-/** Git credentials as git/'s `GitAuth` takes them: a token, or username and password. */
-export type GitCredentials = { token: string } | { username: string; password: string };
+/**
+ * SSH credentials: `identity` (a private key), `known_hosts`, and the key's passphrase under
+ * `passphrase` or, as Flux names it, `password`.
+ */
+export interface SshCredentials {
+  identity: string;
+  knownHosts?: string;
+  passphrase?: string;
+}
+
+/** Git credentials as git/'s `GitAuth` takes them: a token, username and password, or an SSH key. */
+export type GitCredentials =
+  | { token: string }
+  | { username: string; password: string }
+  | SshCredentials
+  /** known_hosts only: the SSH key is the one tagpilot makes (kube/ssh-identity.ts). */
+  | { knownHosts: string };
 
 /** Credentials, none, or why they could not be read (for a status condition). */
 export type GitAuthResult = { ok: true; auth: GitCredentials | undefined } | { ok: false; message: string };
@@ -42,7 +57,10 @@ export interface PullSecretSources {
   implicitServiceAccountName?: string | undefined;
 }
 
-/** Reads the Secret named by a GitSync's spec.secretRef: `token`, or `username` + `password`. */
+/**
+ * Reads the Secret named by a GitSync's spec.secretRef: `identity` (+ `known_hosts`, passphrase) for
+ * SSH, else `token`, or `username` + `password`.
+ */
 export async function readGitAuth(
   client: KubeClient,
   namespace: string,
@@ -59,14 +77,25 @@ export async function readGitAuth(
     const value = secret.data?.[key];
     return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
   };
+  const identity = field('identity');
+  if (identity) {
+    const knownHosts = field('known_hosts');
+    const passphrase = field('passphrase') ?? field('password');
+    return {
+      ok: true,
+      auth: { identity, ...(knownHosts ? { knownHosts } : {}), ...(passphrase ? { passphrase } : {}) },
+    };
+  }
   const token = field('token');
   if (token) return { ok: true, auth: { token } };
   const username = field('username');
   const password = field('password');
   if (username !== undefined && password !== undefined) return { ok: true, auth: { username, password } };
+  const knownHosts = field('known_hosts');
+  if (knownHosts) return { ok: true, auth: { knownHosts } };
   return {
     ok: false,
-    message: `Secret ${namespace}/${secretName} has neither a token key nor username and password keys`,
+    message: `Secret ${namespace}/${secretName} has neither an identity key (SSH), a token key, nor username and password keys`,
   };
 }
 

@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ReconcileOutcome } from '../runtime/work-queue.ts';
 import { DEPENDENCY_RETRY_MS, type DependencyWait, dependencyWait } from './dependencies.ts';
 import { automationStep } from './gitsync-automation-step.ts';
+import { credentialsDigest, resolveCredentials } from './gitsync-credentials.ts';
 import { driftHandlers } from './gitsync-drift.ts';
 import {
   automationDue,
@@ -165,15 +166,17 @@ export class GitSyncReconciler {
     const { namespace = 'default' } = gitsync.metadata;
     const auth = await this.#ports.readGitAuth(identity, namespace, gitsync.spec.secretRef?.name);
     if (!auth.ok) return this.#failed(gitsync, 'AuthenticationFailed', auth.message, intervals);
+    const credentials = await resolveCredentials(gitsync, auth.auth, this.#ports, identity);
+    if (!credentials.ok) return this.#failed(gitsync, 'AuthenticationFailed', credentials.message, intervals);
     let state: GitSyncState;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, auth.auth, identity);
+      state = await this.#stateFor(key, gitsync, credentials.auth, identity);
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.warn({ err: message }, 'fetch failed');
-      const reason = error instanceof GitError ? 'FetchFailed' : 'GitError';
+      const reason = error instanceof GitError ? fetchFailureReason(error) : 'GitError';
       return this.#failed(gitsync, reason, message, intervals);
     }
     const context = {
@@ -263,8 +266,15 @@ export class GitSyncReconciler {
     }));
     const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
     const engineSpec = JSON.stringify({ ignore, revertDrift, user: identity?.user });
+    const authDigest = credentialsDigest(auth);
     const existing = this.#states.get(key);
-    if (existing && existing.url === url && existing.branch === branch && existing.engineSpec === engineSpec)
+    if (
+      existing &&
+      existing.url === url &&
+      existing.branch === branch &&
+      existing.engineSpec === engineSpec &&
+      existing.authDigest === authDigest
+    )
       return existing;
     // A new repository, branch, ignore list or revertDrift takes effect now: a new engine, synced at once.
     if (existing) await existing.engine.stop();
@@ -289,6 +299,7 @@ export class GitSyncReconciler {
       url,
       branch,
       engineSpec,
+      authDigest,
       repo,
       engine: this.#ports.engines({ owner, ignore, revertDrift, impersonate: identity, handlers }),
       failedAttempts: 0,
@@ -335,5 +346,21 @@ export class GitSyncReconciler {
           'could not update conditions',
         ),
       );
+  }
+}
+
+/** The Ready reason for a failed fetch: what the user has to fix, where that is clear. */
+function fetchFailureReason(error: GitError): string {
+  switch (error.code) {
+    case 'UNAUTHORIZED':
+    case 'INVALID_IDENTITY':
+      return 'AuthenticationFailed';
+    case 'KNOWN_HOSTS_MISSING':
+    case 'HOST_KEY_UNKNOWN':
+    case 'HOST_KEY_CHANGED':
+    case 'HOST_KEY_REVOKED':
+      return 'HostKeyVerificationFailed';
+    default:
+      return 'FetchFailed';
   }
 }

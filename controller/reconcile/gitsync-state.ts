@@ -20,6 +20,8 @@ export interface GitSyncState {
   branch: string;
   /** `spec.sync.ignore`, `revertDrift` and the identity the engine was made with; a change makes a new engine. */
   engineSpec: string;
+  /** Digest of the credentials the repository was opened with: new credentials open it anew. */
+  authDigest?: string;
   repo: SourceRepository;
   engine: SyncEngine;
   syncedCommit?: string | undefined;

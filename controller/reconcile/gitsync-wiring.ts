@@ -7,7 +7,9 @@ import type { ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import {
   DEFAULT_KUSTOMIZE,
   GitError,
+  generateIdentity,
   type KustomizeOptions,
+  type OpenRepositoryOptions,
   openRepository,
   type ReadLimits,
   type Repository,
@@ -15,6 +17,7 @@ import {
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
+import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
@@ -35,6 +38,8 @@ export interface GitSyncWiring {
   /** The controller's client (fenced); impersonated views of it read Secrets. */
   client: KubeClient;
   http: HttpClient;
+  /** SSH transport settings for SSH URLs (the push fence, timeouts). Default none. */
+  ssh?: OpenRepositoryOptions['ssh'];
   scanners: ScannerFactory;
   engines: SyncEngineFactory;
   events: EventSink;
@@ -56,6 +61,10 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
     events: wiring.events,
     engines: wiring.engines,
     readGitAuth: (identity, namespace, secretName) => readGitAuth(as(identity), namespace, secretName),
+    sshIdentity: (identity, owner) =>
+      ensureSshIdentity(as(identity), owner, () =>
+        generateIdentity(`tagpilot-${owner.namespace}-${owner.name}`),
+      ),
     openRepository: async ({ namespace, name, url, branch, auth }) => {
       const repo = await openRepository({
         dir: join(wiring.cacheDir, 'git', namespace, name),
@@ -63,6 +72,7 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
         branch,
         ...(auth ? { auth } : {}),
         http: wiring.http,
+        ...(wiring.ssh ? { ssh: wiring.ssh } : {}),
         ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),
       });
       return sourceRepository(

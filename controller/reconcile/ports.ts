@@ -10,6 +10,7 @@ import type { GitAuth, HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { GitAuthResult, PullSecretResult, PullSecretSources } from '../kube/secrets.ts';
+import type { IdentityOwner, KeyPair } from '../kube/ssh-identity.ts';
 import type { ManifestFile, Problem, UnappliedUpdate } from '../manifests/index.ts';
 import type {
   DriftFailure,
@@ -131,6 +132,11 @@ export interface GitSyncPorts {
     namespace: string,
     secretName: string | undefined,
   ): Promise<GitAuthResult>;
+  /**
+   * The key pair tagpilot made for an SSH GitSync whose Secret names no identity (made and stored
+   * on first use), read as `impersonate`. Default none: such a GitSync fails with INVALID_IDENTITY.
+   */
+  sshIdentity?(impersonate: Impersonation | undefined, owner: IdentityOwner): Promise<KeyPair>;
   /** Opens (clones or reuses) the working copy of `<namespace>/<name>`. */
   openRepository(input: {
     namespace: string;

@@ -171,12 +171,22 @@ describe('errors', () => {
     await expectGitError(openRepository(options(fresh(), { url })), 'NOT_FOUND', url);
   });
 
-  it('an ssh URL: INVALID_URL', async () => {
-    const error = await openRepository(options(fresh(), { url: 'ssh://git@example.test/repo.git' })).catch(
+  it('a URL that is neither http(s) nor SSH: INVALID_URL', async () => {
+    const error = await openRepository(options(fresh(), { url: 'ftp://example.test/repo.git' })).catch(
       (e) => e,
     );
     assert.ok(error instanceof GitError);
     assert.equal(error.code, 'INVALID_URL');
+  });
+
+  it('an SSH URL with a password instead of a key: INVALID_IDENTITY, saying what is needed', async () => {
+    const error = await openRepository(options(fresh(), { url: 'ssh://git@example.test/repo.git' })).catch(
+      (e) => e,
+    );
+    assert.ok(error instanceof GitError);
+    assert.equal(error.code, 'INVALID_IDENTITY');
+    assert.match(error.message, /needs an SSH private key/);
+    assert.ok(!error.message.includes(h.server.password));
   });
 
   it('a push the server refuses: PUSH_REJECTED, not retried, working copy still at the remote head', async () => {

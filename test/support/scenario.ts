@@ -21,6 +21,10 @@ export interface ScenarioOptions {
   replace?: Record<string, string>;
   /** More GitSync spec fields, as YAML lines indented by two spaces (e.g. `  paths: [a, b]\n`). */
   spec?: string;
+  /** The GitSync's URL (default the Git server's http URL of the repository), e.g. an SSH URL. */
+  url?: string;
+  /** The Git Secret's entries (default the Git server's username and password). */
+  secret?: Record<string, string>;
 }
 
 /** Seeds the repository, installs tagpilot and the GitSync; returns the controller's kubeconfig (its ServiceAccount). */
@@ -51,14 +55,15 @@ export async function installScenario(
     `${name}-git-auth`,
     '-n',
     'tagpilot-system',
-    `--from-literal=username=${git.username}`,
-    `--from-literal=password=${git.password}`,
+    ...Object.entries(options.secret ?? { username: git.username, password: git.password }).map(
+      ([key, value]) => `--from-literal=${key}=${value}`,
+    ),
   ]);
   const gitsync = `apiVersion: tagpilot.io/v1alpha1
 kind: GitSync
 metadata: {name: ${name}, namespace: tagpilot-system}
 spec:
-  url: ${git.repoUrl(name)}
+  url: ${options.url ?? git.repoUrl(name)}
   secretRef: {name: ${name}-git-auth}
   interval: ${interval}
   automation: {interval: ${interval}}
