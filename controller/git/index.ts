@@ -24,6 +24,7 @@ export {
 } from './read-limits.ts';
 export type { PushOutcome } from './remote.ts';
 export { openRepository, Repository } from './repository.ts';
+export { AUTOMATION_TRAILER } from './review-branch.ts';
 export type {
   CommitAuthor,
   HeadCommit,

@@ -67,6 +67,7 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
     ports: gitSyncPorts({
       client: edge.client,
       http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
+      forge: { dispatcher: parts.gitAgent },
       scanners,
       engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
       events: edge.events,
