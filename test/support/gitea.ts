@@ -226,11 +226,12 @@ export async function startGitea(): Promise<GiteaServer> {
       );
     },
     async branchHead(name, branch) {
-      const found = await api<{ commit: { id: string } }>(
-        'GET',
-        `/repos/${username}/${name}/branches/${branch}`,
-      );
-      return found.commit.id;
+      // git ls-remote: Gitea's branches API answers for the repository as it was when the server
+      // opened it (an empty repository stays empty there until Gitea notices the push).
+      const { stdout } = await run('git', ['ls-remote', authed(name), `refs/heads/${branch}`], {
+        env: gitEnv,
+      });
+      return stdout.split('\t')[0] ?? '';
     },
     async addPushWebhook(name, hookUrl, secret) {
       await api('POST', `/repos/${username}/${name}/hooks`, {
