@@ -91,10 +91,7 @@ describe('pull requests on Gitea end to end', () => {
     assert.equal(pull.head.ref, BRANCH);
     assert.equal(pull.base.ref, 'main');
     assert.match(pull.title, /flaskapp:develop-v1\.9\.0/);
-    const changed = (await gitea.pullDiff(REPO, pull.number))
-      .split('\n')
-      .filter((line) => /^[+-]/.test(line) && !/^(\+\+\+|---) /.test(line));
-    assert.deepEqual(changed, [
+    assert.deepEqual(changedLines(await gitea.pullDiff(REPO, pull.number)), [
       `-        image: ${registry.host}/flaskapp:develop-v1.8.0`,
       `+        image: ${registry.host}/flaskapp:develop-v1.9.0`,
     ]);
@@ -120,17 +117,17 @@ describe('pull requests on Gitea end to end', () => {
       'the pull request to carry develop-v1.10.0',
       async () => {
         const [pull] = await openPulls();
-        return pull !== undefined && pull.title.includes('develop-v1.10.0');
+        return pull?.title.includes('develop-v1.10.0') === true;
       },
       { timeoutMs: 60_000, onTimeout: logTail },
     );
     const all = await gitea.listPulls(REPO, 'all');
     assert.equal(all.length, 1, 'never a second pull request for the same branch');
     assert.equal(all[0]?.number, before.number);
-    const changed = (await gitea.pullDiff(REPO, before.number))
-      .split('\n')
-      .filter((l) => /^\+ /.test(l) || /^\+\s+image:/.test(l));
-    assert.deepEqual(changed, [`+        image: ${registry.host}/flaskapp:develop-v1.10.0`]);
+    assert.deepEqual(changedLines(await gitea.pullDiff(REPO, before.number)), [
+      `-        image: ${registry.host}/flaskapp:develop-v1.8.0`,
+      `+        image: ${registry.host}/flaskapp:develop-v1.10.0`,
+    ]);
     await waitFor('a PullRequestUpdated Event', async () =>
       (await eventLines(kube, 'tagpilot-system')).includes('PullRequestUpdated'),
     );
@@ -186,10 +183,75 @@ describe('pull requests on Gitea end to end', () => {
     assert.equal((await openPulls()).length, 0);
   });
 
-  /** Git webhook requests the controller logged so far. */
+  it('a newer tag after the merge opens a new pull request; the same update made on main by hand leaves it open and says so', async () => {
+    const merged = (await gitea.listPulls(REPO, 'closed'))[0]?.number;
+    await kube.kubectl([
+      'patch',
+      'gitsync',
+      REPO,
+      '-n',
+      'tagpilot-system',
+      '--type=merge',
+      '-p',
+      '{"spec":{"automation":{"interval":"2s"}}}',
+    ]);
+    await registry.push.pushImage('flaskapp', 'develop-v1.11.0', { created: '2026-04-01T00:00:00Z' });
+    await waitFor(
+      'a pull request for develop-v1.11.0',
+      async () => (await openPulls())[0]?.title.includes('develop-v1.11.0') === true,
+      {
+        timeoutMs: 60_000,
+        onTimeout: logTail,
+      },
+    );
+    const [pull] = await openPulls();
+    assert.ok(pull);
+    assert.notEqual(pull.number, merged);
+    assert.equal((await openPulls()).length, 1);
+    // A person makes the same change on main (Gitea's contents API: a commit by the admin).
+    const path = `/repos/${gitea.username}/${REPO}/contents/deployment.yaml`;
+    const file = await gitea.api<{ sha: string; content: string }>('GET', `${path}?ref=main`);
+    const text = Buffer.from(file.content, 'base64')
+      .toString('utf8')
+      .replace('develop-v1.10.0', 'develop-v1.11.0');
+    await gitea.api('PUT', path, {
+      branch: 'main',
+      sha: file.sha,
+      message: 'Release develop-v1.11.0 by hand',
+      content: Buffer.from(text).toString('base64'),
+    });
+    await waitFor(
+      'a PullRequestNotNeeded Event',
+      async () => (await eventLines(kube, 'tagpilot-system')).includes('PullRequestNotNeeded'),
+      {
+        timeoutMs: 60_000,
+        onTimeout: logTail,
+      },
+    );
+    const still = await openPulls();
+    assert.deepEqual(
+      still.map((p) => p.number),
+      [pull.number],
+      'the pull request is left open',
+    );
+    await waitFor(
+      'the cluster to run develop-v1.11.0',
+      async () => (await flaskImage()) === `${registry.host}/flaskapp:develop-v1.11.0`,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+  });
+
+  /** Gitea webhooks that triggered a GitSync, as the controller logged them so far. */
   function webhookDeliveries(): number {
     return (controller?.logs() ?? []).filter(
-      (line) => JSON.stringify(line).includes('/hooks/git') || line.source === 'gitea',
+      (line) => line.msg === 'webhook triggered' && line.source === 'gitea',
     ).length;
   }
 });
+
+/** The removed and added lines of a unified diff (no file headers). */
+function changedLines(diff: string): string[] {
+  return diff.split('\n').filter((line) => /^[+-]/.test(line) && !/^(\+\+\+|---) /.test(line));
+}
