@@ -43,9 +43,8 @@ export async function automationStep(
       imagePolicyRefs: { commit: head.oid, policies: run.referencedPolicies },
     };
     await reportProblems(gitsync, state, run, context.events);
-    const withPullRequest = { ...status, ...(await reportPullRequest(gitsync, state, run, context)) };
-    if (!run.push?.pushed || !run.push.commit) return withPullRequest;
-    return { ...withPullRequest, ...(await pushed(gitsync, state, run, context)) };
+    const committed = run.push?.pushed && run.push.commit ? await pushed(gitsync, state, run, context) : {};
+    return { ...status, ...committed, ...(await reportPullRequest(gitsync, state, run, context)) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.log.warn({ err: message, commit: head.oid }, 'automation failed');
