@@ -31,7 +31,11 @@ export async function pullRequestStep(input: PullRequestStepInput): Promise<Pull
   const { gitsync, push, syncBranch } = input;
   const spec = gitsync.spec.automation?.push?.pullRequest;
   const branch = gitsync.spec.automation?.push?.branch;
-  if (!spec || !branch || branch === syncBranch) return undefined;
+  if (!spec) return undefined;
+  if (!branch || branch === syncBranch) {
+    const message = `automation.push.pullRequest needs automation.push.branch, a branch other than the sync branch ${syncBranch}; no pull request was opened`;
+    return { action: 'failed', branch: branch ?? syncBranch, message };
+  }
   if (push !== undefined && (push.commit === undefined || push.branch !== branch)) return undefined;
   const namespace = gitsync.metadata.namespace ?? 'default';
   const auth = await readGitAuth(input.client, namespace, spec.secretRef.name);
