@@ -101,7 +101,14 @@ export async function startGitea(): Promise<GiteaServer> {
     cpSync(join(moduleDir, sub), join(dir, 'static', sub), { recursive: true });
   const ini = join(dir, 'app.ini');
   writeFileSync(ini, appIni({ dir, port, url, runUser: asRoot ? GITEA_USER : (process.env.USER ?? 'root') }));
-  if (asRoot) await run('chown', ['-R', `${GITEA_USER}:${GITEA_USER}`, dir]);
+  if (asRoot) {
+    const user = await run('id', ['-u', GITEA_USER], { allowFailure: true });
+    if (user.code !== 0)
+      throw new Error(
+        `Gitea refuses to run as root and the user ${GITEA_USER} does not exist: run scripts/setup.sh`,
+      );
+    await run('chown', ['-R', `${GITEA_USER}:${GITEA_USER}`, dir]);
+  }
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
