@@ -9,6 +9,9 @@
 #   registry        github.com/distribution/distribution/v3/cmd/registry (v3 paginates tags)
 #   kustomize       sigs.k8s.io/kustomize/kustomize/v5 (the controller runs it for kustomization roots;
 #                   the image builds the same version in a stage of its own)
+#   gitea           code.gitea.io/gitea (a real forge for the pull-request tests: Git over HTTP, the PR API,
+#                   push webhooks). CGO (gcc) for SQLite; the module directory stays in build/gitea-<version>
+#                   because the server reads options/ (locale, templates) from it (STATIC_ROOT_PATH).
 #   crane           github.com/google/go-containerregistry/cmd/crane (benchmark peer only; --with-bench)
 #   source-controller, kustomize-controller
 #                   github.com/fluxcd/{source,kustomize}-controller (Flux v2, the benchmark's sync peer;
@@ -26,6 +29,7 @@ KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 # Keep in step with the Dockerfile's kustomize stage.
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.0}"
 # v1.9.4+ need github.com/fluxcd/pkg/artifact versions the proxy refuses (403); v1.10 needs Go 1.27.
+GITEA_VERSION="${GITEA_VERSION:-v1.26.0}"
 SOURCE_CONTROLLER_VERSION="${SOURCE_CONTROLLER_VERSION:-v1.9.3}"
 KUSTOMIZE_CONTROLLER_VERSION="${KUSTOMIZE_CONTROLLER_VERSION:-v1.9.6}"
 
@@ -155,6 +159,22 @@ build_flux() {
   rm -rf "$crds" && mv "$crds.tmp" "$crds"
 }
 
+# build_gitea: the module copied out of the module cache (its replaces all point at remote modules,
+# so its own go.mod builds), CGO on for this build only (mattn/go-sqlite3 needs gcc). The copy is
+# kept: test/support/gitea.ts points STATIC_ROOT_PATH at it.
+build_gitea() {
+  local out="$BIN/gitea-$GITEA_VERSION" dir="$WORK/gitea-$GITEA_VERSION"
+  if [[ -x $out && -d $dir/options ]]; then return 0; fi
+  command -v gcc >/dev/null || { log "gcc is required to build gitea (CGO, SQLite)"; return 1; }
+  log "building gitea $GITEA_VERSION (first run only; 6-10 minutes)"
+  local source
+  source=$(cd "$WORK" && go mod download -json "code.gitea.io/gitea@$GITEA_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $source && -d $source ]] || { log "go mod download code.gitea.io/gitea@$GITEA_VERSION gave no directory"; return 1; }
+  if [[ ! -d $dir/options ]]; then rm -rf "$dir" && cp -r "$source" "$dir" && chmod -R u+w "$dir"; fi
+  (cd "$dir" && CGO_ENABLED=1 go build -tags 'sqlite sqlite_unlock_notify' -ldflags='-s -w' -o "$out.tmp" . &&
+    mv "$out.tmp" "$out")
+}
+
 # build_flux_for_bench NAME VERSION: build_flux, a warning instead of a failure, and stable names.
 build_flux_for_bench() {
   local name=$1 version=$2
@@ -178,6 +198,7 @@ main() {
   build_kube kube-scheduler
   go_install_to sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" "$BIN/kwok-$KWOK_VERSION"
   go_install_to sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "$BIN/kustomize-$KUSTOMIZE_VERSION"
+  build_gitea
   if $with_bench; then
     go_install_to github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION" "$BIN/crane-$CRANE_VERSION"
     build_flux_for_bench source-controller "$SOURCE_CONTROLLER_VERSION"
@@ -190,6 +211,7 @@ main() {
   ln -sf "kwok-$KWOK_VERSION" "$BIN/kwok"
   ln -sf "kustomize-$KUSTOMIZE_VERSION" "$BIN/kustomize"
   ln -sf "etcd-$ETCD_VERSION" "$BIN/etcd"
+  ln -sf "gitea-$GITEA_VERSION" "$BIN/gitea"
   ln -sf "registry-$REGISTRY_VERSION" "$BIN/registry"
   $with_bench && ln -sf "crane-$CRANE_VERSION" "$BIN/crane"
   log "binaries ready in $BIN"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything tagpilot's tests and demo need, idempotently; a second run takes seconds.
-#   - Debian packages (git, openssl, openssh-server for the SSH Git tests; skopeo with --with-bench) via apt-get, only when missing
+#   - Debian packages (git, openssl, openssh-server for the SSH Git tests, gcc for Gitea's CGO build;
+#     skopeo with --with-bench) via apt-get, only when missing
 #   - npm dependencies (`npm ci`), including Node.js 24 from the npm registry (`node`
 #     devDependency), only when package-lock.json changed
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd and the distribution
@@ -13,7 +14,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 with_bench=false
 [[ ${1:-} == --with-bench ]] && with_bench=true
 
-packages=(git openssl ca-certificates openssh-server openssh-client)
+packages=(git openssl ca-certificates openssh-server openssh-client gcc libc6-dev)
 $with_bench && packages+=(skopeo)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -25,6 +26,12 @@ if ((${#missing[@]} > 0)); then
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Gitea (the pull-request tests' forge) refuses to run as root: the tests start it as this user.
+if [[ $(id -u) -eq 0 ]] && ! id -u tagpilot-gitea >/dev/null 2>&1; then
+  log "adding the system user tagpilot-gitea (runs Gitea in the tests)"
+  useradd --system --user-group --no-create-home --shell /usr/sbin/nologin tagpilot-gitea
 fi
 
 if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; fi

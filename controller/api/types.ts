@@ -136,10 +136,35 @@ export interface GitSyncSpec {
     /** Registry scan interval, default 5m. */
     interval?: string;
     commit?: { authorName?: string; authorEmail?: string; messageTemplate?: string };
-    push?: { branch?: string };
+    push?: {
+      /** Branch to push to. Default: the sync branch; another branch is a review branch. */
+      branch?: string;
+      /** Open a pull request from `branch` into the sync branch (needs `branch`). Default none. */
+      pullRequest?: PullRequestSpec;
+    };
   };
   /** Default false. */
   suspend?: boolean;
+}
+
+/** GitSync.spec.automation.push.pullRequest. */
+export interface PullRequestSpec {
+  provider: 'gitea' | 'github' | 'gitlab';
+  /** Default: the subject of the automated commit. */
+  title?: string;
+  /** Default: the automated commit's message. */
+  body?: string;
+  /** Label names set when the pull request is opened. Default none. */
+  labels?: string[];
+  /** Secret in the GitSync's namespace whose key `token` is the forge API token. */
+  secretRef: { name: string };
+}
+
+/** The open pull request of a GitSync's review branch, as the last automation run left it. */
+export interface PullRequestStatus {
+  number: number;
+  url: string;
+  branch: string;
 }
 
 /** One applied object in GitSync.status.inventory. */
@@ -154,6 +179,8 @@ export interface InventoryEntry {
 export interface GitSyncStatus {
   lastSyncedCommit?: string;
   lastAutomationCommit?: string;
+  /** The pull request opened or updated for the review branch (`automation.push.pullRequest`). */
+  pullRequest?: PullRequestStatus;
   lastSyncTime?: string;
   automatedWorkloads?: number;
   /**

@@ -31,6 +31,7 @@ export {
 } from './read-limits.ts';
 export type { PushOutcome } from './remote.ts';
 export { openRepository, Repository } from './repository.ts';
+export { AUTOMATION_TRAILER } from './review-branch.ts';
 export { fingerprintOf, generateIdentity, loadIdentity, type SshIdentity, SshKeyError } from './ssh-keys.ts';
 export { isSshUrl, parseSshUrl, type SshTarget } from './ssh-url.ts';
 export type {

@@ -68,6 +68,7 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       client: edge.client,
       http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
       ...(fence ? { ssh: { fence } } : {}),
+      forge: { dispatcher: parts.gitAgent },
       scanners,
       engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
       events: edge.events,

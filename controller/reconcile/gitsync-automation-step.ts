@@ -43,8 +43,8 @@ export async function automationStep(
       imagePolicyRefs: { commit: head.oid, policies: run.referencedPolicies },
     };
     await reportProblems(gitsync, state, run, context.events);
-    if (!run.push?.pushed || !run.push.commit) return status;
-    return { ...status, ...(await pushed(gitsync, state, run, context)) };
+    const committed = run.push?.pushed && run.push.commit ? await pushed(gitsync, state, run, context) : {};
+    return { ...status, ...committed, ...(await reportPullRequest(gitsync, state, run, context)) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.log.warn({ err: message, commit: head.oid }, 'automation failed');
@@ -86,6 +86,58 @@ async function pushed(
   const next = await state.repo.refresh();
   const synced = await syncStep(gitsync, state, next, context);
   return { ...status, ...synced.status };
+}
+
+/**
+ * The review branch's pull request: PullRequestOpened / PullRequestUpdated with its URL; a pull
+ * request left open though nothing needs updating any more is said once (PullRequestNotNeeded; it
+ * is never closed by tagpilot); a failure is a PullRequestFailed Warning, said again only when its
+ * message changes (the next run tries again).
+ */
+async function reportPullRequest(
+  gitsync: GitSync,
+  state: GitSyncState,
+  run: AutomationOutcome,
+  context: AutomationStepContext,
+): Promise<GitSyncStatus> {
+  const outcome = run.pullRequest;
+  if (!outcome) return {};
+  if (outcome.action === 'failed') {
+    const note = `pull request from ${outcome.branch}: ${outcome.message}`;
+    if (state.reportedPullRequest === note) return {};
+    state.reportedPullRequest = note;
+    context.log.warn({ branch: outcome.branch, err: outcome.message }, 'pull request failed');
+    await recordEventAbout(context.events, gitsync, {
+      type: 'Warning',
+      reason: 'PullRequestFailed',
+      action: 'Automate',
+      note,
+    });
+    return {};
+  }
+  const status: GitSyncStatus = {
+    pullRequest: { number: outcome.number, url: outcome.url, branch: outcome.branch },
+  };
+  const reasons = {
+    opened: 'PullRequestOpened',
+    updated: 'PullRequestUpdated',
+    notNeeded: 'PullRequestNotNeeded',
+  } as const;
+  if (outcome.action === 'unchanged') return status;
+  const note =
+    outcome.action === 'notNeeded'
+      ? `#${outcome.number} ${outcome.url}: the sync branch needs no image update any more; the pull request is left open (merge or close it)`
+      : `#${outcome.number} ${outcome.url} (${outcome.branch} into ${state.branch})`;
+  if (outcome.action === 'notNeeded' && state.reportedPullRequest === note) return status;
+  state.reportedPullRequest = note;
+  context.log.info({ branch: outcome.branch, url: outcome.url, action: outcome.action }, 'pull request');
+  await recordEventAbout(context.events, gitsync, {
+    type: 'Normal',
+    reason: reasons[outcome.action],
+    action: 'Automate',
+    note,
+  });
+  return status;
 }
 
 /** One AutomationSkipped Warning per problem, raised again only when the list of problems changed. */

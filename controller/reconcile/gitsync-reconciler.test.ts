@@ -249,6 +249,90 @@ describe('GitSyncReconciler', () => {
     );
   });
 
+  it('a review-branch push with a pull request: Opened/Updated with the URL in an Event and status; no sync of the sync branch; failures and an unneeded PR said once', async () => {
+    const outcomes: NonNullable<AutomationRun['pullRequest']>[] = [
+      { action: 'opened', branch: 'tagpilot/web', number: 3, url: 'http://forge.test/apps/config/pulls/3' },
+      {
+        action: 'unchanged',
+        branch: 'tagpilot/web',
+        number: 3,
+        url: 'http://forge.test/apps/config/pulls/3',
+      },
+      { action: 'updated', branch: 'tagpilot/web', number: 3, url: 'http://forge.test/apps/config/pulls/3' },
+      { action: 'failed', branch: 'tagpilot/web', message: 'HTTP 401' },
+      { action: 'failed', branch: 'tagpilot/web', message: 'HTTP 401' },
+      {
+        action: 'notNeeded',
+        branch: 'tagpilot/web',
+        number: 3,
+        url: 'http://forge.test/apps/config/pulls/3',
+      },
+      {
+        action: 'notNeeded',
+        branch: 'tagpilot/web',
+        number: 3,
+        url: 'http://forge.test/apps/config/pulls/3',
+      },
+    ];
+    let run = 0;
+    const f = fakes({
+      automation: async () => {
+        const pullRequest = outcomes[run++];
+        const pushed = pullRequest?.action === 'opened' || pullRequest?.action === 'updated';
+        return {
+          ...noAutomation(),
+          push: pushed
+            ? {
+                commit: 'd'.repeat(40),
+                pushed: true,
+                branch: 'tagpilot/web',
+                message: 'Auto-release web:2',
+                changes: [],
+                unapplied: [],
+                problems: [],
+                retries: 0,
+              }
+            : undefined,
+          pullRequest,
+        } as AutomationRun;
+      },
+    });
+    const spec = {
+      automation: {
+        push: {
+          branch: 'tagpilot/web',
+          pullRequest: { provider: 'gitea' as const, secretRef: { name: 'forge' } },
+        },
+      },
+    };
+    const r = reconciler(f.ports, () => gitsync(spec));
+    for (let i = 0; i < outcomes.length; i++) {
+      if (i > 0) r.requestAutomation(KEY);
+      await r.reconcile(KEY);
+    }
+    assert.equal(f.syncs.length, 1, 'a push to the review branch syncs nothing');
+    assert.deepEqual(
+      f.events.map((event) => event.reason),
+      [
+        'AutomatedCommit',
+        'PullRequestOpened',
+        'AutomatedCommit',
+        'PullRequestUpdated',
+        'PullRequestFailed',
+        'PullRequestNotNeeded',
+      ],
+    );
+    assert.equal(
+      f.events.find((e) => e.reason === 'PullRequestOpened')?.note,
+      '#3 http://forge.test/apps/config/pulls/3 (tagpilot/web into main)',
+    );
+    assert.deepEqual(f.writes[0]?.status.pullRequest, {
+      number: 3,
+      url: 'http://forge.test/apps/config/pulls/3',
+      branch: 'tagpilot/web',
+    });
+  });
+
   it('a drift revert patches DriftDetected at once; a full re-sync interval without drift clears it', async () => {
     const f = fakes();
     let now = 1_000_000;

@@ -43,6 +43,8 @@ export interface GitSyncState {
   lastAutomation: number;
   automationRequested: boolean;
   reportedProblems: string;
+  /** The last pull-request note said (a failure, or a pull request left open), so it is said once. */
+  reportedPullRequest?: string | undefined;
   drift?: ConditionUpdate;
   /** When the last drift revert was reported (after a failover: when status says drift began). */
   driftAt?: number | undefined;

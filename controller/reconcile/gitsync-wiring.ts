@@ -14,12 +14,14 @@ import {
   type ReadLimits,
   type Repository,
 } from '../git/index.ts';
+import type { ForgeHttpOptions } from '../git/pull-request/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
 import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
+import { pullRequestStep } from './gitsync-pull-request.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import { referencedPolicies } from './policy-references.ts';
 import type {
@@ -40,6 +42,8 @@ export interface GitSyncWiring {
   http: HttpClient;
   /** SSH transport settings for SSH URLs (the push fence, timeouts). Default none. */
   ssh?: OpenRepositoryOptions['ssh'];
+  /** How forge APIs (pull requests) are reached: the shared Git dispatcher. Default: no pull requests. */
+  forge?: ForgeHttpOptions | undefined;
   scanners: ScannerFactory;
   engines: SyncEngineFactory;
   events: EventSink;
@@ -80,6 +84,7 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
         (identity) => as(identity),
         wiring.scanners,
         wiring.kustomize ?? DEFAULT_KUSTOMIZE,
+        wiring.forge,
       );
     },
   };
@@ -90,6 +95,7 @@ function sourceRepository(
   clientFor: (identity: Impersonation | undefined) => KubeClient,
   scanners: ScannerFactory,
   kustomize: KustomizeOptions,
+  forge: ForgeHttpOptions | undefined,
 ): SourceRepository {
   // Parsed manifests kept between automation runs of this repository (each file parsed once per content).
   const manifestCache = createManifestCache();
@@ -98,17 +104,28 @@ function sourceRepository(
     readFiles: async (paths) => (await orNone(() => repo.readFiles(paths)))?.files,
     renderFiles: (paths) => orNone(() => repo.renderFiles(paths, kustomize)),
     automate: async (input) => {
+      const client = clientFor(input.impersonate);
       const run = await runAutomation({
         gitsync: input.gitsync,
         repo,
         files: input.files,
         policies: input.policies,
-        client: clientFor(input.impersonate),
+        client,
         scanners,
         manifestCache,
         confineTo: input.confineTo,
       });
-      return { ...run, referencedPolicies: referencedPolicies(input.files) };
+      const pullRequest = forge
+        ? await pullRequestStep({
+            gitsync: input.gitsync,
+            repoUrl: repo.url,
+            syncBranch: repo.branch,
+            push: run.push,
+            client,
+            http: forge,
+          })
+        : undefined;
+      return { ...run, referencedPolicies: referencedPolicies(input.files), pullRequest };
     },
   };
 }

@@ -85,6 +85,11 @@ export interface AutomationInput {
   confineTo: string | undefined;
 }
 
+/** What the pull-request step did after an automation run (`automation.push.pullRequest`). */
+export type PullRequestOutcome =
+  | { action: 'opened' | 'updated' | 'unchanged' | 'notNeeded'; branch: string; number: number; url: string }
+  | { action: 'failed'; branch: string; message: string };
+
 /** What the reconciler reads of one automation run (gitsync-automation.ts's `AutomationRun` fits). */
 export interface AutomationOutcome {
   plan: { decisions: readonly Decision[]; automatedWorkloads: number };
@@ -104,6 +109,8 @@ export interface AutomationOutcome {
   credentialProblems: readonly string[];
   /** The ImagePolicies (`<namespace>/<name>`) the manifests it read name. */
   referencedPolicies: string[];
+  /** The review branch's pull request, when the GitSync asks for one. */
+  pullRequest?: PullRequestOutcome | undefined;
 }
 
 /** A GitSync's repository, as the reconciler uses it. */

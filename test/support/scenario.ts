@@ -25,11 +25,18 @@ export interface ScenarioOptions {
   url?: string;
   /** The Git Secret's entries (default the Git server's username and password). */
   secret?: Record<string, string>;
+  /** `automation.interval` when it differs from `interval` (default: `interval`). */
+  automationInterval?: string;
+  /** More `automation` fields, as flow-map entries (e.g. `push: {branch: review}`). Default none. */
+  automation?: string;
 }
+
+/** The Git server a scenario seeds: the test Git server, or a forge such as Gitea. */
+export type ScenarioGit = Pick<GitServer, 'createRepo' | 'repoUrl' | 'username' | 'password'>;
 
 /** Seeds the repository, installs tagpilot and the GitSync; returns the controller's kubeconfig (its ServiceAccount). */
 export async function installScenario(
-  stack: { kube: KubeStack; registry: RegistryStack; git: GitServer },
+  stack: { kube: KubeStack; registry: RegistryStack; git: ScenarioGit },
   options: ScenarioOptions,
 ): Promise<{ kubeconfig: string }> {
   const { kube, registry, git } = stack;
@@ -66,7 +73,7 @@ spec:
   url: ${options.url ?? git.repoUrl(name)}
   secretRef: {name: ${name}-git-auth}
   interval: ${interval}
-  automation: {interval: ${interval}}
+  automation: {interval: ${options.automationInterval ?? interval}${options.automation ? `, ${options.automation}` : ''}}
 ${options.spec ?? ''}`;
   await kube.kubectl(['apply', '-f', '-'], { input: gitsync });
   return { kubeconfig: await kube.serviceAccountKubeconfig('tagpilot-system', 'tagpilot') };

@@ -38,6 +38,8 @@ export interface GitSyncView {
   lastSyncedCommit?: string;
   lastSyncTime?: string;
   lastAutomationCommit?: string;
+  /** The review branch's pull request (`automation.push.pullRequest`), as the last automation run left it. */
+  pullRequest?: { number: number; url: string; branch: string };
   automatedWorkloads?: number;
   /** Objects the GitSync adopted (they existed without its label), `Kind ns/name`. */
   adopted: { count: number; objects: string[] };
@@ -107,6 +109,7 @@ function viewOf(gitsync: GitSync): GitSyncView {
     ...(status.lastSyncedCommit ? { lastSyncedCommit: status.lastSyncedCommit } : {}),
     ...(status.lastSyncTime ? { lastSyncTime: status.lastSyncTime } : {}),
     ...(status.lastAutomationCommit ? { lastAutomationCommit: status.lastAutomationCommit } : {}),
+    ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),
     ...(status.automatedWorkloads !== undefined ? { automatedWorkloads: status.automatedWorkloads } : {}),
     adopted: { count: status.adopted?.length ?? 0, objects: (status.adopted ?? []).map((a) => a.object) },
     conditions,
@@ -142,6 +145,14 @@ export function statusLines(report: StatusReport, detailed: boolean): string[] {
   const headers = ['NAMESPACE', 'NAME', 'READY', 'SYNCED', 'HEALTHY', 'DRIFT', 'FIGHT', 'COMMIT'];
   const lines = formatTable([...headers, 'AUTOMATION', 'BRANCH', 'URL'], rows);
   if (detailed) for (const view of report.gitsyncs) lines.push('', ...conditionLines(view));
+  for (const view of report.gitsyncs) {
+    const pr = view.pullRequest;
+    if (pr)
+      lines.push(
+        '',
+        `${view.namespace}/${view.name}: pull request #${pr.number} from ${pr.branch}: ${pr.url}`,
+      );
+  }
   for (const view of report.gitsyncs) {
     if (view.adopted.count === 0) continue;
     lines.push(
