@@ -85,7 +85,7 @@ spec:
     assert.deepEqual(spec.automation, { enabled: true, interval: '5m' });
     const table = await kube.kubectl(['get', 'gitsyncs', '-n', 'apps']);
     assert.match(table.stdout.split('\n')[0] ?? '', /^NAME\s+URL\s+BRANCH\s+COMMIT\s+READY\s+AGE$/);
-    const bad = gitsync.replace('http://', 'ssh://');
+    const bad = gitsync.replace('http://', 'ftp://');
     const rejected = await kube.kubectl(['apply', '-f', '-'], { input: bad, allowFailure: true });
     assert.match(rejected.stderr, /spec.url/);
   });
