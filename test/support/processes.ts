@@ -116,8 +116,11 @@ export function startProcess(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Two sources into one file: neither may end it (the other may still write, e.g. sshd's
+  // connection children after the listener is gone); it ends once both streams have closed.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.on('close', () => log.end());
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${options.name} (${options.command})`);
   tellReaper(`pid ${pid}`);
