@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { kustomizationRoots, referenceProblems, renderedPath } from './kustomize.ts';
+import { kustomizationRoots, looksRemote, referenceProblems, renderedPath } from './kustomize.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -51,7 +51,7 @@ test('references: local bases pass, remote and missing ones are refused unless a
   assert.equal(prod[0]?.path, 'overlays/prod/kustomization.yaml');
   assert.match(
     prod[0]?.message ?? '',
-    /github\.com\/acme\/app.*remote bases are refused.*--kustomize-remote-bases/,
+    /github\.com\/acme\/app.*remote base, which is refused.*--kustomize-remote-bases/,
   );
   assert.deepEqual(referenceProblems(dir, ['overlays/prod'], true), []);
   assert.match(
@@ -72,4 +72,18 @@ test('references: a base reached through another base is checked too, and a syml
   const problems = referenceProblems(dir, ['overlay'], false);
   assert.equal(problems[0]?.path, 'base/kustomization.yaml');
   assert.match(referenceProblems(dir, ['escape'], false)[0]?.message ?? '', /leads out of the repository/);
+});
+
+test('references: paths out of the repository are refused even when remote bases are allowed', () => {
+  const dir = checkout({ 'app/kustomization.yaml': 'resources: [/etc/app, ../../outside, ./deploy.yaml]\n' });
+  const problems = referenceProblems(dir, ['app'], true).map((p) => p.message);
+  assert.equal(problems.length, 3);
+  assert.match(problems[0] ?? '', /"\/etc\/app" leads out of the repository/);
+  assert.match(problems[1] ?? '', /"..\/..\/outside" leads out of the repository/);
+  assert.match(problems[2] ?? '', /".\/deploy.yaml" is not a file or directory of the repository/);
+  assert.equal(looksRemote('github.com/acme/app//deploy?ref=v1'), true);
+  assert.equal(looksRemote('https://example.com/x.yaml'), true);
+  assert.equal(looksRemote('git@github.com:acme/app.git'), true);
+  assert.equal(looksRemote('../base'), false);
+  assert.equal(looksRemote('deploy.yaml'), false);
 });

@@ -81,6 +81,15 @@ function readKustomization(checkout: string, dir: string): { file: string; body:
   return undefined;
 }
 
+/** A URL, `git@host:…`, or `host.tld/path` (kustomize's remote forms); anything else is a local path. */
+export function looksRemote(entry: string): boolean {
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
+    entry.startsWith('git@') ||
+    /^[a-z0-9-]+(\.[a-z0-9-]+)+\//i.test(entry)
+  );
+}
+
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
@@ -111,11 +120,17 @@ export function referenceProblems(
       for (const entry of stringList(body[field])) {
         const relativePath = posix.normalize(posix.join(dir === '' ? '.' : dir, entry));
         const full = join(top, relativePath);
-        const local = !posix.isAbsolute(entry) && !relativePath.startsWith('..') && existsSync(full);
-        if (!local) {
-          if (allowRemoteBases) continue;
+        const remote = looksRemote(entry);
+        if (!remote && (posix.isAbsolute(entry) || relativePath.startsWith('..'))) {
+          at(`${field} entry ${JSON.stringify(entry)} leads out of the repository`);
+          continue;
+        }
+        if (remote || !existsSync(full)) {
+          if (remote && allowRemoteBases) continue;
           at(
-            `${field} entry ${JSON.stringify(entry)} is not a file or directory of the repository; remote bases are refused (the controller's --kustomize-remote-bases allows them)`,
+            remote
+              ? `${field} entry ${JSON.stringify(entry)} is a remote base, which is refused (the controller's --kustomize-remote-bases allows them)`
+              : `${field} entry ${JSON.stringify(entry)} is not a file or directory of the repository`,
           );
           continue;
         }
