@@ -159,6 +159,39 @@ describe('signed automated commits', () => {
     });
   }
 
+  it("a second run replaces tagpilot's own signed review-branch commit (recognised as its own), signed again", async () => {
+    const file = join(keys, 'id_review');
+    await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bot@example.test', '-f', file]);
+    const signer = await loadCommitSigner({
+      format: 'ssh',
+      privateKey: readFileSync(file, 'utf8'),
+      source: 'test key identity',
+    });
+    const first = await automatedCommit(signer, 'tagpilot/review');
+    const repo = await openRepository({
+      dir: h.cacheDir(`${first.name}-again`),
+      url: h.server.repoUrl(first.name),
+      auth: h.auth,
+      http: h.http,
+      signer,
+    });
+    const second = await commitAndPush({
+      repo,
+      updates: [flaskUpdate('develop-v1.10.0')],
+      pushBranch: 'tagpilot/review',
+    });
+    assert.equal(second.pushed, true);
+    const parents = (await exec('git', ['-C', first.bare, 'log', '--format=%P', '-1', 'tagpilot/review']))
+      .stdout;
+    const main = (await exec('git', ['-C', first.bare, 'rev-parse', 'main'])).stdout;
+    assert.equal(parents.trim(), main.trim(), 'the own commit was replaced, not built upon');
+    const allowed = join(keys, 'allowed_signers_review');
+    const publicKey = readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    writeFileSync(allowed, `bot@example.test ${publicKey}\n`);
+    const config = ['-c', `gpg.ssh.allowedSignersFile=${allowed}`];
+    await verifyCommit(first.bare, 'tagpilot/review', config);
+  });
+
   it('a wrong passphrase is a SigningKeyError naming the key, quoting nothing of it; nothing is pushed', async () => {
     const name = `signed-${++repoCount}`;
     await h.server.createRepo(name, { fromDir: FLUX_DEMO, replace: { REGISTRY_HOST: REGISTRY } });
