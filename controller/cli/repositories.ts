@@ -102,11 +102,12 @@ export async function openGitSyncRepository(options: {
  */
 async function cliSigner(client: KubeClient, gitsync: GitSync): Promise<CommitSigner | undefined> {
   const namespace = gitsync.metadata.namespace ?? 'default';
-  const setup = await signingSetupOf(await readSigningKey(client, namespace, signingSecretName(gitsync)));
+  const read = await readSigningKey(client, namespace, signingSecretName(gitsync));
+  const setup = await signingSetupOf(read);
   if ('signer' in setup) return setup.signer;
   return {
-    format: 'openpgp',
-    fingerprint: 'unavailable',
+    format: read.ok && read.key ? read.key.format : 'openpgp',
+    fingerprint: 'that cannot be loaded',
     sign: async () => {
       throw new Error(`the signing key cannot be used: ${setup.problem}`);
     },

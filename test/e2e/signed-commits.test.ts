@@ -2,11 +2,13 @@
 // whose passphrase is wrong turns Ready False (SigningKeyInvalid, naming the Secret and key, quoting
 // none of it) while the repository is still synced, and no commit reaches Git; fixed, the next
 // automated commit arrives and the real `git verify-commit` (gpg.ssh.allowedSignersFile) accepts it.
+// The CLI's edit commands (`tagpilot lock`) are refused, then signed, the same way.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cli } from '../cli/run-cli.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
@@ -33,6 +35,11 @@ describe('signed automated commits end to end', () => {
   const keys = makeTempDir('e2e-signing');
   const keyFile = join(keys, 'id_ed25519');
   const logTail = () => controller?.process.logTail(40) ?? '';
+  const tagpilot = (args: string[]) => cli({ cacheHome: keys, kubeconfig: kube.kubeconfigPath })(args);
+  const WORKLOAD = '--workload=my-demo:deployment/fluxdemo';
+  const bare = () => join(git.root, 'flux-demo.git');
+  const verify = (allowed: string, commit = 'main') =>
+    exec('git', ['-C', bare(), '-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', commit]);
 
   /** Creates or replaces the signing key Secret. */
   const signingSecret = async (passphrase: string) => {
@@ -105,6 +112,14 @@ describe('signed automated commits end to end', () => {
     assert.deepEqual((await git.gitIn('flux-demo', ['log', '--format=%s', 'main'])).trim().split('\n'), [
       'Initial commit',
     ]);
+    // The CLI's edit commands sign with the same key: refused too, read-only commands still run.
+    const refused = await tagpilot(['lock', WORKLOAD]);
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /Git SIGNING_FAILED: .*ssh key that cannot be loaded: .*Secret tagpilot-system\/flux-demo-signing key identity: the SSH private key is encrypted and the passphrase is wrong/,
+    );
+    assert.equal((await git.gitIn('flux-demo', ['rev-list', '--count', 'main'])).trim(), '1');
   });
 
   it('the passphrase fixed: the automated commit arrives signed and git verify-commit accepts it', async () => {
@@ -118,16 +133,15 @@ describe('signed automated commits end to end', () => {
     const allowed = join(keys, 'allowed_signers');
     const publicKey = readFileSync(`${keyFile}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
     writeFileSync(allowed, `bot@example.test ${publicKey}\n`);
-    const bare = join(git.root, 'flux-demo.git');
-    const { stderr } = await exec('git', [
-      '-C',
-      bare,
-      '-c',
-      `gpg.ssh.allowedSignersFile=${allowed}`,
-      'verify-commit',
-      'main',
-    ]);
+    const { stderr } = await verify(allowed);
     assert.match(stderr, /Good "git" signature for bot@example\.test with ED25519 key SHA256:/);
+    const locked = await tagpilot(['lock', WORKLOAD]);
+    assert.equal(locked.code, 0, locked.stderr);
+    assert.equal(
+      (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim().startsWith('Lock'),
+      true,
+    );
+    await verify(allowed);
     await waitFor(
       'Ready again',
       async () => (await gitSyncCondition(kube, 'flux-demo', 'Ready'))?.status === 'True',
