@@ -22,7 +22,7 @@ import {
   type Workload,
 } from '../manifests/index.ts';
 import { resolveCredentials } from '../reconcile/gitsync-credentials.ts';
-import { signingSecretName, signingSetupOf } from '../reconcile/gitsync-signing.ts';
+import { signingSetupOf } from '../reconcile/gitsync-signing.ts';
 import { describeError, EXIT, exitCodeFor, RemoteError, UsageError } from './errors.ts';
 import { gitSyncKey, gitSyncsInScope } from './gitsyncs.ts';
 import type { KubeContext } from './kube-context.ts';
@@ -102,7 +102,9 @@ export async function openGitSyncRepository(options: {
  */
 async function cliSigner(client: KubeClient, gitsync: GitSync): Promise<CommitSigner | undefined> {
   const namespace = gitsync.metadata.namespace ?? 'default';
-  const read = await readSigningKey(client, namespace, signingSecretName(gitsync));
+  // Named is enough: the CLI commits even when the GitSync's automation is off.
+  const secretName = gitsync.spec.automation?.commit?.signingKey?.secretRef?.name;
+  const read = await readSigningKey(client, namespace, secretName);
   const setup = await signingSetupOf(read);
   if ('signer' in setup) return setup.signer;
   return {

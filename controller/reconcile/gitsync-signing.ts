@@ -14,7 +14,7 @@ export const SIGNING_KEY_INVALID = 'SigningKeyInvalid';
 /** A GitSync's signer, or why it has none although one was asked for. */
 export type SigningSetup = { signer: CommitSigner | undefined } | { problem: string };
 
-/** The name of the signing key Secret, when automation is on and names one. */
+/** The name of the signing key Secret, when automation is on and names one (the controller commits only then). */
 export function signingSecretName(gitsync: GitSync): string | undefined {
   const automation = gitsync.spec.automation;
   if (automation?.enabled === false) return undefined;
