@@ -140,7 +140,17 @@ export interface GitSyncSpec {
     enabled?: boolean;
     /** Registry scan interval, default 5m. */
     interval?: string;
-    commit?: { authorName?: string; authorEmail?: string; messageTemplate?: string };
+    commit?: {
+      authorName?: string;
+      authorEmail?: string;
+      messageTemplate?: string;
+      /**
+       * Signs every commit tagpilot makes: a Secret in the GitSync's namespace (read with its rights)
+       * holding `git.asc` (armored OpenPGP private key) or `identity` (OpenSSH private key, Git's
+       * gpg.format=ssh), and an optional `passphrase`. Default none: commits are unsigned.
+       */
+      signingKey?: { secretRef: { name: string } };
+    };
     push?: {
       /** Branch to push to. Default: the sync branch; another branch is a review branch. */
       branch?: string;

@@ -10,6 +10,15 @@ export {
   TOKEN_USERNAME,
 } from './auth.ts';
 export {
+  type CommitSigner,
+  loadCommitSigner,
+  OPENPGP_KEY,
+  SIGNING_PASSPHRASE_KEY,
+  SigningKeyError,
+  type SigningKeyMaterial,
+  SSH_SIGNING_KEY,
+} from './commit-signing.ts';
+export {
   type CommitWithRetryOptions,
   type CommitWithRetryResult,
   commitWithRetry,
@@ -34,6 +43,7 @@ export { openRepository, Repository } from './repository.ts';
 export { AUTOMATION_TRAILER } from './review-branch.ts';
 export { fingerprintOf, generateIdentity, loadIdentity, type SshIdentity, SshKeyError } from './ssh-keys.ts';
 export { isSshUrl, parseSshUrl, type SshTarget } from './ssh-url.ts';
+export { GIT_NAMESPACE, sshSignature } from './sshsig.ts';
 export type {
   CommitAuthor,
   HeadCommit,

@@ -7,8 +7,9 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
-import type { HeadCommit } from '../git/index.ts';
+import { type CommitSigner, generateIdentity, type HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
+import type { SigningKeyResult } from '../kube/secrets.ts';
 import type { DriftReport, HealthVerdict, SyncRequest, SyncResult } from '../sync/types.ts';
 import { GitSyncReconciler } from './gitsync-reconciler.ts';
 import type { AutomationOutcome as AutomationRun, DriftHandlers, GitSyncPorts } from './ports.ts';
@@ -57,7 +58,14 @@ const noAutomation = (policies: string[] = []): AutomationRun => ({
 });
 
 /** Fakes of every port, with what they were asked recorded. */
-function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<AutomationRun> } = {}) {
+function fakes(
+  options: {
+    auth?: 'ok' | 'missing';
+    automation?: () => Promise<AutomationRun>;
+    signingKey?: () => SigningKeyResult;
+  } = {},
+) {
+  const signers: (CommitSigner | undefined)[] = [];
   const writes: { status: GitSyncStatus; conditions: ConditionUpdate[] }[] = [];
   const events: EventInput[] = [];
   const syncs: SyncRequest[] = [];
@@ -89,7 +97,12 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
       options.auth === 'missing'
         ? { ok: false, message: `Secret ${namespace}/${secret} not found` }
         : { ok: true, auth: undefined },
-    openRepository: async () => {
+    readSigningKey: async (_identity, _namespace, secret) =>
+      secret === undefined
+        ? { ok: true, key: undefined }
+        : (options.signingKey?.() ?? { ok: true, key: undefined }),
+    openRepository: async ({ signer }) => {
+      signers.push(signer);
       repo.opened++;
       return {
         refresh: async (): Promise<HeadCommit> => ({ oid: repo.head, message: 'm' }),
@@ -104,6 +117,7 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
   };
   return {
     ports,
+    signers,
     writes,
     events,
     syncs,
@@ -233,6 +247,69 @@ describe('GitSyncReconciler', () => {
     assert.equal(condition(f.writes[0], 'Ready')?.reason, 'AuthenticationFailed');
     assert.equal(f.events[0]?.reason, 'AuthenticationFailed');
     assert.equal(f.events[0]?.note, 'Secret apps/git not found');
+  });
+
+  it('a signing key that cannot sign: Ready=False SigningKeyInvalid, said once, no automation, sync goes on; a fixed Secret reopens with the signer', async () => {
+    let signingKey: SigningKeyResult = {
+      ok: true,
+      key: { format: 'ssh', privateKey: 'not a key', source: 'Secret apps/signing key identity' },
+    };
+    const f = fakes({ signingKey: () => signingKey });
+    const spec = { automation: { commit: { signingKey: { secretRef: { name: 'signing' } } } } };
+    const now = { ms: 1_000_000 };
+    const r = reconciler(
+      f.ports,
+      () => gitsync(spec),
+      () => new Date(now.ms),
+    );
+    await r.reconcile(KEY);
+    const ready = condition(f.writes[0], 'Ready');
+    assert.equal(ready?.reason, 'SigningKeyInvalid');
+    assert.equal(ready?.status, 'False');
+    assert.match(
+      ready?.message ?? '',
+      /^Secret apps\/signing key identity: the SSH private key cannot be read/,
+    );
+    assert.equal(f.syncs.length, 1, 'the sync is not held back');
+    assert.equal(f.repo.automations, 0, 'no automation: nothing may be committed unsigned');
+    assert.equal(f.signers.length, 1);
+    now.ms += 600_000;
+    await r.reconcile(KEY);
+    assert.equal(f.repo.automations, 0);
+    assert.equal(f.repo.opened, 1, 'the same Secret is not parsed again');
+    assert.deepEqual(
+      f.events.filter((e) => e.reason === 'SigningKeyInvalid').map((e) => e.type),
+      ['Warning'],
+    );
+    signingKey = {
+      ok: true,
+      key: {
+        format: 'ssh',
+        privateKey: generateIdentity('c').privateKey,
+        source: 'Secret apps/signing key identity',
+      },
+    };
+    now.ms += 600_000;
+    await r.reconcile(KEY);
+    assert.equal(f.repo.opened, 2, 'a changed Secret reopens the repository');
+    assert.deepEqual(
+      f.signers.map((signer) => signer?.format),
+      [undefined, 'ssh'],
+    );
+    assert.equal(f.repo.automations, 1);
+    assert.notEqual(condition(f.writes.at(-1), 'Ready')?.reason, 'SigningKeyInvalid');
+  });
+
+  it('a signing key Secret that cannot be read is SigningKeyInvalid too', async () => {
+    const f = fakes({
+      signingKey: () => ({ ok: false, message: 'signing key: Secret apps/signing not found' }),
+    });
+    const r = reconciler(f.ports, () =>
+      gitsync({ automation: { commit: { signingKey: { secretRef: { name: 'signing' } } } } }),
+    );
+    await r.reconcile(KEY);
+    assert.equal(condition(f.writes[0], 'Ready')?.reason, 'SigningKeyInvalid');
+    assert.equal(f.repo.automations, 0);
   });
 
   it('a sync that throws keeps the inventory, says SyncError, and retries within seconds', async () => {

@@ -16,6 +16,7 @@ import { DEPENDENCY_RETRY_MS, type DependencyWait, dependencyWait } from './depe
 import { automationStep } from './gitsync-automation-step.ts';
 import { credentialsDigest, resolveCredentials } from './gitsync-credentials.ts';
 import { driftHandlers } from './gitsync-drift.ts';
+import { SIGNING_KEY_INVALID, signingDigest, signingSecretName, signingSetupOf } from './gitsync-signing.ts';
 import {
   automationDue,
   confinementOf,
@@ -168,10 +169,11 @@ export class GitSyncReconciler {
     if (!auth.ok) return this.#failed(gitsync, 'AuthenticationFailed', auth.message, intervals);
     const credentials = await resolveCredentials(gitsync, auth.auth, this.#ports, identity);
     if (!credentials.ok) return this.#failed(gitsync, 'AuthenticationFailed', credentials.message, intervals);
+    const signingKey = await this.#ports.readSigningKey(identity, namespace, signingSecretName(gitsync));
     let state: GitSyncState;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, credentials.auth, identity);
+      state = await this.#stateFor(key, gitsync, { auth: credentials.auth, signingKey }, identity);
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -194,7 +196,9 @@ export class GitSyncReconciler {
         ? await syncStep(gitsync, state, head, context)
         : undefined;
     let status: GitSyncStatus = { ...synced?.status };
-    if (automationDue(state, intervals, now) && synced?.result?.error === undefined) {
+    // No signer although one was asked for: no automation, so that no unsigned commit is ever made.
+    const canCommit = state.signingProblem === undefined;
+    if (automationDue(state, intervals, now) && synced?.result?.error === undefined && canCommit) {
       state.automationRequested = false;
       state.lastAutomation = now;
       const automated = await automationStep(gitsync, state, head, {
@@ -217,9 +221,20 @@ export class GitSyncReconciler {
     head: HeadCommit,
   ): Reconciled {
     const now = this.#now().getTime();
+    const ready: ConditionUpdate =
+      state.signingProblem === undefined
+        ? syncEnabled(gitsync)
+          ? readyCondition(state, { intervals, now })
+          : writeBackOnlyReady(head)
+        : {
+            type: 'Ready',
+            status: 'False',
+            reason: SIGNING_KEY_INVALID,
+            message: `${state.signingProblem}; image automation makes no commit until the signing key is fixed`,
+          };
     const conditions = [
       ...state.syncConditions,
-      syncEnabled(gitsync) ? readyCondition(state, { intervals, now }) : writeBackOnlyReady(head),
+      ready,
       ...driftConditions(gitsync, state, now, intervals.fullSync),
     ];
     // The inventory the engine holds is authoritative over a status that has not caught up.
@@ -259,9 +274,13 @@ export class GitSyncReconciler {
   async #stateFor(
     key: string,
     gitsync: GitSync,
-    auth: Parameters<GitSyncPorts['openRepository']>[0]['auth'],
+    keys: {
+      auth: Parameters<GitSyncPorts['openRepository']>[0]['auth'];
+      signingKey: Awaited<ReturnType<GitSyncPorts['readSigningKey']>>;
+    },
     identity: Impersonation | undefined,
   ): Promise<GitSyncState> {
+    const { auth, signingKey } = keys;
     const url = gitsync.spec.url;
     const branch = syncBranch(gitsync.spec);
     const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
@@ -276,7 +295,7 @@ export class GitSyncReconciler {
       user: identity?.user,
       apply: syncEnabled(gitsync),
     });
-    const authDigest = credentialsDigest(auth);
+    const authDigest = `${credentialsDigest(auth)}:${signingDigest(signingKey)}`;
     const existing = this.#states.get(key);
     if (
       existing &&
@@ -287,9 +306,11 @@ export class GitSyncReconciler {
     )
       return existing;
     // A new repository, branch, ignore list or revertDrift takes effect now: a new engine, synced at once.
+    const signing = await signingSetupOf(signingKey);
     if (existing) await existing.engine.stop();
     const [namespace = '', name = ''] = key.split('/');
-    const repo = await this.#ports.openRepository({ namespace, name, url, branch, auth });
+    const signer = 'signer' in signing ? signing.signer : undefined;
+    const repo = await this.#ports.openRepository({ namespace, name, url, branch, auth, signer });
     const owner = {
       apiVersion: gitsync.apiVersion,
       kind: gitsync.kind,
@@ -320,9 +341,25 @@ export class GitSyncReconciler {
       lastAutomation: existing?.lastAutomation ?? 0,
       automationRequested: existing?.automationRequested ?? false,
       reportedProblems: '',
+      signingProblem: 'problem' in signing ? signing.problem : undefined,
     };
     this.#states.set(key, state);
+    if ('problem' in signing) await this.#signingKeyInvalid(key, gitsync, signing.problem);
     return state;
+  }
+
+  /** Says once per change of the signing key Secret that it cannot be used (the Ready condition keeps saying it). */
+  async #signingKeyInvalid(key: string, gitsync: GitSync, problem: string): Promise<void> {
+    this.#options.logger.warn(
+      { gitsync: key, err: problem },
+      'signing key invalid: image automation stopped',
+    );
+    await recordEventAbout(this.#ports.events, gitsync, {
+      type: 'Warning',
+      reason: SIGNING_KEY_INVALID,
+      action: 'Automate',
+      note: problem,
+    });
   }
 
   /** Stops the engine (drift watches) of a suspended GitSync; resuming makes a new one and syncs. */

@@ -49,6 +49,8 @@ export interface GitSyncState {
   /** When the last drift revert was reported (after a failover: when status says drift began). */
   driftAt?: number | undefined;
   fight?: ConditionUpdate;
+  /** Why the signing key asked for cannot sign: automation is stopped and Ready says why. */
+  signingProblem?: string | undefined;
 }
 
 /** The intervals of a GitSync's spec, with their defaults. */

@@ -17,7 +17,7 @@ import {
 import type { ForgeHttpOptions } from '../git/pull-request/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
-import { readGitAuth, readPullSecrets } from '../kube/secrets.ts';
+import { readGitAuth, readPullSecrets, readSigningKey } from '../kube/secrets.ts';
 import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
@@ -69,12 +69,14 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
       ensureSshIdentity(as(identity), owner, () =>
         generateIdentity(`tagpilot-${owner.namespace}-${owner.name}`),
       ),
-    openRepository: async ({ namespace, name, url, branch, auth }) => {
+    readSigningKey: (identity, namespace, secretName) => readSigningKey(as(identity), namespace, secretName),
+    openRepository: async ({ namespace, name, url, branch, auth, signer }) => {
       const repo = await openRepository({
         dir: join(wiring.cacheDir, 'git', namespace, name),
         url,
         branch,
         ...(auth ? { auth } : {}),
+        signer,
         http: wiring.http,
         ...(wiring.ssh ? { ssh: wiring.ssh } : {}),
         ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),

@@ -6,10 +6,15 @@ import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import type { ImageScanner } from '../automation/image-scanner.ts';
 import type { Decision } from '../automation/plan-updates.ts';
-import type { GitAuth, HeadCommit } from '../git/index.ts';
+import type { CommitSigner, GitAuth, HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
-import type { GitAuthResult, PullSecretResult, PullSecretSources } from '../kube/secrets.ts';
+import type {
+  GitAuthResult,
+  PullSecretResult,
+  PullSecretSources,
+  SigningKeyResult,
+} from '../kube/secrets.ts';
 import type { IdentityOwner, KeyPair } from '../kube/ssh-identity.ts';
 import type { ManifestFile, Problem, UnappliedUpdate } from '../manifests/index.ts';
 import type {
@@ -144,13 +149,20 @@ export interface GitSyncPorts {
    * on first use), read as `impersonate`. Default none: such a GitSync fails with INVALID_IDENTITY.
    */
   sshIdentity?(impersonate: Impersonation | undefined, owner: IdentityOwner): Promise<KeyPair>;
-  /** Opens (clones or reuses) the working copy of `<namespace>/<name>`. */
+  /** Reads the commit signing key of `spec.automation.commit.signingKey.secretRef` as `impersonate`. */
+  readSigningKey(
+    impersonate: Impersonation | undefined,
+    namespace: string,
+    secretName: string | undefined,
+  ): Promise<SigningKeyResult>;
+  /** Opens (clones or reuses) the working copy of `<namespace>/<name>`; `signer` signs every commit it writes. */
   openRepository(input: {
     namespace: string;
     name: string;
     url: string;
     branch: string;
     auth: GitAuth | undefined;
+    signer?: CommitSigner | undefined;
   }): Promise<SourceRepository>;
 }
 
