@@ -116,6 +116,11 @@ export interface GitSyncSpec {
    */
   serviceAccountName?: string;
   sync?: {
+    /**
+     * Default true. false is write-back-only: automation commits and pushes, and nothing is applied,
+     * pruned or reverted (another tool syncs the repository).
+     */
+    enabled?: boolean;
     /** Default true. */
     prune?: boolean;
     /** Create `targetNamespace` when it does not exist (never pruned). Default false. */

@@ -11,6 +11,7 @@ import { authorizationHeader, isSshAuth, sanitizeUrl, secretsOf } from './auth.t
 import type { CommitSigner } from './commit-signing.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
+import { advertiseMissingHead } from './head-advertisement.ts';
 import { type KustomizeOptions, renderKustomizations } from './kustomize.ts';
 import { isManifestPath, normalizeDir } from './paths.ts';
 import { DEFAULT_READ_LIMITS, ReadBudget, type ReadLimits } from './read-limits.ts';
@@ -120,7 +121,7 @@ export class Repository {
     this.#secrets = secretsOf(options.auth);
     this.#remote = {
       ctx: this.#ctx,
-      http: options.http,
+      http: advertiseMissingHead(options.http),
       url: transportUrl,
       branch: this.branch,
       headers: (): Record<string, string> => (authorization === undefined ? {} : { authorization }),

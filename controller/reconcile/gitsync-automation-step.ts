@@ -2,7 +2,7 @@
 // people what was skipped (once per change of the list), record the pushed commit, and sync it at
 // once when it went to the synced branch. Returns the status fields it changed.
 
-import { syncPaths } from '../api/defaults.ts';
+import { syncEnabled, syncPaths } from '../api/defaults.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import type { Decision } from '../automation/plan-updates.ts';
 import type { HeadCommit } from '../git/index.ts';
@@ -81,7 +81,7 @@ async function pushed(
     note: `${push.commit.slice(0, 7)} ${push.message ?? ''}`.trim(),
   });
   const status: GitSyncStatus = { lastAutomationCommit: push.commit };
-  if (push.branch !== state.branch) return status;
+  if (push.branch !== state.branch || !syncEnabled(gitsync)) return status;
   // Sync the automated commit now instead of waiting for the next poll.
   const next = await state.repo.refresh();
   const synced = await syncStep(gitsync, state, next, context);

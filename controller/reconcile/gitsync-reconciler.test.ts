@@ -195,6 +195,49 @@ describe('GitSyncReconciler', () => {
     ]);
   });
 
+  it('write-back-only (sync.enabled false): automation commits, nothing is synced, Ready says why; turning it off stops the watches', async () => {
+    const pushedCommit = 'c'.repeat(40);
+    const f = fakes({
+      automation: async () => {
+        f.repo.head = pushedCommit;
+        return {
+          ...noAutomation(),
+          push: {
+            commit: pushedCommit,
+            pushed: true,
+            branch: 'main',
+            message: 'm',
+            changes: [],
+            unapplied: [],
+            problems: [],
+            retries: 0,
+          },
+        } as AutomationRun;
+      },
+    });
+    let object = gitsync();
+    const r = reconciler(f.ports, () => object);
+    await r.reconcile(KEY);
+    assert.equal(f.syncs.length, 2, 'while enabled, the automated commit is synced at once');
+    object = gitsync({ sync: { enabled: false } });
+    r.requestAutomation(KEY);
+    await r.reconcile(KEY);
+    assert.equal(f.stopped(), 1, "the applying engine's drift watches stop");
+    assert.equal(f.syncs.length, 2, 'nothing more is synced');
+    assert.equal(f.repo.automations, 2, 'automation still runs');
+    const write = f.writes[1];
+    assert.equal(write?.status.lastAutomationCommit, pushedCommit);
+    assert.equal(write?.status.lastSyncedCommit, undefined);
+    assert.equal(condition(write, 'Synced')?.reason, 'SyncDisabled');
+    assert.equal(condition(write, 'Synced')?.status, 'Unknown');
+    assert.deepEqual(condition(write, 'Ready'), {
+      type: 'Ready',
+      status: 'True',
+      reason: 'WriteBackOnly',
+      message: 'fetched commit ccccccc; applying is left to another tool (spec.sync.enabled is false)',
+    });
+  });
+
   it('credentials that cannot be read are Ready=False with an Event, retried at the poll interval', async () => {
     const f = fakes({ auth: 'missing' });
     const r = reconciler(f.ports, () => gitsync({ secretRef: { name: 'git' }, interval: '30s' }));

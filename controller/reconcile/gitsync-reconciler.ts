@@ -6,7 +6,7 @@
 // Drift between syncs arrives through gitsync-drift.ts.
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
-import { syncBranch } from '../api/defaults.ts';
+import { syncBranch, syncEnabled } from '../api/defaults.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import { GitError, type HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
@@ -189,9 +189,12 @@ export class GitSyncReconciler {
       confineTo: confinementOf(gitsync, this.#options.noCrossNamespaceRefs),
     };
     const now = this.#now().getTime();
-    const synced = syncDue(gitsync, state, head, now, intervals.fullSync)
-      ? await syncStep(gitsync, state, head, context)
-      : undefined;
+    const applying = syncEnabled(gitsync);
+    if (!applying) state.syncConditions = writeBackOnlyConditions(head);
+    const synced =
+      applying && syncDue(gitsync, state, head, now, intervals.fullSync)
+        ? await syncStep(gitsync, state, head, context)
+        : undefined;
     let status: GitSyncStatus = { ...synced?.status };
     // No signer although one was asked for: no automation, so that no unsigned commit is ever made.
     const canCommit = state.signingProblem === undefined;
@@ -206,7 +209,7 @@ export class GitSyncReconciler {
       });
       status = { ...status, ...automated };
     }
-    return this.#result(gitsync, state, status, intervals);
+    return this.#result(gitsync, state, status, intervals, head);
   }
 
   /** The status patch after a sync and/or automation run, and when to come back. */
@@ -215,11 +218,14 @@ export class GitSyncReconciler {
     state: GitSyncState,
     status: GitSyncStatus,
     intervals: GitSyncIntervals,
+    head: HeadCommit,
   ): Reconciled {
     const now = this.#now().getTime();
     const ready: ConditionUpdate =
       state.signingProblem === undefined
-        ? readyCondition(state, { intervals, now })
+        ? syncEnabled(gitsync)
+          ? readyCondition(state, { intervals, now })
+          : writeBackOnlyReady(head)
         : {
             type: 'Ready',
             status: 'False',
@@ -282,7 +288,13 @@ export class GitSyncReconciler {
       paths: rule.paths,
     }));
     const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
-    const engineSpec = JSON.stringify({ ignore, revertDrift, user: identity?.user });
+    // Turning sync off makes a new engine too: the old one's drift watches stop.
+    const engineSpec = JSON.stringify({
+      ignore,
+      revertDrift,
+      user: identity?.user,
+      apply: syncEnabled(gitsync),
+    });
     const authDigest = `${credentialsDigest(auth)}:${signingDigest(signingKey)}`;
     const existing = this.#states.get(key);
     if (
@@ -327,7 +339,7 @@ export class GitSyncReconciler {
       reconcileAt: existing?.reconcileAt,
       lastFullSync: 0,
       lastAutomation: existing?.lastAutomation ?? 0,
-      automationRequested: false,
+      automationRequested: existing?.automationRequested ?? false,
       reportedProblems: '',
       signingProblem: 'problem' in signing ? signing.problem : undefined,
     };
@@ -382,6 +394,27 @@ export class GitSyncReconciler {
         ),
       );
   }
+}
+
+const WRITE_BACK_ONLY = 'spec.sync.enabled is false: tagpilot commits image updates and applies nothing';
+
+/** Synced and Healthy of a write-back-only GitSync: tagpilot neither applies nor watches anything. */
+function writeBackOnlyConditions(head: HeadCommit): ConditionUpdate[] {
+  const message = `${WRITE_BACK_ONLY} (head ${head.oid.slice(0, 7)})`;
+  return [
+    { type: 'Synced', status: 'Unknown', reason: 'SyncDisabled', message },
+    { type: 'Healthy', status: 'Unknown', reason: 'SyncDisabled', message },
+  ];
+}
+
+/** Ready of a write-back-only GitSync: the repository was fetched, which is all it needs. */
+function writeBackOnlyReady(head: HeadCommit): ConditionUpdate {
+  return {
+    type: 'Ready',
+    status: 'True',
+    reason: 'WriteBackOnly',
+    message: `fetched commit ${head.oid.slice(0, 7)}; applying is left to another tool (spec.sync.enabled is false)`,
+  };
 }
 
 /** The Ready reason for a failed fetch: what the user has to fix, where that is clear. */

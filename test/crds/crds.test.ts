@@ -76,6 +76,7 @@ spec:
     assert.equal(spec.branch, 'main');
     assert.equal(spec.path, '.');
     assert.deepEqual(spec.sync, {
+      enabled: true,
       prune: true,
       interval: '10m',
       revertDrift: true,
@@ -88,6 +89,11 @@ spec:
     const bad = gitsync.replace('http://', 'ftp://');
     const rejected = await kube.kubectl(['apply', '-f', '-'], { input: bad, allowFailure: true });
     assert.match(rejected.stderr, /spec.url/);
+    const idle = `${gitsync.replace('demo', 'idle')}  sync: {enabled: false}\n  automation: {enabled: false}\n`;
+    const refused = await kube.kubectl(['apply', '-f', '-'], { input: idle, allowFailure: true });
+    assert.match(refused.stderr, /sync.enabled and automation.enabled are both false/);
+    const writeBackOnly = `${gitsync.replace('demo', 'write-back')}  sync: {enabled: false}\n`;
+    await kube.kubectl(['apply', '-f', '-'], { input: writeBackOnly });
   });
 
   it('explains its fields with kubectl explain', async () => {
