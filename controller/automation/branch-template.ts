@@ -67,3 +67,11 @@ export function groupByBranch(
   }
   return [...groups.values()].sort((a, b) => (a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : 0));
 }
+
+/** `automation.push.branch` holds a template that cannot make valid branch names. */
+export class BranchTemplateError extends Error {
+  readonly code = 'INVALID_BRANCH_TEMPLATE';
+  /** The spec must change first. */
+  readonly retryable = false;
+  override readonly name = 'BranchTemplateError';
+}
