@@ -171,6 +171,9 @@ async function pushBranch(
 ): Promise<BranchPush> {
   const { branch, policy } = group;
   const image = group.updates.map((u) => `${u.image.repo}:${u.image.tag}`).join(', ');
+  // `{{policy}}` alone and a policy named like the sync branch: never write the sync branch here.
+  if (branch === context.common.repo.branch)
+    return { branch, policy, image, error: `${branch} is the sync branch; nothing was pushed for ${policy}` };
   const mine = (update: ImageUpdate) =>
     renderBranch(context.template, policyNameOf(update, context.home)) === branch;
   try {
