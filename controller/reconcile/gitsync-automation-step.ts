@@ -165,7 +165,10 @@ async function reportBranchPullRequests(
   run: AutomationOutcome,
   context: AutomationStepContext,
 ): Promise<GitSyncStatus> {
-  if (!run.pullRequests) return {};
+  if (!run.pullRequests) {
+    // The template (or pullRequest) was taken out of the spec: its entries no longer mean anything.
+    return gitsync.status?.pullRequests?.length ? { pullRequests: [] } : {};
+  }
   state.reportedBranchPullRequests ??= new Map();
   const said = state.reportedBranchPullRequests;
   const previous = new Map((gitsync.status?.pullRequests ?? []).map((entry) => [entry.branch, entry]));
