@@ -152,7 +152,10 @@ export interface GitSyncSpec {
       signingKey?: { secretRef: { name: string } };
     };
     push?: {
-      /** Branch to push to. Default: the sync branch; another branch is a review branch. */
+      /**
+       * Branch to push to. Default: the sync branch; another branch is a review branch. With
+       * `{{policy}}` in it (the only placeholder), each image's update goes to its own branch.
+       */
       branch?: string;
       /** Open a pull request from `branch` into the sync branch (needs `branch`). Default none. */
       pullRequest?: PullRequestSpec;
@@ -182,6 +185,21 @@ export interface PullRequestStatus {
   branch: string;
 }
 
+/** The pull request of one per-image review branch (`automation.push.branch` with `{{policy}}`). */
+export interface BranchPullRequestStatus {
+  branch: string;
+  /** The `{{policy}}` value: ImagePolicy name, or `<kind>-<name>-<container>` of a workload. */
+  policy: string;
+  /** The image(s) the branch writes, `repo:tag`. */
+  image: string;
+  /** `Open`: the pull request is open for this update; `Failed`: the last attempt failed (`message`). */
+  state: 'Open' | 'Failed';
+  /** Unset when no pull request was ever opened for the branch. */
+  number?: number;
+  url?: string;
+  message?: string;
+}
+
 /** One applied object in GitSync.status.inventory. */
 export interface InventoryEntry {
   /** namespace_name_group_kind */
@@ -196,6 +214,11 @@ export interface GitSyncStatus {
   lastAutomationCommit?: string;
   /** The pull request opened or updated for the review branch (`automation.push.pullRequest`). */
   pullRequest?: PullRequestStatus;
+  /**
+   * With a per-image branch template: one entry per branch whose update the sync branch still needs;
+   * an entry goes once the sync branch has that image (merged, or done by hand).
+   */
+  pullRequests?: BranchPullRequestStatus[];
   lastSyncTime?: string;
   automatedWorkloads?: number;
   /**

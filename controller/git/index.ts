@@ -38,6 +38,7 @@ export {
   type ReadLimitKind,
   type ReadLimits,
 } from './read-limits.ts';
+export { checkBranchName, sanitizeRefComponent } from './ref-name.ts';
 export type { PushOutcome } from './remote.ts';
 export { openRepository, Repository } from './repository.ts';
 export { AUTOMATION_TRAILER } from './review-branch.ts';

@@ -453,6 +453,84 @@ describe('GitSyncReconciler', () => {
     });
   });
 
+  it('per-image branches ({{policy}}): status.pullRequests one entry per branch; a merged one goes; a failure keeps the number; Events per branch, failures once', async () => {
+    const url = (n: number) => `http://forge.test/apps/config/pulls/${n}`;
+    const flask = { branch: 'tagpilot/flask', policy: 'flask', image: 'r/flask:2' };
+    const worker = { branch: 'tagpilot/worker', policy: 'worker', image: 'r/worker:2' };
+    const runs: NonNullable<AutomationRun['pullRequests']>[] = [
+      [
+        { ...flask, action: 'opened', number: 3, url: url(3) },
+        { ...worker, action: 'opened', number: 4, url: url(4) },
+      ],
+      [
+        { ...flask, action: 'failed', message: 'HTTP 502' },
+        { ...worker, action: 'unchanged', number: 4, url: url(4) },
+      ],
+      [
+        { ...flask, action: 'failed', message: 'HTTP 502' },
+        { ...worker, action: 'notNeeded', number: 4, url: url(4) },
+      ],
+    ];
+    let run = 0;
+    const f = fakes({
+      automation: async () => {
+        const pullRequests = runs[run++] ?? [];
+        const branches = pullRequests.map((p) => ({
+          branch: p.branch,
+          policy: p.policy,
+          image: p.image,
+          push: {
+            commit: 'e'.repeat(40),
+            pushed: p.action === 'opened',
+            branch: p.branch,
+            message: `Auto-release ${p.image}`,
+            changes: [],
+            unapplied: [],
+            retries: 0,
+          },
+        }));
+        return { ...noAutomation(), branches, pullRequests };
+      },
+    });
+    const spec = {
+      automation: {
+        push: {
+          branch: 'tagpilot/{{policy}}',
+          pullRequest: { provider: 'gitea' as const, secretRef: { name: 'forge' } },
+        },
+      },
+    };
+    const r = reconciler(f.ports, () => gitsync(spec, f.writes.at(-1)?.status));
+    for (let i = 0; i < runs.length; i++) {
+      if (i > 0) r.requestAutomation(KEY);
+      await r.reconcile(KEY);
+    }
+    assert.equal(f.syncs.length, 1, 'pushes to per-image branches sync nothing');
+    assert.deepEqual(
+      f.events.map((event) => `${event.reason} ${event.note}`),
+      [
+        `AutomatedCommit ${'e'.repeat(7)} Auto-release r/flask:2`,
+        `AutomatedCommit ${'e'.repeat(7)} Auto-release r/worker:2`,
+        `PullRequestOpened #3 ${url(3)} (tagpilot/flask into main: r/flask:2)`,
+        `PullRequestOpened #4 ${url(4)} (tagpilot/worker into main: r/worker:2)`,
+        'PullRequestFailed pull request from tagpilot/flask (r/flask:2): HTTP 502',
+        `PullRequestNotNeeded #4 ${url(4)}: the sync branch needs no update from tagpilot/worker any more; the pull request is left open (merge or close it)`,
+      ],
+    );
+    const statuses = f.writes.map((w) => w.status.pullRequests).filter((p) => p !== undefined);
+    assert.deepEqual(statuses[0], [
+      { ...flask, state: 'Open', number: 3, url: url(3) },
+      { ...worker, state: 'Open', number: 4, url: url(4) },
+    ]);
+    assert.deepEqual(statuses[1], [
+      { ...flask, state: 'Failed', message: 'HTTP 502', number: 3, url: url(3) },
+      { ...worker, state: 'Open', number: 4, url: url(4) },
+    ]);
+    assert.deepEqual(statuses[2], [
+      { ...flask, state: 'Failed', message: 'HTTP 502', number: 3, url: url(3) },
+    ]);
+  });
+
   it('a drift revert patches DriftDetected at once; a full re-sync interval without drift clears it', async () => {
     const f = fakes();
     let now = 1_000_000;

@@ -45,6 +45,8 @@ export interface GitSyncState {
   reportedProblems: string;
   /** The last pull-request note said (a failure, or a pull request left open), so it is said once. */
   reportedPullRequest?: string | undefined;
+  /** The same per branch, with a per-image branch template (`{{policy}}`). */
+  reportedBranchPullRequests?: Map<string, string>;
   drift?: ConditionUpdate;
   /** When the last drift revert was reported (after a failover: when status says drift began). */
   driftAt?: number | undefined;

@@ -21,7 +21,7 @@ import { readGitAuth, readPullSecrets, readSigningKey } from '../kube/secrets.ts
 import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import { runAutomation } from './gitsync-automation.ts';
-import { pullRequestStep } from './gitsync-pull-request.ts';
+import { pullRequestStep, pullRequestsPerBranch } from './gitsync-pull-request.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import { referencedPolicies } from './policy-references.ts';
 import type {
@@ -117,17 +117,15 @@ function sourceRepository(
         manifestCache,
         confineTo: input.confineTo,
       });
+      const about = { gitsync: input.gitsync, repoUrl: repo.url, syncBranch: repo.branch, client };
       const pullRequest = forge
-        ? await pullRequestStep({
-            gitsync: input.gitsync,
-            repoUrl: repo.url,
-            syncBranch: repo.branch,
-            push: run.push,
-            client,
-            http: forge,
-          })
+        ? await pullRequestStep({ ...about, push: run.push, http: forge })
         : undefined;
-      return { ...run, referencedPolicies: referencedPolicies(input.files), pullRequest };
+      const pullRequests =
+        forge && run.branches
+          ? await pullRequestsPerBranch({ ...about, branches: run.branches, http: forge })
+          : undefined;
+      return { ...run, referencedPolicies: referencedPolicies(input.files), pullRequest, pullRequests };
     },
   };
 }

@@ -95,27 +95,44 @@ export type PullRequestOutcome =
   | { action: 'opened' | 'updated' | 'unchanged' | 'notNeeded'; branch: string; number: number; url: string }
   | { action: 'failed'; branch: string; message: string };
 
+/** One push of an automation run. */
+export interface AutomationPush {
+  commit: string | undefined;
+  pushed: boolean;
+  branch: string;
+  message: string | undefined;
+  changes: readonly unknown[];
+  unapplied: readonly UnappliedUpdate[];
+  retries: number;
+}
+
+/** One per-image branch of an automation run (`{{policy}}` in `automation.push.branch`). */
+export type BranchPushOutcome = { branch: string; policy: string; image: string } & (
+  | { push: AutomationPush }
+  | { error: string }
+);
+
+/** The pull request of one per-image branch. */
+export type BranchPullRequestOutcome = PullRequestOutcome & { policy: string; image: string };
+
 /** What the reconciler reads of one automation run (gitsync-automation.ts's `AutomationRun` fits). */
 export interface AutomationOutcome {
   plan: { decisions: readonly Decision[]; automatedWorkloads: number };
-  /** Undefined when nothing was to change. */
-  push:
-    | {
-        commit: string | undefined;
-        pushed: boolean;
-        branch: string;
-        message: string | undefined;
-        changes: readonly unknown[];
-        unapplied: readonly UnappliedUpdate[];
-        retries: number;
-      }
-    | undefined;
+  /** Undefined when nothing was to change (and with a per-image branch template). */
+  push: AutomationPush | undefined;
+  /** With a per-image branch template (`{{policy}}`): each branch's push, or why it failed. */
+  branches?: readonly BranchPushOutcome[] | undefined;
   /** Pull secrets that could not be read (the scan went on without them). */
   credentialProblems: readonly string[];
   /** The ImagePolicies (`<namespace>/<name>`) the manifests it read name. */
   referencedPolicies: string[];
   /** The review branch's pull request, when the GitSync asks for one. */
   pullRequest?: PullRequestOutcome | undefined;
+  /**
+   * With a per-image branch template and `pullRequest`: one outcome per branch that had updates,
+   * and `notNeeded` for a branch of `status.pullRequests` that needs none any more.
+   */
+  pullRequests?: readonly BranchPullRequestOutcome[] | undefined;
 }
 
 /** A GitSync's repository, as the reconciler uses it. */

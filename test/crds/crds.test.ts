@@ -96,6 +96,36 @@ spec:
     await kube.kubectl(['apply', '-f', '-'], { input: writeBackOnly });
   });
 
+  it('push.branch admits exactly {{policy}} and no other braces', async () => {
+    const withBranch = (name: string, branch: string) => `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: ${name}, namespace: apps}
+spec:
+  url: http://127.0.0.1:8080/flux-demo.git
+  automation: {push: {branch: ${JSON.stringify(branch)}}}
+`;
+    for (const branch of ['tagpilot/{{policy}}', 'auto/{{policy}}-update', 'tagpilot/flask']) {
+      const result = await kube.kubectl(['apply', '-f', '-'], {
+        input: withBranch('ok', branch),
+        allowFailure: true,
+      });
+      assert.equal(result.code, 0, `${branch}: ${result.stderr}`);
+    }
+    for (const branch of [
+      'tagpilot/{{image}}',
+      'tagpilot/{{policy}}}',
+      'tagpilot/{policy}',
+      '{{ policy }}',
+    ]) {
+      const result = await kube.kubectl(['apply', '-f', '-'], {
+        input: withBranch('bad', branch),
+        allowFailure: true,
+      });
+      assert.notEqual(result.code, 0, `${branch} must be rejected`);
+      assert.match(result.stderr, /spec.automation.push.branch/, branch);
+    }
+  });
+
   it('explains its fields with kubectl explain', async () => {
     const { stdout } = await kube.kubectl(['explain', 'imagepolicy.spec.policy.semver']);
     assert.match(stdout, /Highest semantic version within a range/);
