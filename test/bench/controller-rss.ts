@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { imageEnv, imageNodeFlags, warmCompileCache } from '../support/controller-process.ts';
+import {
+  experimentEnv,
+  experimentNodeFlags,
+  imageEnv,
+  imageNodeFlags,
+  warmCompileCache,
+} from '../support/controller-process.ts';
 import { waitFor } from '../support/processes.ts';
 import { controllerFixture, processMemory } from './controller-fixture.ts';
 import type { Scenario } from './harness.ts';
@@ -68,9 +74,9 @@ async function importOnlyRss(): Promise<number> {
   await warmCompileCache();
   const { stdout } = await exec(
     process.execPath,
-    [...imageNodeFlags(), '--input-type=module', '-e', script],
+    [...imageNodeFlags(), ...experimentNodeFlags(), '--input-type=module', '-e', script],
     {
-      env: { ...process.env, ...imageEnv() },
+      env: { ...process.env, ...imageEnv(), ...experimentEnv() },
     },
   );
   return Number(stdout.trim()) / 2 ** 20;
