@@ -133,6 +133,7 @@ export const controllerRssScenario: Scenario = {
         note:
           `before the ImagePolicies ${before.rss.toFixed(1)} MB; all ${POLICIES} scanned ` +
           `${(scanned / 1000).toFixed(1)} s after kubectl apply; peak (VmHWM) ${after.hwm.toFixed(1)} MB; ` +
+          `at the end ${after.anon.toFixed(1)} MB anonymous + ${after.file.toFixed(1)} MB file pages (the node binary), ${after.threads} threads; ` +
           `at the end ${heap}; a process that only imports controller/main.ts (as the image starts it) has ${baseline.toFixed(1)} MB`,
       },
     ];
