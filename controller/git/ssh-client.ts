@@ -7,7 +7,7 @@
 // The server is checked against known_hosts before anything is sent; no known_hosts, no connection.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
-import ssh2 from 'ssh2';
+import type { Client, ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import { GitError, type GitOperation } from './errors.ts';
 import { hostKeyName, knownKeyTypes, parseKnownHosts, verifyHostKey } from './known-hosts.ts';
 import {
@@ -20,6 +20,7 @@ import {
 } from './ssh-command.ts';
 import { fingerprintOf, type SshIdentity } from './ssh-keys.ts';
 import { type SshTarget, shellQuote, standInUrl } from './ssh-url.ts';
+import { ssh2 } from './ssh2-lazy.ts';
 
 /** Options of `createSshHttpClient`. */
 export interface SshHttpClientOptions {
@@ -82,7 +83,7 @@ const DEFAULT_PARK_MS = 2_000;
 /** A service whose advertisement was answered, waiting for the exchange on the same channel. */
 interface Parked {
   service: GitService;
-  channel: ssh2.ClientChannel;
+  channel: ClientChannel;
   output: ServiceOutput;
 }
 
@@ -263,7 +264,7 @@ async function collect(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): 
  */
 class SshConnection {
   readonly #options: SshHttpClientOptions;
-  #client: Promise<{ client: ssh2.Client; socket: Socket }> | undefined;
+  #client: Promise<{ client: Client; socket: Socket }> | undefined;
   #inFlight = 0;
   #idleTimer: NodeJS.Timeout | undefined;
 
@@ -272,10 +273,10 @@ class SshConnection {
   }
 
   /** Runs `command` on a new channel; the channel counts as in flight until it closes. */
-  async exec(command: string, operation: GitOperation): Promise<ssh2.ClientChannel> {
+  async exec(command: string, operation: GitOperation): Promise<ClientChannel> {
     this.#inFlight++;
     clearTimeout(this.#idleTimer);
-    let opened: { client: ssh2.Client; socket: Socket };
+    let opened: { client: Client; socket: Socket };
     try {
       opened = await this.#connect(operation);
       opened.socket.ref();
@@ -323,7 +324,7 @@ class SshConnection {
     this.#idleTimer.unref();
   }
 
-  #connect(operation: GitOperation): Promise<{ client: ssh2.Client; socket: Socket }> {
+  #connect(operation: GitOperation): Promise<{ client: Client; socket: Socket }> {
     this.#client ??= this.#open(operation);
     const pending = this.#client;
     pending.catch(() => {
@@ -332,7 +333,7 @@ class SshConnection {
     return pending;
   }
 
-  async #open(operation: GitOperation): Promise<{ client: ssh2.Client; socket: Socket }> {
+  async #open(operation: GitOperation): Promise<{ client: Client; socket: Socket }> {
     const { target, identity, knownHosts } = this.#options;
     const name = hostKeyName(target.host, target.port);
     if (knownHosts === undefined || knownHosts.trim() === '') {
@@ -353,7 +354,7 @@ class SshConnection {
     }
     let refused: GitError | undefined;
     const socket = netConnect({ host: target.host, port: target.port });
-    const client = new ssh2.Client();
+    const client = new (ssh2().Client)();
     return new Promise((resolve, reject) => {
       client.on('ready', () => resolve({ client, socket }));
       client.on('error', (error: Error & { level?: string; code?: string }) => {
@@ -382,7 +383,7 @@ class SshConnection {
         privateKey: this.#options.privateKey,
         ...(this.#options.passphrase === undefined ? {} : { passphrase: this.#options.passphrase }),
         readyTimeout: this.#options.readyTimeoutMs ?? 20_000,
-        algorithms: { serverHostKey: types as ssh2.ServerHostKeyAlgorithm[] },
+        algorithms: { serverHostKey: types as ServerHostKeyAlgorithm[] },
         hostVerifier: (key: Buffer) => {
           const verdict = verifyHostKey(entries, target.host, target.port, key);
           if (verdict === 'trusted') return true;
@@ -393,7 +394,7 @@ class SshConnection {
     });
   }
 
-  async #forget(client: ssh2.Client): Promise<void> {
+  async #forget(client: Client): Promise<void> {
     const current = await this.#client?.catch(() => undefined);
     if (current?.client === client) this.#client = undefined;
   }

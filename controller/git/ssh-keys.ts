@@ -1,14 +1,13 @@
 // SSH identities: an OpenSSH (or PEM) private key from a Secret, optionally encrypted, and the
 // public half users paste as a deploy key. Private key text never appears in a message.
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
-
-const { utils } = ssh2;
+import type { ParsedKey } from 'ssh2';
+import { ssh2 } from './ssh2-lazy.ts';
 
 /** A private key ready to authenticate with. */
 export interface SshIdentity {
   /** The parsed key, as ssh2 takes it. */
-  key: ssh2.ParsedKey;
+  key: ParsedKey;
   /** `ssh-ed25519 AAAA… comment`: the line for authorized_keys or a forge's deploy keys. */
   publicKey: string;
   /** `SHA256:…`, as `ssh-keygen -l` prints it. */
@@ -25,9 +24,9 @@ export class SshKeyError extends Error {
  * it is encrypted. Throws SshKeyError with a message that quotes nothing of the key.
  */
 export function loadIdentity(privateKey: string, passphrase?: string): SshIdentity {
-  let parsed: ssh2.ParsedKey | Error;
+  let parsed: ParsedKey | Error;
   try {
-    parsed = utils.parseKey(privateKey, passphrase);
+    parsed = ssh2().utils.parseKey(privateKey, passphrase);
   } catch {
     parsed = new Error('unreadable');
   }
@@ -55,6 +54,6 @@ export function fingerprintOf(blob: Buffer): string {
 
 /** A new ed25519 key pair in OpenSSH format (unencrypted); `comment` ends the public key line. */
 export function generateIdentity(comment: string): { privateKey: string; publicKey: string } {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  const pair = ssh2().utils.generateKeyPairSync('ed25519', { comment });
   return { privateKey: pair.private, publicKey: pair.public.trim() };
 }

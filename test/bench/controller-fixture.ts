@@ -226,9 +226,22 @@ export function controllerFixture(stack: BenchStack): Promise<ControllerFixture>
 }
 
 /** VmRSS and VmHWM of a process in MB (from /proc/<pid>/status). */
-export function processMemory(pid: number): { rss: number; hwm: number } {
+export function processMemory(pid: number): {
+  rss: number;
+  hwm: number;
+  /** Anonymous memory (heaps, malloc, stacks) and file pages mapped (the node binary's code and data). */
+  anon: number;
+  file: number;
+  threads: number;
+} {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return {
+    rss: field('VmRSS') / 1024,
+    hwm: field('VmHWM') / 1024,
+    anon: field('RssAnon') / 1024,
+    file: field('RssFile') / 1024,
+    threads: field('Threads'),
+  };
 }

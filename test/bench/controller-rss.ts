@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { imageEnv, imageNodeFlags, warmCompileCache } from '../support/controller-process.ts';
+import {
+  experimentEnv,
+  experimentNodeFlags,
+  imageEnv,
+  imageNodeFlags,
+  warmCompileCache,
+} from '../support/controller-process.ts';
 import { waitFor } from '../support/processes.ts';
 import { controllerFixture, processMemory } from './controller-fixture.ts';
 import type { Scenario } from './harness.ts';
@@ -68,9 +74,9 @@ async function importOnlyRss(): Promise<number> {
   await warmCompileCache();
   const { stdout } = await exec(
     process.execPath,
-    [...imageNodeFlags(), '--input-type=module', '-e', script],
+    [...imageNodeFlags(), ...experimentNodeFlags(), '--input-type=module', '-e', script],
     {
-      env: { ...process.env, ...imageEnv() },
+      env: { ...process.env, ...imageEnv(), ...experimentEnv() },
     },
   );
   return Number(stdout.trim()) / 2 ** 20;
@@ -127,6 +133,7 @@ export const controllerRssScenario: Scenario = {
         note:
           `before the ImagePolicies ${before.rss.toFixed(1)} MB; all ${POLICIES} scanned ` +
           `${(scanned / 1000).toFixed(1)} s after kubectl apply; peak (VmHWM) ${after.hwm.toFixed(1)} MB; ` +
+          `at the end ${after.anon.toFixed(1)} MB anonymous + ${after.file.toFixed(1)} MB file pages (the node binary), ${after.threads} threads; ` +
           `at the end ${heap}; a process that only imports controller/main.ts (as the image starts it) has ${baseline.toFixed(1)} MB`,
       },
     ];

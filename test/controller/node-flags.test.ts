@@ -21,6 +21,10 @@ describe('Node.js flags of the controller', () => {
     assert.equal(imageEnv().MALLOC_ARENA_MAX, '2');
   });
 
+  it('the image has glibc give freed memory back from 128 KiB free at the top of the heap, as the tests do', () => {
+    assert.equal(imageEnv().MALLOC_TRIM_THRESHOLD_, '131072');
+  });
+
   it('the image fills its compile cache with the same flags, and the tests use one of their own', () => {
     const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8');
     const warm = /^RUN\s+(\[.*"scripts\/warm-compile-cache\.ts"\])\s*$/m.exec(dockerfile)?.[1];

@@ -55,6 +55,27 @@ export function imageNodeFlags(): string[] {
   );
 }
 
+/**
+ * Measuring a Node.js flag or an ENV value against the image's (the `rss` bench, README "Memory"):
+ * TAGPILOT_EXPERIMENT_NODE_FLAGS="--flag --other" adds flags after the image's, and
+ * TAGPILOT_EXPERIMENT_ENV="NAME=value OTHER=" sets (or, with nothing after `=`, removes) ENV
+ * values of the controller processes that the tests and the bench start. Unset: as the image.
+ */
+export function experimentNodeFlags(): string[] {
+  return (process.env.TAGPILOT_EXPERIMENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** The ENV changes of TAGPILOT_EXPERIMENT_ENV (see experimentNodeFlags). */
+export function experimentEnv(): Record<string, string | undefined> {
+  const pairs = (process.env.TAGPILOT_EXPERIMENT_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [name = '', value = ''] = pair.split(/=(.*)/s);
+      return [name, value === '' ? undefined : value];
+    }),
+  );
+}
+
 /** A running controller process. */
 export interface ControllerProcess {
   process: ManagedProcess;
@@ -100,6 +121,7 @@ export async function startController(options: {
   // Started as the image starts it: same Node.js flags, same entry point.
   const argv = [
     ...imageNodeFlags(),
+    ...experimentNodeFlags(),
     cli,
     'controller',
     ...(options.kubeconfig ? [`--kubeconfig=${options.kubeconfig}`] : []),
@@ -116,7 +138,7 @@ export async function startController(options: {
         command: process.execPath,
         args: argv,
         logFile,
-        env: { ...process.env, ...imageEnv() },
+        env: { ...process.env, ...imageEnv(), ...experimentEnv() },
       });
   const logs = () =>
     readFileSync(logFile, 'utf8')
