@@ -45,6 +45,8 @@ const modules = [
 for (const module of modules) await import(pathToFileURL(module).href);
 // ssh2 is loaded on first use (controller/git/ssh2-lazy.ts): load it here so that it is compiled too.
 (await import(pathToFileURL(join(ROOT, 'controller', 'git', 'ssh2-lazy.ts')).href)).ssh2();
+// openpgp too (controller/git/commit-signing.ts imports it for the first OpenPGP signing key).
+await import('openpgp');
 flushCompileCache();
 execFileSync(process.execPath, [...process.execArgv, ENTRY, '--version'], {
   env: { ...process.env, NODE_COMPILE_CACHE: directory },

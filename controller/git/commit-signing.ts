@@ -4,7 +4,9 @@
 // repository is opened; a key that cannot sign is a SigningKeyError naming the Secret and key, never
 // quoting key material. `sign` has the shape of isomorphic-git's `onSign` (payload in, armored
 // detached signature out); repository.ts puts the signature in the commit's `gpgsig` header.
-import * as openpgp from 'openpgp';
+// openpgp is imported on first use: only GitSyncs with an OpenPGP signing key need it, and it would
+// otherwise sit in every controller's memory (README "Memory").
+import type * as OpenPgp from 'openpgp';
 import { fingerprintOf, loadIdentity, SshKeyError } from './ssh-keys.ts';
 import { sshSignature } from './sshsig.ts';
 
@@ -62,7 +64,8 @@ function sshSigner(material: SigningKeyMaterial): CommitSigner {
 }
 
 async function openpgpSigner(material: SigningKeyMaterial): Promise<CommitSigner> {
-  let key: openpgp.PrivateKey;
+  const openpgp = await import('openpgp');
+  let key: OpenPgp.PrivateKey;
   try {
     key = await openpgp.readPrivateKey({ armoredKey: material.privateKey });
   } catch {
@@ -70,7 +73,7 @@ async function openpgpSigner(material: SigningKeyMaterial): Promise<CommitSigner
       `${material.source}: not an armored OpenPGP private key (export one with \`gpg --armor --export-secret-keys <id>\`)`,
     );
   }
-  if (!key.isDecrypted()) key = await decrypt(key, material);
+  if (!key.isDecrypted()) key = await decrypt(openpgp, key, material);
   try {
     await key.getSigningKey();
   } catch {
@@ -88,7 +91,11 @@ async function openpgpSigner(material: SigningKeyMaterial): Promise<CommitSigner
   };
 }
 
-async function decrypt(key: openpgp.PrivateKey, material: SigningKeyMaterial): Promise<openpgp.PrivateKey> {
+async function decrypt(
+  openpgp: typeof OpenPgp,
+  key: OpenPgp.PrivateKey,
+  material: SigningKeyMaterial,
+): Promise<OpenPgp.PrivateKey> {
   if (material.passphrase === undefined)
     throw new SigningKeyError(
       `${material.source}: the OpenPGP key is encrypted and the Secret has no ${SIGNING_PASSPHRASE_KEY} key`,
