@@ -42,7 +42,13 @@ export async function issueCert(
   dir: string,
   name: string,
   ca: CertFiles,
-  subject: { commonName: string; organization?: string; usage: 'server' | 'client' },
+  subject: {
+    commonName: string;
+    organization?: string;
+    usage: 'server' | 'client';
+    /** Server certificates: the subjectAltName entries. Default `IP:127.0.0.1,DNS:localhost`. */
+    altNames?: string;
+  },
 ): Promise<CertFiles> {
   const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const csr = join(dir, `${name}.csr`);
@@ -64,7 +70,7 @@ export async function issueCert(
   ]);
   const extensions =
     subject.usage === 'server'
-      ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+      ? `subjectAltName=${subject.altNames ?? 'IP:127.0.0.1,DNS:localhost'}\nextendedKeyUsage=serverAuth\n`
       : 'extendedKeyUsage=clientAuth\n';
   writeFileSync(
     ext,
@@ -88,6 +94,21 @@ export async function issueCert(
     ext,
   ]);
   return files;
+}
+
+/** A test PKI: a CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by it. */
+export interface TestPki {
+  ca: CertFiles;
+  server: CertFiles;
+  client: CertFiles;
+}
+
+/** Makes a CA named `name` with a server and a client certificate in `dir`. */
+export async function makeTestPki(dir: string, name: string): Promise<TestPki> {
+  const ca = await makeCa(dir, `${name}-ca`);
+  const server = await issueCert(dir, `${name}-server`, ca, { commonName: '127.0.0.1', usage: 'server' });
+  const client = await issueCert(dir, `${name}-client`, ca, { commonName: 'tagpilot', usage: 'client' });
+  return { ca, server, client };
 }
 
 /** Creates an RSA key pair (PEM) for service-account token signing. */
