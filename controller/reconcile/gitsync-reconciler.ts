@@ -12,6 +12,7 @@ import { GitError, type HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ReconcileOutcome } from '../runtime/work-queue.ts';
+import { type TlsSettings, tlsSettingsDigest } from '../util/tls-settings.ts';
 import { DEPENDENCY_RETRY_MS, type DependencyWait, dependencyWait } from './dependencies.ts';
 import { automationStep } from './gitsync-automation-step.ts';
 import { credentialsDigest, resolveCredentials } from './gitsync-credentials.ts';
@@ -168,10 +169,15 @@ export class GitSyncReconciler {
     if (!auth.ok) return this.#failed(gitsync, 'AuthenticationFailed', auth.message, intervals);
     const credentials = await resolveCredentials(gitsync, auth.auth, this.#ports, identity);
     if (!credentials.ok) return this.#failed(gitsync, 'AuthenticationFailed', credentials.message, intervals);
+    const tls = (await this.#ports.readTlsSettings?.(identity, namespace, gitsync.spec)) ?? {
+      ok: true,
+      settings: undefined,
+    };
+    if (!tls.ok) return this.#failed(gitsync, 'InvalidTLSConfig', tls.message, intervals);
     let state: GitSyncState;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, credentials.auth, identity);
+      state = await this.#stateFor(key, gitsync, { auth: credentials.auth, tls: tls.settings }, identity);
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -215,7 +221,7 @@ export class GitSyncReconciler {
     const now = this.#now().getTime();
     const conditions = [
       ...state.syncConditions,
-      readyCondition(state, { intervals, now }),
+      withInsecureWarning(gitsync, readyCondition(state, { intervals, now })),
       ...driftConditions(gitsync, state, now, intervals.fullSync),
     ];
     // The inventory the engine holds is authoritative over a status that has not caught up.
@@ -235,9 +241,10 @@ export class GitSyncReconciler {
   async #failed(
     gitsync: GitSync,
     reason: string,
-    message: string,
+    failure: string,
     intervals: GitSyncIntervals,
   ): Promise<Reconciled> {
+    const message = withInsecureWarning(gitsync, { message: failure }).message;
     await recordEventAbout(this.#ports.events, gitsync, {
       type: 'Warning',
       reason,
@@ -255,9 +262,13 @@ export class GitSyncReconciler {
   async #stateFor(
     key: string,
     gitsync: GitSync,
-    auth: Parameters<GitSyncPorts['openRepository']>[0]['auth'],
+    access: {
+      auth: Parameters<GitSyncPorts['openRepository']>[0]['auth'];
+      tls: TlsSettings | undefined;
+    },
     identity: Impersonation | undefined,
   ): Promise<GitSyncState> {
+    const { auth, tls } = access;
     const url = gitsync.spec.url;
     const branch = syncBranch(gitsync.spec);
     const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
@@ -266,7 +277,8 @@ export class GitSyncReconciler {
     }));
     const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
     const engineSpec = JSON.stringify({ ignore, revertDrift, user: identity?.user });
-    const authDigest = credentialsDigest(auth);
+    // A rotated key, password, CA bundle or client certificate reopens the repository.
+    const authDigest = `${credentialsDigest(auth)}/${tlsSettingsDigest(tls)}`;
     const existing = this.#states.get(key);
     if (
       existing &&
@@ -279,7 +291,14 @@ export class GitSyncReconciler {
     // A new repository, branch, ignore list or revertDrift takes effect now: a new engine, synced at once.
     if (existing) await existing.engine.stop();
     const [namespace = '', name = ''] = key.split('/');
-    const repo = await this.#ports.openRepository({ namespace, name, url, branch, auth });
+    const repo = await this.#ports.openRepository({
+      namespace,
+      name,
+      url,
+      branch,
+      auth,
+      ...(tls ? { tls } : {}),
+    });
     const owner = {
       apiVersion: gitsync.apiVersion,
       kind: gitsync.kind,
@@ -355,6 +374,8 @@ function fetchFailureReason(error: GitError): string {
     case 'UNAUTHORIZED':
     case 'INVALID_IDENTITY':
       return 'AuthenticationFailed';
+    case 'TLS_CERTIFICATE':
+      return 'TLSCertificateFailed';
     case 'KNOWN_HOSTS_MISSING':
     case 'HOST_KEY_UNKNOWN':
     case 'HOST_KEY_CHANGED':
@@ -363,4 +384,13 @@ function fetchFailureReason(error: GitError): string {
     default:
       return 'FetchFailed';
   }
+}
+
+/** Verification off is said in the Ready message of every reconcile, not only in the log. */
+function withInsecureWarning<C extends { message: string }>(gitsync: GitSync, condition: C): C {
+  if (gitsync.spec.insecureSkipTLSVerify !== true) return condition;
+  return {
+    ...condition,
+    message: `${condition.message}; WARNING: spec.insecureSkipTLSVerify is true, the Git server's certificate is not verified`,
+  };
 }
