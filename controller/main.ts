@@ -22,7 +22,7 @@ import { type RunningServer, startHttpServer } from './server/http-server.ts';
 import { createWebhookCounter } from './server/webhook-metrics.ts';
 import { webhookRoutes } from './server/webhook-routes.ts';
 import { readWebhookSecret } from './server/webhook-secret.ts';
-import { type ConnectOption, caBundleProblem, TlsAgents, tlsConnector } from './util/index.ts';
+import { type ConnectOption, readCaBundleFile, TlsAgents, tlsConnector } from './util/index.ts';
 
 /** A running controller. */
 export interface RunningController {
@@ -73,23 +73,16 @@ function readDockerConfig(path: string): unknown {
 
 /** Reads and checks the --ca-file bundle; one that cannot be used stops the start with a ConfigError. */
 function readCaFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `--ca-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
-  const problem = caBundleProblem(text, `--ca-file ${path}`);
-  if (problem) throw new ConfigError(problem);
-  return text;
+  const read = readCaBundleFile(path);
+  if (!read.ok) throw new ConfigError(read.message);
+  return read.pem;
 }
 
 /** Starts the controller. */
 export async function runController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
-  // Read before anything starts: a missing or empty secret file stops the controller at once.
+  // Read before anything starts: a missing or empty secret file, or an unusable CA file, stops the controller at once.
   const webhookSecret = config.webhookSecretFile ? readWebhookSecret(config.webhookSecretFile) : undefined;
+  const extraCa = config.caFile ? readCaFile(config.caFile) : undefined;
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const metrics = createMetrics({ shard: config.shardKey });
   const done = Promise.withResolvers<string>();
@@ -119,7 +112,6 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   });
   mkdirSync(config.cacheDir, { recursive: true });
   const metadataPath = join(config.cacheDir, 'registry-metadata.json');
-  const extraCa = config.caFile ? readCaFile(config.caFile) : undefined;
   const warnInsecure = (what: string) => (host: string) =>
     logger.warn(
       { host },

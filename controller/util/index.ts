@@ -14,6 +14,7 @@ export {
   caBundleProblem,
   hasTlsSettings,
   parseTlsSecret,
+  readCaBundleFile,
   type TlsParseResult,
   type TlsSecretFields,
   type TlsSettings,

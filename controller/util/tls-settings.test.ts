@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeTestPki, type TestPki } from '../../test/support/certs.ts';
 import { makeTempDir, removeTempDir } from '../../test/support/processes.ts';
 import { describeTlsFailure } from './tls-errors.ts';
-import { parseTlsSecret, tlsSettingsDigest } from './tls-settings.ts';
+import { parseTlsSecret, readCaBundleFile, tlsSettingsDigest } from './tls-settings.ts';
 
 describe('parseTlsSecret', () => {
   let dir: string;
@@ -58,6 +58,18 @@ describe('parseTlsSecret', () => {
     const mismatch = parseTlsSecret({ 'tls.crt': cert, 'tls.key': foreignKey }, where);
     assert.match(mismatch.ok ? '' : mismatch.message, /tls\.key is not the private key of the certificate/);
     assert.ok(!JSON.stringify(mismatch).includes('PRIVATE KEY'));
+  });
+
+  it('--ca-file: read and checked, a missing or non-PEM file is a one-line message', () => {
+    const read = readCaBundleFile(pki.ca.cert);
+    assert.ok(read.ok && read.pem.includes('BEGIN CERTIFICATE'));
+    assert.deepEqual(readCaBundleFile(`${dir}/nope.pem`), {
+      ok: false,
+      message: `--ca-file: cannot read ${dir}/nope.pem (ENOENT)`,
+    });
+    const key = readCaBundleFile(pki.ca.key);
+    assert.match(key.ok ? '' : key.message, /^--ca-file .* holds no PEM certificate/);
+    assert.ok(!JSON.stringify(key).includes('PRIVATE'));
   });
 
   it('digests differ for every setting and are stable', () => {

@@ -3,6 +3,7 @@
 // verification. PEM text is checked here, where it enters (a Secret, --ca-file); messages name the
 // field and the problem, never the material.
 import { createHash, createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /** TLS settings of one object (GitSync or ImagePolicy); every field optional. */
 export interface TlsSettings {
@@ -51,6 +52,21 @@ export function caBundleProblem(pem: string, where: string): string | undefined 
     }
   }
   return undefined;
+}
+
+/** Reads and checks a CA bundle file (--ca-file): its PEM text, or why it cannot be used. */
+export function readCaBundleFile(path: string): { ok: true; pem: string } | { ok: false; message: string } {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    return {
+      ok: false,
+      message: `--ca-file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
+  }
+  const problem = caBundleProblem(pem, `--ca-file ${path}`);
+  return problem ? { ok: false, message: problem } : { ok: true, pem };
 }
 
 /**
