@@ -131,6 +131,23 @@ describe('Git over TLS', () => {
     }
   });
 
+  it('an expired server certificate: CERT_HAS_EXPIRED, even with the CA', async () => {
+    const old = await issueCert(temp, 'expired', pki.ca, {
+      commonName: '127.0.0.1',
+      usage: 'server',
+      expired: true,
+    });
+    const stale = await startGitServer({ tls: old });
+    try {
+      await stale.createRepo('flux-demo', { fromDir: FLUX_DEMO, replace: { REGISTRY_HOST: REGISTRY } });
+      const { cache } = tlsAgents();
+      const error = await expectTlsError(open(stale, cache, { ca: pem(pki.ca.cert) }), /CERT_HAS_EXPIRED/);
+      assert.match(error.message, /the server's certificate has expired .*renew the certificate/);
+    } finally {
+      await stale.stop();
+    }
+  });
+
   it('mTLS: refused without a client certificate, accepted with it', async () => {
     const { cache } = tlsAgents();
     const ca = pem(pki.ca.cert);

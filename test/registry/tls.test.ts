@@ -101,6 +101,14 @@ describe('registry over TLS', () => {
       /client certificate/,
     );
     assert.match(error.message, /tls\.crt and tls\.key/);
+    const stranger = await makeTestPki(temp, 'stranger');
+    const refused = await expectTlsError(
+      c.listTags(`${mtls.host}/team/app`, {
+        tls: { ca, cert: pem(stranger.client.cert), key: pem(stranger.client.key) },
+      }),
+      /the server refused the client certificate/,
+    );
+    assert.match(refused.message, /\(ERR_SSL_/);
     const tls = { ca, cert: pem(pki.client.cert), key: pem(pki.client.key) };
     assert.deepEqual(await c.listTags(`${mtls.host}/team/app`, { tls }), ['2.0.0']);
   });
