@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything tagpilot's tests and demo need, idempotently; a second run takes seconds.
-#   - Debian packages (git, openssl, openssh-server for the SSH Git tests, gcc for Gitea's CGO build;
-#     skopeo with --with-bench) via apt-get, only when missing
+#   - Debian packages (git, openssl, openssh-server for the SSH Git tests, gnupg for the signed-commit
+#     tests, gcc for Gitea's CGO build; skopeo with --with-bench) via apt-get, only when missing
 #   - npm dependencies (`npm ci`), including Node.js 24 from the npm registry (`node`
 #     devDependency), only when package-lock.json changed
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd and the distribution
@@ -14,7 +14,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 with_bench=false
 [[ ${1:-} == --with-bench ]] && with_bench=true
 
-packages=(git openssl ca-certificates openssh-server openssh-client gcc libc6-dev)
+packages=(git openssl ca-certificates openssh-server openssh-client gnupg gcc libc6-dev)
 $with_bench && packages+=(skopeo)
 missing=()
 for pkg in "${packages[@]}"; do

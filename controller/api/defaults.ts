@@ -25,6 +25,11 @@ export function syncPathText(spec: PathSpec): string {
 }
 
 /** spec.automation.enabled of a GitSync. Default true. */
+/** `spec.sync.enabled` (default true); false is write-back-only: nothing is applied, pruned or reverted. */
+export function syncEnabled(gitsync: GitSync): boolean {
+  return gitsync.spec.sync?.enabled !== false;
+}
+
 export function automationEnabled(gitsync: GitSync): boolean {
   return gitsync.spec.automation?.enabled ?? true;
 }

@@ -127,6 +127,11 @@ export interface GitSyncSpec {
    */
   serviceAccountName?: string;
   sync?: {
+    /**
+     * Default true. false is write-back-only: automation commits and pushes, and nothing is applied,
+     * pruned or reverted (another tool syncs the repository).
+     */
+    enabled?: boolean;
     /** Default true. */
     prune?: boolean;
     /** Create `targetNamespace` when it does not exist (never pruned). Default false. */
@@ -146,9 +151,22 @@ export interface GitSyncSpec {
     enabled?: boolean;
     /** Registry scan interval, default 5m. */
     interval?: string;
-    commit?: { authorName?: string; authorEmail?: string; messageTemplate?: string };
+    commit?: {
+      authorName?: string;
+      authorEmail?: string;
+      messageTemplate?: string;
+      /**
+       * Signs every commit tagpilot makes: a Secret in the GitSync's namespace (read with its rights)
+       * holding `git.asc` (armored OpenPGP private key) or `identity` (OpenSSH private key, Git's
+       * gpg.format=ssh), and an optional `passphrase`. Default none: commits are unsigned.
+       */
+      signingKey?: { secretRef: { name: string } };
+    };
     push?: {
-      /** Branch to push to. Default: the sync branch; another branch is a review branch. */
+      /**
+       * Branch to push to. Default: the sync branch; another branch is a review branch. With
+       * `{{policy}}` in it (the only placeholder), each image's update goes to its own branch.
+       */
       branch?: string;
       /** Open a pull request from `branch` into the sync branch (needs `branch`). Default none. */
       pullRequest?: PullRequestSpec;
@@ -178,6 +196,21 @@ export interface PullRequestStatus {
   branch: string;
 }
 
+/** The pull request of one per-image review branch (`automation.push.branch` with `{{policy}}`). */
+export interface BranchPullRequestStatus {
+  branch: string;
+  /** The `{{policy}}` value: ImagePolicy name, or `<kind>-<name>-<container>` of a workload. */
+  policy: string;
+  /** The image(s) the branch writes, `repo:tag`. */
+  image: string;
+  /** `Open`: the pull request is open for this update; `Failed`: the last attempt failed (`message`). */
+  state: 'Open' | 'Failed';
+  /** Unset when no pull request was ever opened for the branch. */
+  number?: number;
+  url?: string;
+  message?: string;
+}
+
 /** One applied object in GitSync.status.inventory. */
 export interface InventoryEntry {
   /** namespace_name_group_kind */
@@ -192,6 +225,11 @@ export interface GitSyncStatus {
   lastAutomationCommit?: string;
   /** The pull request opened or updated for the review branch (`automation.push.pullRequest`). */
   pullRequest?: PullRequestStatus;
+  /**
+   * With a per-image branch template: one entry per branch whose update the sync branch still needs;
+   * an entry goes once the sync branch has that image (merged, or done by hand).
+   */
+  pullRequests?: BranchPullRequestStatus[];
   lastSyncTime?: string;
   automatedWorkloads?: number;
   /**

@@ -2,6 +2,9 @@
 // cache), gather the registry credentials the workloads name, plan (scan + decide), then apply and
 // commit the updates in one commit. After a rejected push the plan is made again on the new tree
 // (so an image someone else moved further is never downgraded); otherwise it is made once.
+// With a per-image branch template (`automation.push.branch: "tagpilot/{{policy}}"`) the updates are
+// grouped by branch (branch-template.ts) and each group is committed on the sync head and pushed to
+// its own branch, one after the other; a group that fails does not stop the others.
 import { type CredentialProvider, chainCredentials } from '../../registry/index.ts';
 import { commitAuthor, syncPaths } from '../api/defaults.ts';
 import type { GitSync, ImagePolicy } from '../api/types.ts';
@@ -9,13 +12,23 @@ import type { Repository, TextFile } from '../git/index.ts';
 import {
   findMarkers,
   findWorkloads,
+  type ImageUpdate,
   type ManifestCache,
   type ManifestSet,
   type PullSecretRefs,
   readManifests,
   type Workload,
 } from '../manifests/index.ts';
-import { type CommitAndPushResult, commitAndPush } from './commit-updates.ts';
+import {
+  type BranchGroup,
+  BranchTemplateError,
+  checkBranchTemplate,
+  groupByBranch,
+  isBranchTemplate,
+  policyNameOf,
+  renderBranch,
+} from './branch-template.ts';
+import { type CommitAndPushOptions, type CommitAndPushResult, commitAndPush } from './commit-updates.ts';
 import type { ImageScanner } from './image-scanner.ts';
 import { memoizeScanner } from './image-scanner.ts';
 import {
@@ -61,10 +74,22 @@ export interface AutomationInput {
 export interface AutomationRun {
   /** The plan of the final attempt (decisions for status, events and the CLI). */
   plan: UpdatePlan;
+  /** The push to `automation.push.branch` (or the sync branch); undefined with a per-image template. */
   push: CommitAndPushResult | undefined;
+  /** With a per-image branch template: one entry per branch that had updates, in branch order. */
+  branches?: BranchPush[];
   /** Pull secrets that could not be read (the scan went on without them). */
   credentialProblems: string[];
 }
+
+/** What one per-image branch got: its push, or why it failed. */
+export type BranchPush = {
+  branch: string;
+  /** The `{{policy}}` value. */
+  policy: string;
+  /** The images written, `repo:tag`, comma-separated. */
+  image: string;
+} & ({ push: CommitAndPushResult } | { error: string });
 
 /** Runs image automation for one GitSync on the files of its current commit. */
 export async function runAutomation(input: AutomationInput): Promise<AutomationRun> {
@@ -86,25 +111,84 @@ export async function runAutomation(input: AutomationInput): Promise<AutomationR
       referrerNamespace: scope.confineTo === undefined ? undefined : referrerNamespaces(set, scope),
     });
   const firstPlan = await plan(first, workloads);
+  const template = gitsync.spec.automation?.push?.branch;
   if (firstPlan.updates.length === 0)
-    return { plan: firstPlan, push: undefined, credentialProblems: problems };
-  const push = await commitAndPush({
+    return {
+      plan: firstPlan,
+      push: undefined,
+      ...(isBranchTemplate(template) ? { branches: [] } : {}),
+      credentialProblems: problems,
+    };
+  // The plan made above holds for the same files; a new tree (after a rejected push) is planned again.
+  const replan = async (current: readonly TextFile[]) => {
+    if (sameFiles(current, files)) return firstPlan;
+    const set = readManifests(current, { cache });
+    return plan(set, findWorkloads(set));
+  };
+  const common: Omit<CommitAndPushOptions, 'updates'> = {
     repo: input.repo,
-    // The plan made above holds for the same files; a new tree (after a rejected push) is planned again.
-    updates: async (current) => {
-      if (sameFiles(current, files)) return firstPlan;
-      const set = readManifests(current, { cache });
-      return plan(set, findWorkloads(set));
-    },
     path: syncPaths(gitsync.spec),
     author: commitAuthor(gitsync),
     ...(cache ? { manifestCache: cache } : {}),
     ...(gitsync.spec.automation?.commit?.messageTemplate
       ? { messageTemplate: gitsync.spec.automation.commit.messageTemplate }
       : {}),
-    ...(gitsync.spec.automation?.push?.branch ? { pushBranch: gitsync.spec.automation.push.branch } : {}),
+  };
+  if (isBranchTemplate(template)) {
+    const why = checkBranchTemplate(template);
+    if (why)
+      throw new BranchTemplateError(
+        `automation.push.branch ${JSON.stringify(template)}: ${why}; nothing was pushed`,
+      );
+    const home = gitsync.metadata.namespace ?? 'default';
+    const groups = groupByBranch(firstPlan.updates, template, home);
+    const branches: BranchPush[] = [];
+    for (const group of groups) branches.push(await pushBranch(group, { common, replan, template, home }));
+    const last = branches.findLast((b) => 'push' in b && b.push.plan !== undefined);
+    const finalPlan = last && 'push' in last && last.push.plan ? last.push.plan : firstPlan;
+    return { plan: finalPlan, push: undefined, branches, credentialProblems: problems };
+  }
+  const push = await commitAndPush({
+    ...common,
+    updates: replan,
+    ...(template ? { pushBranch: template } : {}),
   });
   return { plan: push.plan ?? firstPlan, push, credentialProblems: problems };
+}
+
+/**
+ * One per-image branch: the sync head plus only this group's updates (decided again on a new tree
+ * after a rejected push, keeping only the updates that still go to this branch).
+ */
+async function pushBranch(
+  group: BranchGroup,
+  context: {
+    common: Omit<CommitAndPushOptions, 'updates'>;
+    replan: (files: readonly TextFile[]) => Promise<UpdatePlan>;
+    template: string;
+    home: string;
+  },
+): Promise<BranchPush> {
+  const { branch, policy } = group;
+  const image = group.updates.map((u) => `${u.image.repo}:${u.image.tag}`).join(', ');
+  // `{{policy}}` alone and a policy named like the sync branch: never write the sync branch here.
+  if (branch === context.common.repo.branch)
+    return { branch, policy, image, error: `${branch} is the sync branch; nothing was pushed for ${policy}` };
+  const mine = (update: ImageUpdate) =>
+    renderBranch(context.template, policyNameOf(update, context.home)) === branch;
+  try {
+    const push = await commitAndPush({
+      ...context.common,
+      pushBranch: branch,
+      updates: async (current) => {
+        const decided = await context.replan(current);
+        return { ...decided, updates: decided.updates.filter(mine) };
+      },
+    });
+    return { branch, policy, image, push };
+  } catch (error) {
+    return { branch, policy, image, error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** True when both lists hold the same paths with the same content, in the same order. */

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { syncBranch, syncPaths } from '../api/defaults.ts';
 import type { GitSync } from '../api/types.ts';
-import { createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
+import { type CommitSigner, createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { readGitAuth } from '../kube/secrets.ts';
+import { readGitAuth, readSigningKey } from '../kube/secrets.ts';
 import { readSshIdentity } from '../kube/ssh-identity.ts';
 import {
   findWorkloads,
@@ -22,6 +22,7 @@ import {
   type Workload,
 } from '../manifests/index.ts';
 import { resolveCredentials } from '../reconcile/gitsync-credentials.ts';
+import { signingSetupOf } from '../reconcile/gitsync-signing.ts';
 import { describeError, EXIT, exitCodeFor, RemoteError, UsageError } from './errors.ts';
 import { gitSyncKey, gitSyncsInScope } from './gitsyncs.ts';
 import type { KubeContext } from './kube-context.ts';
@@ -65,6 +66,7 @@ export async function openGitSyncRepository(options: {
   );
   if (!credentials.ok)
     throw new RemoteError(`GitSync ${namespace}/${gitsync.metadata.name}: ${credentials.message}`);
+  const signer = await cliSigner(options.client, gitsync);
   const workDir = claimWorkDir(join(options.cacheDir, 'git', namespace, gitsync.metadata.name));
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const close = async () => {
@@ -78,6 +80,7 @@ export async function openGitSyncRepository(options: {
       branch: syncBranch(gitsync.spec),
       auth: credentials.auth,
       http: createGitHttpClient({ dispatcher: agent, userAgent: 'tagpilot-cli' }),
+      signer,
     });
     return {
       gitsync,
@@ -90,6 +93,27 @@ export async function openGitSyncRepository(options: {
     await close();
     throw error;
   }
+}
+
+/**
+ * The signer of the GitSync's commits, as the controller has it. A key that cannot sign gives a
+ * signer that refuses (`SIGNING_FAILED` at the first commit, nothing pushed), so read-only commands
+ * still work and an edit is never committed unsigned.
+ */
+async function cliSigner(client: KubeClient, gitsync: GitSync): Promise<CommitSigner | undefined> {
+  const namespace = gitsync.metadata.namespace ?? 'default';
+  // Named is enough: the CLI commits even when the GitSync's automation is off.
+  const secretName = gitsync.spec.automation?.commit?.signingKey?.secretRef?.name;
+  const read = await readSigningKey(client, namespace, secretName);
+  const setup = await signingSetupOf(read);
+  if ('signer' in setup) return setup.signer;
+  return {
+    format: read.ok && read.key ? read.key.format : 'openpgp',
+    fingerprint: 'that cannot be loaded',
+    sign: async () => {
+      throw new Error(`the signing key cannot be used: ${setup.problem}`);
+    },
+  };
 }
 
 /** The manifests under the GitSync's path and the workloads in them. */

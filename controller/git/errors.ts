@@ -46,6 +46,8 @@ export type GitErrorCode =
   | 'UNSAFE_PATH'
   /** The configured path is not a directory of the branch. */
   | 'PATH_NOT_FOUND'
+  /** A commit could not be signed with the configured signing key (nothing was pushed). */
+  | 'SIGNING_FAILED'
   /** The push was refused or cut off because this replica no longer holds its leadership Lease. */
   | 'FENCED'
   /** Anything else (a local disk error, a corrupt cache); the cache is re-cloned on the next open. */

@@ -10,6 +10,15 @@ export {
   TOKEN_USERNAME,
 } from './auth.ts';
 export {
+  type CommitSigner,
+  loadCommitSigner,
+  OPENPGP_KEY,
+  SIGNING_PASSPHRASE_KEY,
+  SigningKeyError,
+  type SigningKeyMaterial,
+  SSH_SIGNING_KEY,
+} from './commit-signing.ts';
+export {
   type CommitWithRetryOptions,
   type CommitWithRetryResult,
   commitWithRetry,
@@ -29,11 +38,13 @@ export {
   type ReadLimitKind,
   type ReadLimits,
 } from './read-limits.ts';
+export { checkBranchName, sanitizeRefComponent } from './ref-name.ts';
 export type { PushOutcome } from './remote.ts';
 export { openRepository, Repository } from './repository.ts';
 export { AUTOMATION_TRAILER } from './review-branch.ts';
 export { fingerprintOf, generateIdentity, loadIdentity, type SshIdentity, SshKeyError } from './ssh-keys.ts';
 export { isSshUrl, parseSshUrl, type SshTarget } from './ssh-url.ts';
+export { GIT_NAMESPACE, sshSignature } from './sshsig.ts';
 export type {
   CommitAuthor,
   HeadCommit,

@@ -8,8 +8,10 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { authorizationHeader, isSshAuth, sanitizeUrl, secretsOf } from './auth.ts';
+import type { CommitSigner } from './commit-signing.ts';
 import type { GitContext } from './context.ts';
 import { type ErrorContext, GitError, type GitOperation, toGitError } from './errors.ts';
+import { advertiseMissingHead } from './head-advertisement.ts';
 import { type KustomizeOptions, renderKustomizations } from './kustomize.ts';
 import { isManifestPath, normalizeDir } from './paths.ts';
 import { DEFAULT_READ_LIMITS, ReadBudget, type ReadLimits } from './read-limits.ts';
@@ -22,6 +24,7 @@ import {
   type Remote,
   remoteHead,
 } from './remote.ts';
+import { writeCommitObject } from './signed-commit.ts';
 import { openSshTransport } from './ssh-transport.ts';
 import { isSshUrl } from './ssh-url.ts';
 import { syncBackedFs } from './sync-fs.ts';
@@ -96,6 +99,7 @@ export class Repository {
   readonly #secrets: string[];
   readonly #maxPacks: number;
   readonly #readLimits: ReadLimits;
+  readonly #signer: CommitSigner | undefined;
   readonly #trees: TreeCache = new Map();
   /** The last `renderFiles` result and what it was made from. */
   #rendered: { key: string; result: ReadFilesResult } | undefined;
@@ -117,7 +121,7 @@ export class Repository {
     this.#secrets = secretsOf(options.auth);
     this.#remote = {
       ctx: this.#ctx,
-      http: options.http,
+      http: advertiseMissingHead(options.http),
       url: transportUrl,
       branch: this.branch,
       headers: (): Record<string, string> => (authorization === undefined ? {} : { authorization }),
@@ -125,6 +129,7 @@ export class Repository {
     };
     this.#maxPacks = options.maxPacks ?? DEFAULT_MAX_PACKS;
     this.#readLimits = options.readLimits ?? DEFAULT_READ_LIMITS;
+    this.#signer = options.signer;
     this.#workingTree = new WorkingTree(this.#ctx);
   }
 
@@ -215,7 +220,8 @@ export class Repository {
 
   /**
    * Writes a commit on top of the current head in which `files` (existing paths) have the given
-   * content; nothing else changes. The working copy and its branch stay where they are.
+   * content; nothing else changes. The working copy and its branch stay where they are. Signed with
+   * the repository's signer when it has one (`SIGNING_FAILED` when that fails: nothing to push).
    */
   async createCommit(options: {
     files: readonly TextFile[];
@@ -245,7 +251,7 @@ export class Repository {
       };
       const message = options.message.endsWith('\n') ? options.message : `${options.message}\n`;
       const commit = { message, tree, parent: [snapshot.commit], author: person, committer: person };
-      const oid = await git.writeCommit({ fs, dir, commit });
+      const oid = await writeCommitObject(this.#ctx, commit, this.#signer);
       return { oid, parent: snapshot.commit, tree, message, files, dirs };
     });
   }

@@ -1,6 +1,7 @@
 // The shapes a working copy hands out and takes in.
 import type { HttpClient } from 'isomorphic-git';
 import type { GitAuth } from './auth.ts';
+import type { CommitSigner } from './commit-signing.ts';
 import type { FileSystem } from './context.ts';
 import type { ReadLimits } from './read-limits.ts';
 import type { SshHttpClientOptions } from './ssh-client.ts';
@@ -28,6 +29,8 @@ export interface OpenRepositoryOptions {
   fs?: FileSystem;
   /** Re-clone when a fetch has left more than this many packs (every fetch with news adds one). Default 50. */
   maxPacks?: number;
+  /** Signs every commit this working copy writes (`loadCommitSigner`). Default none: commits are unsigned. */
+  signer?: CommitSigner | undefined;
   /** Caps on what `readFiles` reads. Default `DEFAULT_READ_LIMITS` (10,000 files, 4 MiB each, 64 MiB in all). */
   readLimits?: ReadLimits;
 }

@@ -29,6 +29,9 @@ export {
   type PullSecretSources,
   readGitAuth,
   readPullSecrets,
+  readSigningKey,
+  type SigningKeyResult,
+  type SigningKeySecret,
   type SshCredentials,
 } from './secrets.ts';
 export {

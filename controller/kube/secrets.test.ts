@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockAgent } from 'undici';
 import { KubeClient } from './client.ts';
-import { readGitAuth, readPullSecrets, readTlsSettings } from './secrets.ts';
+import { readGitAuth, readPullSecrets, readSigningKey, readTlsSettings } from './secrets.ts';
 import { testKubeConfig } from './test-kubeconfig.ts';
 
 const SERVER = 'https://kube.test';
@@ -38,6 +38,63 @@ describe('Secret reads', () => {
     const named = await readPullSecrets(client(), 'team-a', { secretNames: ['../configmaps/x?watch=1'] });
     assert.deepEqual(named, { ok: false, message: 'Secret team-a/../configmaps/x?watch=1 not found' });
   });
+
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const signingCases: { name: string; data: Record<string, string>; expected: unknown }[] = [
+    {
+      name: 'git.asc and passphrase: OpenPGP',
+      data: { 'git.asc': b64('ARMORED'), passphrase: b64('pw') },
+      expected: {
+        ok: true,
+        key: {
+          format: 'openpgp',
+          privateKey: 'ARMORED',
+          passphrase: 'pw',
+          source: 'Secret ns/sign key git.asc',
+        },
+      },
+    },
+    {
+      name: 'identity: SSH',
+      data: { identity: b64('OPENSSH') },
+      expected: {
+        ok: true,
+        key: {
+          format: 'ssh',
+          privateKey: 'OPENSSH',
+          passphrase: undefined,
+          source: 'Secret ns/sign key identity',
+        },
+      },
+    },
+    {
+      name: 'both: refused',
+      data: { identity: b64('OPENSSH'), 'git.asc': b64('ARMORED') },
+      expected: {
+        ok: false,
+        message:
+          'Secret ns/sign has both git.asc (OpenPGP) and identity (SSH) keys; a signing key Secret holds one of them',
+      },
+    },
+    {
+      name: 'neither: refused',
+      data: { token: b64('t') },
+      expected: {
+        ok: false,
+        message:
+          'Secret ns/sign has neither a git.asc key (armored OpenPGP private key) nor an identity key (OpenSSH private key) to sign commits with',
+      },
+    },
+  ];
+  for (const { name, data, expected } of signingCases) {
+    it(`signing key Secret: ${name}`, async () => {
+      agent
+        .get(SERVER)
+        .intercept({ path: '/api/v1/namespaces/ns/secrets/sign' })
+        .reply(200, { kind: 'Secret', data }, { headers: JSON_HEADERS });
+      assert.deepEqual(await readSigningKey(client(), 'ns', 'sign'), expected);
+    });
+  }
 
   it('encodes the Git credentials Secret name into the path', async () => {
     agent

@@ -100,6 +100,66 @@ export async function readGitAuth(
   };
 }
 
+/**
+ * A commit signing key as its Secret holds it (spec.automation.commit.signingKey): `git.asc` (an
+ * armored OpenPGP private key) or `identity` (an OpenSSH private key), and an optional `passphrase`.
+ * The shape git/'s `loadCommitSigner` takes.
+ */
+export interface SigningKeySecret {
+  format: 'openpgp' | 'ssh';
+  privateKey: string;
+  passphrase?: string | undefined;
+  /** `Secret <namespace>/<name> key <key>`, for messages. */
+  source: string;
+}
+
+/** A signing key, none named, or why it could not be read (for a status condition). */
+export type SigningKeyResult =
+  | { ok: true; key: SigningKeySecret | undefined }
+  | { ok: false; message: string };
+
+/** Reads the signing key Secret named by spec.automation.commit.signingKey.secretRef. */
+export async function readSigningKey(
+  client: KubeClient,
+  namespace: string,
+  secretName: string | undefined,
+): Promise<SigningKeyResult> {
+  if (!secretName) return { ok: true, key: undefined };
+  const where = `Secret ${namespace}/${secretName}`;
+  let secret: SecretObject;
+  try {
+    secret = await getSecret(client, namespace, secretName);
+  } catch (error) {
+    return { ok: false, message: `signing key: ${describe(error, where)}` };
+  }
+  const field = (key: string) => {
+    const value = secret.data?.[key];
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  };
+  const armored = field('git.asc');
+  const identity = field('identity');
+  const passphrase = field('passphrase');
+  if (armored && identity)
+    return {
+      ok: false,
+      message: `${where} has both git.asc (OpenPGP) and identity (SSH) keys; a signing key Secret holds one of them`,
+    };
+  if (armored)
+    return {
+      ok: true,
+      key: { format: 'openpgp', privateKey: armored, passphrase, source: `${where} key git.asc` },
+    };
+  if (identity)
+    return {
+      ok: true,
+      key: { format: 'ssh', privateKey: identity, passphrase, source: `${where} key identity` },
+    };
+  return {
+    ok: false,
+    message: `${where} has neither a git.asc key (armored OpenPGP private key) nor an identity key (OpenSSH private key) to sign commits with`,
+  };
+}
+
 /** TLS settings of an object, or why they cannot be used (for a status condition). */
 export type TlsSettingsResult =
   | { ok: true; settings: TlsSettings | undefined }

@@ -78,7 +78,8 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
         };
       },
       ...(fence ? { ssh: { fence } } : {}),
-      forge: { dispatcher: parts.gitAgent },
+      // Pull-request calls write to the forge: behind the same fence as `git push`.
+      forge: { dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) },
       scanners,
       engines: syncEngines({ ...edge, logger, reportingInstance: config.identity }),
       events: edge.events,

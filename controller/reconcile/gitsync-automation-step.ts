@@ -2,8 +2,8 @@
 // people what was skipped (once per change of the list), record the pushed commit, and sync it at
 // once when it went to the synced branch. Returns the status fields it changed.
 
-import { syncPaths } from '../api/defaults.ts';
-import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
+import { syncEnabled, syncPaths } from '../api/defaults.ts';
+import type { BranchPullRequestStatus, GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import type { Decision } from '../automation/plan-updates.ts';
 import type { HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
@@ -11,7 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { GitSyncState } from './gitsync-state.ts';
 import { type SyncStepContext, syncStep } from './gitsync-sync-step.ts';
 import { recordEventAbout } from './object-events.ts';
-import type { AutomationOutcome, EventSink } from './ports.ts';
+import type { AutomationOutcome, AutomationPush, BranchPullRequestOutcome, EventSink } from './ports.ts';
 import { describeSkippedUpdates } from './skipped-updates.ts';
 
 /** What the automation step needs besides the GitSync and its state. */
@@ -43,8 +43,22 @@ export async function automationStep(
       imagePolicyRefs: { commit: head.oid, policies: run.referencedPolicies },
     };
     await reportProblems(gitsync, state, run, context.events);
-    const committed = run.push?.pushed && run.push.commit ? await pushed(gitsync, state, run, context) : {};
-    return { ...status, ...committed, ...(await reportPullRequest(gitsync, state, run, context)) };
+    const committed =
+      run.push?.pushed && run.push.commit ? await pushed(gitsync, state, run.push, context) : {};
+    for (const branch of run.branches ?? []) {
+      if ('error' in branch) {
+        context.log.warn({ branch: branch.branch, err: branch.error }, 'push to per-image branch failed');
+        continue;
+      }
+      if (branch.push.pushed && branch.push.commit)
+        Object.assign(committed, await pushed(gitsync, state, branch.push, context));
+    }
+    return {
+      ...status,
+      ...committed,
+      ...(await reportPullRequest(gitsync, state, run, context)),
+      ...(await reportBranchPullRequests(gitsync, state, run, context)),
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.log.warn({ err: message, commit: head.oid }, 'automation failed');
@@ -62,11 +76,10 @@ export async function automationStep(
 async function pushed(
   gitsync: GitSync,
   state: GitSyncState,
-  run: AutomationOutcome,
+  push: AutomationPush,
   context: AutomationStepContext,
 ): Promise<GitSyncStatus> {
-  const push = run.push;
-  if (!push?.commit) return {};
+  if (!push.commit) return {};
   const key = `${gitsync.metadata.namespace}/${gitsync.metadata.name}`;
   context.log.info(
     { commit: push.commit, branch: push.branch, changes: push.changes.length },
@@ -81,7 +94,7 @@ async function pushed(
     note: `${push.commit.slice(0, 7)} ${push.message ?? ''}`.trim(),
   });
   const status: GitSyncStatus = { lastAutomationCommit: push.commit };
-  if (push.branch !== state.branch) return status;
+  if (push.branch !== state.branch || !syncEnabled(gitsync)) return status;
   // Sync the automated commit now instead of waiting for the next poll.
   const next = await state.repo.refresh();
   const synced = await syncStep(gitsync, state, next, context);
@@ -140,6 +153,85 @@ async function reportPullRequest(
   return status;
 }
 
+/**
+ * Per-image branches (`{{policy}}`): `status.pullRequests` is rewritten from this run's outcomes
+ * (one entry per branch whose update the sync branch still needs); the Events are those of
+ * `reportPullRequest`, said once per branch and note. A branch no longer needed loses its entry; its
+ * pull request, when still open, is left open and PullRequestNotNeeded says so.
+ */
+async function reportBranchPullRequests(
+  gitsync: GitSync,
+  state: GitSyncState,
+  run: AutomationOutcome,
+  context: AutomationStepContext,
+): Promise<GitSyncStatus> {
+  if (!run.pullRequests) {
+    // The template (or pullRequest) was taken out of the spec: its entries no longer mean anything.
+    return gitsync.status?.pullRequests?.length ? { pullRequests: [] } : {};
+  }
+  state.reportedBranchPullRequests ??= new Map();
+  const said = state.reportedBranchPullRequests;
+  const previous = new Map((gitsync.status?.pullRequests ?? []).map((entry) => [entry.branch, entry]));
+  const entries: BranchPullRequestStatus[] = [];
+  for (const outcome of run.pullRequests) {
+    const about = { branch: outcome.branch, policy: outcome.policy, image: outcome.image };
+    const event = branchEvent(outcome, state.branch);
+    if (outcome.action === 'failed') {
+      const before = previous.get(outcome.branch);
+      entries.push({
+        ...about,
+        state: 'Failed',
+        message: outcome.message,
+        ...(before?.number !== undefined ? { number: before.number } : {}),
+        ...(before?.url !== undefined ? { url: before.url } : {}),
+      });
+    } else if (outcome.action !== 'notNeeded') {
+      entries.push({ ...about, state: 'Open', number: outcome.number, url: outcome.url });
+    }
+    if (!event || said.get(outcome.branch) === event.note) continue;
+    // Opened/Updated are said every time they happen; failures and notNeeded once per note.
+    if (event.once) said.set(outcome.branch, event.note);
+    else said.delete(outcome.branch);
+    context.log.info({ branch: outcome.branch, action: outcome.action }, 'pull request');
+    await recordEventAbout(context.events, gitsync, {
+      type: event.type,
+      reason: event.reason,
+      action: 'Automate',
+      note: event.note,
+    });
+  }
+  return { pullRequests: entries };
+}
+
+/** The Event of one per-branch outcome; none for `unchanged`. */
+function branchEvent(
+  outcome: BranchPullRequestOutcome,
+  syncBranch: string,
+): { type: 'Normal' | 'Warning'; reason: string; note: string; once: boolean } | undefined {
+  if (outcome.action === 'failed')
+    return {
+      type: 'Warning',
+      reason: 'PullRequestFailed',
+      note: `pull request from ${outcome.branch} (${outcome.image}): ${outcome.message}`,
+      once: true,
+    };
+  if (outcome.action === 'unchanged') return undefined;
+  if (outcome.action === 'notNeeded')
+    return {
+      type: 'Normal',
+      reason: 'PullRequestNotNeeded',
+      note: `#${outcome.number} ${outcome.url}: the sync branch needs no update from ${outcome.branch} any more; the pull request is left open (merge or close it)`,
+      once: true,
+    };
+  const reason = outcome.action === 'opened' ? 'PullRequestOpened' : 'PullRequestUpdated';
+  return {
+    type: 'Normal',
+    reason,
+    note: `#${outcome.number} ${outcome.url} (${outcome.branch} into ${syncBranch}: ${outcome.image})`,
+    once: false,
+  };
+}
+
 /** One AutomationSkipped Warning per problem, raised again only when the list of problems changed. */
 async function reportProblems(
   gitsync: GitSync,
@@ -152,7 +244,12 @@ async function reportProblems(
     .map(describeDecision)
     .concat(run.credentialProblems)
     // Decided updates that could not be written (an alias, a block scalar): say so, never silence.
-    .concat(describeSkippedUpdates(run.push?.unapplied ?? []));
+    .concat(describeSkippedUpdates(run.push?.unapplied ?? []))
+    .concat(
+      (run.branches ?? []).flatMap((b) =>
+        'error' in b ? [`push to ${b.branch}: ${b.error}`] : describeSkippedUpdates(b.push.unapplied),
+      ),
+    );
   const signature = problems.join('\n');
   if (signature === state.reportedProblems) return;
   state.reportedProblems = signature;

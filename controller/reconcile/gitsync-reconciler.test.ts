@@ -7,8 +7,9 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
-import type { HeadCommit } from '../git/index.ts';
+import { type CommitSigner, generateIdentity, type HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
+import type { SigningKeyResult } from '../kube/secrets.ts';
 import type { DriftReport, HealthVerdict, SyncRequest, SyncResult } from '../sync/types.ts';
 import { GitSyncReconciler } from './gitsync-reconciler.ts';
 import type { AutomationOutcome as AutomationRun, DriftHandlers, GitSyncPorts } from './ports.ts';
@@ -57,7 +58,14 @@ const noAutomation = (policies: string[] = []): AutomationRun => ({
 });
 
 /** Fakes of every port, with what they were asked recorded. */
-function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<AutomationRun> } = {}) {
+function fakes(
+  options: {
+    auth?: 'ok' | 'missing';
+    automation?: () => Promise<AutomationRun>;
+    signingKey?: () => SigningKeyResult;
+  } = {},
+) {
+  const signers: (CommitSigner | undefined)[] = [];
   const writes: { status: GitSyncStatus; conditions: ConditionUpdate[] }[] = [];
   const events: EventInput[] = [];
   const syncs: SyncRequest[] = [];
@@ -89,7 +97,12 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
       options.auth === 'missing'
         ? { ok: false, message: `Secret ${namespace}/${secret} not found` }
         : { ok: true, auth: undefined },
-    openRepository: async () => {
+    readSigningKey: async (_identity, _namespace, secret) =>
+      secret === undefined
+        ? { ok: true, key: undefined }
+        : (options.signingKey?.() ?? { ok: true, key: undefined }),
+    openRepository: async ({ signer }) => {
+      signers.push(signer);
       repo.opened++;
       return {
         refresh: async (): Promise<HeadCommit> => ({ oid: repo.head, message: 'm' }),
@@ -104,6 +117,7 @@ function fakes(options: { auth?: 'ok' | 'missing'; automation?: () => Promise<Au
   };
   return {
     ports,
+    signers,
     writes,
     events,
     syncs,
@@ -181,6 +195,49 @@ describe('GitSyncReconciler', () => {
     ]);
   });
 
+  it('write-back-only (sync.enabled false): automation commits, nothing is synced, Ready says why; turning it off stops the watches', async () => {
+    const pushedCommit = 'c'.repeat(40);
+    const f = fakes({
+      automation: async () => {
+        f.repo.head = pushedCommit;
+        return {
+          ...noAutomation(),
+          push: {
+            commit: pushedCommit,
+            pushed: true,
+            branch: 'main',
+            message: 'm',
+            changes: [],
+            unapplied: [],
+            problems: [],
+            retries: 0,
+          },
+        } as AutomationRun;
+      },
+    });
+    let object = gitsync();
+    const r = reconciler(f.ports, () => object);
+    await r.reconcile(KEY);
+    assert.equal(f.syncs.length, 2, 'while enabled, the automated commit is synced at once');
+    object = gitsync({ sync: { enabled: false } });
+    r.requestAutomation(KEY);
+    await r.reconcile(KEY);
+    assert.equal(f.stopped(), 1, "the applying engine's drift watches stop");
+    assert.equal(f.syncs.length, 2, 'nothing more is synced');
+    assert.equal(f.repo.automations, 2, 'automation still runs');
+    const write = f.writes[1];
+    assert.equal(write?.status.lastAutomationCommit, pushedCommit);
+    assert.equal(write?.status.lastSyncedCommit, undefined);
+    assert.equal(condition(write, 'Synced')?.reason, 'SyncDisabled');
+    assert.equal(condition(write, 'Synced')?.status, 'Unknown');
+    assert.deepEqual(condition(write, 'Ready'), {
+      type: 'Ready',
+      status: 'True',
+      reason: 'WriteBackOnly',
+      message: 'fetched commit ccccccc; applying is left to another tool (spec.sync.enabled is false)',
+    });
+  });
+
   it('credentials that cannot be read are Ready=False with an Event, retried at the poll interval', async () => {
     const f = fakes({ auth: 'missing' });
     const r = reconciler(f.ports, () => gitsync({ secretRef: { name: 'git' }, interval: '30s' }));
@@ -223,6 +280,69 @@ describe('GitSyncReconciler', () => {
       condition(f.writes.at(-1), 'Ready')?.message ?? '',
       /WARNING: spec\.insecureSkipTLSVerify is true, the Git server's certificate is not verified$/,
     );
+  });
+
+  it('a signing key that cannot sign: Ready=False SigningKeyInvalid, said once, no automation, sync goes on; a fixed Secret reopens with the signer', async () => {
+    let signingKey: SigningKeyResult = {
+      ok: true,
+      key: { format: 'ssh', privateKey: 'not a key', source: 'Secret apps/signing key identity' },
+    };
+    const f = fakes({ signingKey: () => signingKey });
+    const spec = { automation: { commit: { signingKey: { secretRef: { name: 'signing' } } } } };
+    const now = { ms: 1_000_000 };
+    const r = reconciler(
+      f.ports,
+      () => gitsync(spec),
+      () => new Date(now.ms),
+    );
+    await r.reconcile(KEY);
+    const ready = condition(f.writes[0], 'Ready');
+    assert.equal(ready?.reason, 'SigningKeyInvalid');
+    assert.equal(ready?.status, 'False');
+    assert.match(
+      ready?.message ?? '',
+      /^Secret apps\/signing key identity: the SSH private key cannot be read/,
+    );
+    assert.equal(f.syncs.length, 1, 'the sync is not held back');
+    assert.equal(f.repo.automations, 0, 'no automation: nothing may be committed unsigned');
+    assert.equal(f.signers.length, 1);
+    now.ms += 600_000;
+    await r.reconcile(KEY);
+    assert.equal(f.repo.automations, 0);
+    assert.equal(f.repo.opened, 1, 'the same Secret is not parsed again');
+    assert.deepEqual(
+      f.events.filter((e) => e.reason === 'SigningKeyInvalid').map((e) => e.type),
+      ['Warning'],
+    );
+    signingKey = {
+      ok: true,
+      key: {
+        format: 'ssh',
+        privateKey: generateIdentity('c').privateKey,
+        source: 'Secret apps/signing key identity',
+      },
+    };
+    now.ms += 600_000;
+    await r.reconcile(KEY);
+    assert.equal(f.repo.opened, 2, 'a changed Secret reopens the repository');
+    assert.deepEqual(
+      f.signers.map((signer) => signer?.format),
+      [undefined, 'ssh'],
+    );
+    assert.equal(f.repo.automations, 1);
+    assert.notEqual(condition(f.writes.at(-1), 'Ready')?.reason, 'SigningKeyInvalid');
+  });
+
+  it('a signing key Secret that cannot be read is SigningKeyInvalid too', async () => {
+    const f = fakes({
+      signingKey: () => ({ ok: false, message: 'signing key: Secret apps/signing not found' }),
+    });
+    const r = reconciler(f.ports, () =>
+      gitsync({ automation: { commit: { signingKey: { secretRef: { name: 'signing' } } } } }),
+    );
+    await r.reconcile(KEY);
+    assert.equal(condition(f.writes[0], 'Ready')?.reason, 'SigningKeyInvalid');
+    assert.equal(f.repo.automations, 0);
   });
 
   it('a sync that throws keeps the inventory, says SyncError, and retries within seconds', async () => {
@@ -364,6 +484,84 @@ describe('GitSyncReconciler', () => {
       url: 'http://forge.test/apps/config/pulls/3',
       branch: 'tagpilot/web',
     });
+  });
+
+  it('per-image branches ({{policy}}): status.pullRequests one entry per branch; a merged one goes; a failure keeps the number; Events per branch, failures once', async () => {
+    const url = (n: number) => `http://forge.test/apps/config/pulls/${n}`;
+    const flask = { branch: 'tagpilot/flask', policy: 'flask', image: 'r/flask:2' };
+    const worker = { branch: 'tagpilot/worker', policy: 'worker', image: 'r/worker:2' };
+    const runs: NonNullable<AutomationRun['pullRequests']>[] = [
+      [
+        { ...flask, action: 'opened', number: 3, url: url(3) },
+        { ...worker, action: 'opened', number: 4, url: url(4) },
+      ],
+      [
+        { ...flask, action: 'failed', message: 'HTTP 502' },
+        { ...worker, action: 'unchanged', number: 4, url: url(4) },
+      ],
+      [
+        { ...flask, action: 'failed', message: 'HTTP 502' },
+        { ...worker, action: 'notNeeded', number: 4, url: url(4) },
+      ],
+    ];
+    let run = 0;
+    const f = fakes({
+      automation: async () => {
+        const pullRequests = runs[run++] ?? [];
+        const branches = pullRequests.map((p) => ({
+          branch: p.branch,
+          policy: p.policy,
+          image: p.image,
+          push: {
+            commit: 'e'.repeat(40),
+            pushed: p.action === 'opened',
+            branch: p.branch,
+            message: `Auto-release ${p.image}`,
+            changes: [],
+            unapplied: [],
+            retries: 0,
+          },
+        }));
+        return { ...noAutomation(), branches, pullRequests };
+      },
+    });
+    const spec = {
+      automation: {
+        push: {
+          branch: 'tagpilot/{{policy}}',
+          pullRequest: { provider: 'gitea' as const, secretRef: { name: 'forge' } },
+        },
+      },
+    };
+    const r = reconciler(f.ports, () => gitsync(spec, f.writes.at(-1)?.status));
+    for (let i = 0; i < runs.length; i++) {
+      if (i > 0) r.requestAutomation(KEY);
+      await r.reconcile(KEY);
+    }
+    assert.equal(f.syncs.length, 1, 'pushes to per-image branches sync nothing');
+    assert.deepEqual(
+      f.events.map((event) => `${event.reason} ${event.note}`),
+      [
+        `AutomatedCommit ${'e'.repeat(7)} Auto-release r/flask:2`,
+        `AutomatedCommit ${'e'.repeat(7)} Auto-release r/worker:2`,
+        `PullRequestOpened #3 ${url(3)} (tagpilot/flask into main: r/flask:2)`,
+        `PullRequestOpened #4 ${url(4)} (tagpilot/worker into main: r/worker:2)`,
+        'PullRequestFailed pull request from tagpilot/flask (r/flask:2): HTTP 502',
+        `PullRequestNotNeeded #4 ${url(4)}: the sync branch needs no update from tagpilot/worker any more; the pull request is left open (merge or close it)`,
+      ],
+    );
+    const statuses = f.writes.map((w) => w.status.pullRequests).filter((p) => p !== undefined);
+    assert.deepEqual(statuses[0], [
+      { ...flask, state: 'Open', number: 3, url: url(3) },
+      { ...worker, state: 'Open', number: 4, url: url(4) },
+    ]);
+    assert.deepEqual(statuses[1], [
+      { ...flask, state: 'Failed', message: 'HTTP 502', number: 3, url: url(3) },
+      { ...worker, state: 'Open', number: 4, url: url(4) },
+    ]);
+    assert.deepEqual(statuses[2], [
+      { ...flask, state: 'Failed', message: 'HTTP 502', number: 3, url: url(3) },
+    ]);
   });
 
   it('a drift revert patches DriftDetected at once; a full re-sync interval without drift clears it', async () => {

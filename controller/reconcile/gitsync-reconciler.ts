@@ -6,7 +6,7 @@
 // Drift between syncs arrives through gitsync-drift.ts.
 import type { Logger } from 'pino';
 import type { ConditionUpdate } from '../api/conditions.ts';
-import { syncBranch } from '../api/defaults.ts';
+import { syncBranch, syncEnabled } from '../api/defaults.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy } from '../api/types.ts';
 import { GitError, type HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
@@ -17,6 +17,7 @@ import { DEPENDENCY_RETRY_MS, type DependencyWait, dependencyWait } from './depe
 import { automationStep } from './gitsync-automation-step.ts';
 import { credentialsDigest, resolveCredentials } from './gitsync-credentials.ts';
 import { driftHandlers } from './gitsync-drift.ts';
+import { SIGNING_KEY_INVALID, signingDigest, signingSecretName, signingSetupOf } from './gitsync-signing.ts';
 import {
   automationDue,
   confinementOf,
@@ -174,10 +175,16 @@ export class GitSyncReconciler {
       settings: undefined,
     };
     if (!tls.ok) return this.#failed(gitsync, 'InvalidTLSConfig', tls.message, intervals);
+    const signingKey = await this.#ports.readSigningKey(identity, namespace, signingSecretName(gitsync));
     let state: GitSyncState;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, { auth: credentials.auth, tls: tls.settings }, identity);
+      state = await this.#stateFor(
+        key,
+        gitsync,
+        { auth: credentials.auth, signingKey, tls: tls.settings },
+        identity,
+      );
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -193,11 +200,16 @@ export class GitSyncReconciler {
       confineTo: confinementOf(gitsync, this.#options.noCrossNamespaceRefs),
     };
     const now = this.#now().getTime();
-    const synced = syncDue(gitsync, state, head, now, intervals.fullSync)
-      ? await syncStep(gitsync, state, head, context)
-      : undefined;
+    const applying = syncEnabled(gitsync);
+    if (!applying) state.syncConditions = writeBackOnlyConditions(head);
+    const synced =
+      applying && syncDue(gitsync, state, head, now, intervals.fullSync)
+        ? await syncStep(gitsync, state, head, context)
+        : undefined;
     let status: GitSyncStatus = { ...synced?.status };
-    if (automationDue(state, intervals, now) && synced?.result?.error === undefined) {
+    // No signer although one was asked for: no automation, so that no unsigned commit is ever made.
+    const canCommit = state.signingProblem === undefined;
+    if (automationDue(state, intervals, now) && synced?.result?.error === undefined && canCommit) {
       state.automationRequested = false;
       state.lastAutomation = now;
       const automated = await automationStep(gitsync, state, head, {
@@ -208,7 +220,7 @@ export class GitSyncReconciler {
       });
       status = { ...status, ...automated };
     }
-    return this.#result(gitsync, state, status, intervals);
+    return this.#result(gitsync, state, status, intervals, head);
   }
 
   /** The status patch after a sync and/or automation run, and when to come back. */
@@ -217,11 +229,23 @@ export class GitSyncReconciler {
     state: GitSyncState,
     status: GitSyncStatus,
     intervals: GitSyncIntervals,
+    head: HeadCommit,
   ): Reconciled {
     const now = this.#now().getTime();
+    const ready: ConditionUpdate =
+      state.signingProblem === undefined
+        ? syncEnabled(gitsync)
+          ? readyCondition(state, { intervals, now })
+          : writeBackOnlyReady(head)
+        : {
+            type: 'Ready',
+            status: 'False',
+            reason: SIGNING_KEY_INVALID,
+            message: `${state.signingProblem}; image automation makes no commit until the signing key is fixed`,
+          };
     const conditions = [
       ...state.syncConditions,
-      withInsecureWarning(gitsync, readyCondition(state, { intervals, now })),
+      withInsecureWarning(gitsync, ready),
       ...driftConditions(gitsync, state, now, intervals.fullSync),
     ];
     // The inventory the engine holds is authoritative over a status that has not caught up.
@@ -262,13 +286,14 @@ export class GitSyncReconciler {
   async #stateFor(
     key: string,
     gitsync: GitSync,
-    access: {
+    keys: {
       auth: Parameters<GitSyncPorts['openRepository']>[0]['auth'];
+      signingKey: Awaited<ReturnType<GitSyncPorts['readSigningKey']>>;
       tls: TlsSettings | undefined;
     },
     identity: Impersonation | undefined,
   ): Promise<GitSyncState> {
-    const { auth, tls } = access;
+    const { auth, signingKey, tls } = keys;
     const url = gitsync.spec.url;
     const branch = syncBranch(gitsync.spec);
     const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
@@ -276,9 +301,15 @@ export class GitSyncReconciler {
       paths: rule.paths,
     }));
     const revertDrift = gitsync.spec.sync?.revertDrift ?? true;
-    const engineSpec = JSON.stringify({ ignore, revertDrift, user: identity?.user });
-    // A rotated key, password, CA bundle or client certificate reopens the repository.
-    const authDigest = `${credentialsDigest(auth)}/${tlsSettingsDigest(tls)}`;
+    // Turning sync off makes a new engine too: the old one's drift watches stop.
+    const engineSpec = JSON.stringify({
+      ignore,
+      revertDrift,
+      user: identity?.user,
+      apply: syncEnabled(gitsync),
+    });
+    // A rotated key, password, signing key, CA bundle or client certificate reopens the repository.
+    const authDigest = `${credentialsDigest(auth)}:${signingDigest(signingKey)}/${tlsSettingsDigest(tls)}`;
     const existing = this.#states.get(key);
     if (
       existing &&
@@ -289,14 +320,17 @@ export class GitSyncReconciler {
     )
       return existing;
     // A new repository, branch, ignore list or revertDrift takes effect now: a new engine, synced at once.
+    const signing = await signingSetupOf(signingKey);
     if (existing) await existing.engine.stop();
     const [namespace = '', name = ''] = key.split('/');
+    const signer = 'signer' in signing ? signing.signer : undefined;
     const repo = await this.#ports.openRepository({
       namespace,
       name,
       url,
       branch,
       auth,
+      signer,
       ...(tls ? { tls } : {}),
     });
     const owner = {
@@ -327,11 +361,27 @@ export class GitSyncReconciler {
       reconcileAt: existing?.reconcileAt,
       lastFullSync: 0,
       lastAutomation: existing?.lastAutomation ?? 0,
-      automationRequested: false,
+      automationRequested: existing?.automationRequested ?? false,
       reportedProblems: '',
+      signingProblem: 'problem' in signing ? signing.problem : undefined,
     };
     this.#states.set(key, state);
+    if ('problem' in signing) await this.#signingKeyInvalid(key, gitsync, signing.problem);
     return state;
+  }
+
+  /** Says once per change of the signing key Secret that it cannot be used (the Ready condition keeps saying it). */
+  async #signingKeyInvalid(key: string, gitsync: GitSync, problem: string): Promise<void> {
+    this.#options.logger.warn(
+      { gitsync: key, err: problem },
+      'signing key invalid: image automation stopped',
+    );
+    await recordEventAbout(this.#ports.events, gitsync, {
+      type: 'Warning',
+      reason: SIGNING_KEY_INVALID,
+      action: 'Automate',
+      note: problem,
+    });
   }
 
   /** Stops the engine (drift watches) of a suspended GitSync; resuming makes a new one and syncs. */
@@ -366,6 +416,27 @@ export class GitSyncReconciler {
         ),
       );
   }
+}
+
+const WRITE_BACK_ONLY = 'spec.sync.enabled is false: tagpilot commits image updates and applies nothing';
+
+/** Synced and Healthy of a write-back-only GitSync: tagpilot neither applies nor watches anything. */
+function writeBackOnlyConditions(head: HeadCommit): ConditionUpdate[] {
+  const message = `${WRITE_BACK_ONLY} (head ${head.oid.slice(0, 7)})`;
+  return [
+    { type: 'Synced', status: 'Unknown', reason: 'SyncDisabled', message },
+    { type: 'Healthy', status: 'Unknown', reason: 'SyncDisabled', message },
+  ];
+}
+
+/** Ready of a write-back-only GitSync: the repository was fetched, which is all it needs. */
+function writeBackOnlyReady(head: HeadCommit): ConditionUpdate {
+  return {
+    type: 'Ready',
+    status: 'True',
+    reason: 'WriteBackOnly',
+    message: `fetched commit ${head.oid.slice(0, 7)}; applying is left to another tool (spec.sync.enabled is false)`,
+  };
 }
 
 /** The Ready reason for a failed fetch: what the user has to fix, where that is clear. */

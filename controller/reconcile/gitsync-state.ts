@@ -45,10 +45,14 @@ export interface GitSyncState {
   reportedProblems: string;
   /** The last pull-request note said (a failure, or a pull request left open), so it is said once. */
   reportedPullRequest?: string | undefined;
+  /** The same per branch, with a per-image branch template (`{{policy}}`). */
+  reportedBranchPullRequests?: Map<string, string>;
   drift?: ConditionUpdate;
   /** When the last drift revert was reported (after a failover: when status says drift began). */
   driftAt?: number | undefined;
   fight?: ConditionUpdate;
+  /** Why the signing key asked for cannot sign: automation is stopped and Ready says why. */
+  signingProblem?: string | undefined;
 }
 
 /** The intervals of a GitSync's spec, with their defaults. */

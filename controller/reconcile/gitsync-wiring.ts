@@ -17,12 +17,12 @@ import {
 import type { ForgeHttpOptions } from '../git/pull-request/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
-import { readGitAuth, readPullSecrets, readTlsSettings } from '../kube/secrets.ts';
+import { readGitAuth, readPullSecrets, readSigningKey, readTlsSettings } from '../kube/secrets.ts';
 import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import { createManifestCache } from '../manifests/index.ts';
 import type { TlsSettings } from '../util/tls-settings.ts';
 import { runAutomation } from './gitsync-automation.ts';
-import { pullRequestStep } from './gitsync-pull-request.ts';
+import { pullRequestStep, pullRequestsPerBranch } from './gitsync-pull-request.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
 import { referencedPolicies } from './policy-references.ts';
 import type {
@@ -77,13 +77,15 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
       ensureSshIdentity(as(identity), owner, () =>
         generateIdentity(`tagpilot-${owner.namespace}-${owner.name}`),
       ),
-    openRepository: async ({ namespace, name, url, branch, auth, tls }) => {
+    readSigningKey: (identity, namespace, secretName) => readSigningKey(as(identity), namespace, secretName),
+    openRepository: async ({ namespace, name, url, branch, auth, signer, tls }) => {
       const own = tls && wiring.withTls ? wiring.withTls(tls) : undefined;
       const repo = await openRepository({
         dir: join(wiring.cacheDir, 'git', namespace, name),
         url,
         branch,
         ...(auth ? { auth } : {}),
+        signer,
         http: own?.http ?? wiring.http,
         ...(wiring.ssh ? { ssh: wiring.ssh } : {}),
         ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),
@@ -124,17 +126,15 @@ function sourceRepository(
         manifestCache,
         confineTo: input.confineTo,
       });
+      const about = { gitsync: input.gitsync, repoUrl: repo.url, syncBranch: repo.branch, client };
       const pullRequest = forge
-        ? await pullRequestStep({
-            gitsync: input.gitsync,
-            repoUrl: repo.url,
-            syncBranch: repo.branch,
-            push: run.push,
-            client,
-            http: forge,
-          })
+        ? await pullRequestStep({ ...about, push: run.push, http: forge })
         : undefined;
-      return { ...run, referencedPolicies: referencedPolicies(input.files), pullRequest };
+      const pullRequests =
+        forge && run.branches
+          ? await pullRequestsPerBranch({ ...about, branches: run.branches, http: forge })
+          : undefined;
+      return { ...run, referencedPolicies: referencedPolicies(input.files), pullRequest, pullRequests };
     },
   };
 }

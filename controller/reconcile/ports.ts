@@ -6,13 +6,14 @@ import type { ConditionUpdate } from '../api/conditions.ts';
 import type { GitSync, GitSyncStatus, ImagePolicy, ImagePolicyStatus } from '../api/types.ts';
 import type { ImageScanner } from '../automation/image-scanner.ts';
 import type { Decision } from '../automation/plan-updates.ts';
-import type { GitAuth, HeadCommit } from '../git/index.ts';
+import type { CommitSigner, GitAuth, HeadCommit } from '../git/index.ts';
 import type { EventInput } from '../kube/events.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type {
   GitAuthResult,
   PullSecretResult,
   PullSecretSources,
+  SigningKeyResult,
   TlsSettingsResult,
 } from '../kube/secrets.ts';
 import type { IdentityOwner, KeyPair } from '../kube/ssh-identity.ts';
@@ -103,27 +104,44 @@ export type PullRequestOutcome =
   | { action: 'opened' | 'updated' | 'unchanged' | 'notNeeded'; branch: string; number: number; url: string }
   | { action: 'failed'; branch: string; message: string };
 
+/** One push of an automation run. */
+export interface AutomationPush {
+  commit: string | undefined;
+  pushed: boolean;
+  branch: string;
+  message: string | undefined;
+  changes: readonly unknown[];
+  unapplied: readonly UnappliedUpdate[];
+  retries: number;
+}
+
+/** One per-image branch of an automation run (`{{policy}}` in `automation.push.branch`). */
+export type BranchPushOutcome = { branch: string; policy: string; image: string } & (
+  | { push: AutomationPush }
+  | { error: string }
+);
+
+/** The pull request of one per-image branch. */
+export type BranchPullRequestOutcome = PullRequestOutcome & { policy: string; image: string };
+
 /** What the reconciler reads of one automation run (gitsync-automation.ts's `AutomationRun` fits). */
 export interface AutomationOutcome {
   plan: { decisions: readonly Decision[]; automatedWorkloads: number };
-  /** Undefined when nothing was to change. */
-  push:
-    | {
-        commit: string | undefined;
-        pushed: boolean;
-        branch: string;
-        message: string | undefined;
-        changes: readonly unknown[];
-        unapplied: readonly UnappliedUpdate[];
-        retries: number;
-      }
-    | undefined;
+  /** Undefined when nothing was to change (and with a per-image branch template). */
+  push: AutomationPush | undefined;
+  /** With a per-image branch template (`{{policy}}`): each branch's push, or why it failed. */
+  branches?: readonly BranchPushOutcome[] | undefined;
   /** Pull secrets that could not be read (the scan went on without them). */
   credentialProblems: readonly string[];
   /** The ImagePolicies (`<namespace>/<name>`) the manifests it read name. */
   referencedPolicies: string[];
   /** The review branch's pull request, when the GitSync asks for one. */
   pullRequest?: PullRequestOutcome | undefined;
+  /**
+   * With a per-image branch template and `pullRequest`: one outcome per branch that had updates,
+   * and `notNeeded` for a branch of `status.pullRequests` that needs none any more.
+   */
+  pullRequests?: readonly BranchPullRequestOutcome[] | undefined;
 }
 
 /** A GitSync's repository, as the reconciler uses it. */
@@ -166,7 +184,13 @@ export interface GitSyncPorts {
     namespace: string,
     spec: TlsSpec,
   ): Promise<TlsSettingsResult>;
-  /** Opens (clones or reuses) the working copy of `<namespace>/<name>`. */
+  /** Reads the commit signing key of `spec.automation.commit.signingKey.secretRef` as `impersonate`. */
+  readSigningKey(
+    impersonate: Impersonation | undefined,
+    namespace: string,
+    secretName: string | undefined,
+  ): Promise<SigningKeyResult>;
+  /** Opens (clones or reuses) the working copy of `<namespace>/<name>`; `signer` signs every commit it writes. */
   openRepository(input: {
     namespace: string;
     name: string;
@@ -175,6 +199,7 @@ export interface GitSyncPorts {
     auth: GitAuth | undefined;
     /** TLS settings of an https URL. Default none. */
     tls?: TlsSettings | undefined;
+    signer?: CommitSigner | undefined;
   }): Promise<SourceRepository>;
 }
 

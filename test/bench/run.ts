@@ -29,6 +29,7 @@ const CATALOG: readonly { id: string; load: () => Promise<Scenario>; curve?: tru
   { id: 'choose-latest', load: async () => (await import('./policy-choose.ts')).chooseLatestScenario },
   { id: 'git-writeback', load: async () => (await import('./git-writeback.ts')).gitWritebackScenario },
   { id: 'git-ssh', load: async () => (await import('./git-ssh.ts')).gitSshScenario },
+  { id: 'commit-signing', load: async () => (await import('./commit-signing.ts')).commitSigningScenario },
   { id: 'apply', load: async () => (await import('./sync.ts')).applyScenario },
   { id: 'flux', load: async () => (await import('./flux-sync.ts')).fluxScenario },
   { id: 'kustomize', load: async () => (await import('./kustomize-sync.ts')).kustomizeScenario },

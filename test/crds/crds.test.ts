@@ -76,6 +76,7 @@ spec:
     assert.equal(spec.branch, 'main');
     assert.equal(spec.path, '.');
     assert.deepEqual(spec.sync, {
+      enabled: true,
       prune: true,
       interval: '10m',
       revertDrift: true,
@@ -88,6 +89,41 @@ spec:
     const bad = gitsync.replace('http://', 'ftp://');
     const rejected = await kube.kubectl(['apply', '-f', '-'], { input: bad, allowFailure: true });
     assert.match(rejected.stderr, /spec.url/);
+    const idle = `${gitsync.replace('demo', 'idle')}  sync: {enabled: false}\n  automation: {enabled: false}\n`;
+    const refused = await kube.kubectl(['apply', '-f', '-'], { input: idle, allowFailure: true });
+    assert.match(refused.stderr, /sync.enabled and automation.enabled are both false/);
+    const writeBackOnly = `${gitsync.replace('demo', 'write-back')}  sync: {enabled: false}\n`;
+    await kube.kubectl(['apply', '-f', '-'], { input: writeBackOnly });
+  });
+
+  it('push.branch admits exactly {{policy}} and no other braces', async () => {
+    const withBranch = (name: string, branch: string) => `apiVersion: tagpilot.io/v1alpha1
+kind: GitSync
+metadata: {name: ${name}, namespace: apps}
+spec:
+  url: http://127.0.0.1:8080/flux-demo.git
+  automation: {push: {branch: ${JSON.stringify(branch)}}}
+`;
+    for (const branch of ['tagpilot/{{policy}}', 'auto/{{policy}}-update', 'tagpilot/flask']) {
+      const result = await kube.kubectl(['apply', '-f', '-'], {
+        input: withBranch('ok', branch),
+        allowFailure: true,
+      });
+      assert.equal(result.code, 0, `${branch}: ${result.stderr}`);
+    }
+    for (const branch of [
+      'tagpilot/{{image}}',
+      'tagpilot/{{policy}}}',
+      'tagpilot/{policy}',
+      '{{ policy }}',
+    ]) {
+      const result = await kube.kubectl(['apply', '-f', '-'], {
+        input: withBranch('bad', branch),
+        allowFailure: true,
+      });
+      assert.notEqual(result.code, 0, `${branch} must be rejected`);
+      assert.match(result.stderr, /spec.automation.push.branch/, branch);
+    }
   });
 
   it('explains its fields with kubectl explain', async () => {

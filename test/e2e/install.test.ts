@@ -30,6 +30,7 @@ describe('install with kubectl apply -k deploy/', () => {
       'serviceaccount/tagpilot',
       'clusterrole.rbac.authorization.k8s.io/tagpilot-controller',
       'deployment.apps/tagpilot',
+      'service/tagpilot',
     ]) {
       assert.match(stdout, new RegExp(`${created.replaceAll('.', '\\.')} created`));
     }
@@ -117,10 +118,20 @@ describe('install with kubectl apply -k deploy/', () => {
 
   it('each shard overlay adds a controller Deployment of its own, its key taken from its pod label', async () => {
     await kube.kubectl(['apply', '-k', deploy]);
+    const getJson = async (what: string[]) =>
+      JSON.parse(
+        (await kube.kubectl(['get', ...what, '-n', 'tagpilot-system', '-o', 'json'])).stdout,
+      ) as unknown;
+    const podLabels = new Map<string, Record<string, string>>();
     for (const shard of ['shard1', 'shard2']) {
       const { stdout } = await kube.kubectl(['apply', '-k', join(deploy, 'shards', shard)]);
       assert.match(stdout, new RegExp(`deployment\\.apps/tagpilot-${shard} created`));
-      assert.doesNotMatch(stdout, /namespace|customresourcedefinition|clusterrole/, 'only the Deployment');
+      assert.match(stdout, new RegExp(`service/tagpilot-${shard} created`));
+      assert.doesNotMatch(
+        stdout,
+        /namespace|customresourcedefinition|clusterrole/,
+        'only the Deployment and Service',
+      );
       const deployment = JSON.parse(
         (
           await kube.kubectl([
@@ -151,6 +162,30 @@ describe('install with kubectl apply -k deploy/', () => {
         (e) => e.name === 'TAGPILOT_SHARD_KEY',
       );
       assert.equal(env?.valueFrom?.fieldRef?.fieldPath, "metadata.labels['sharding.tagpilot.io/key']");
+      podLabels.set(shard, deployment.spec.template.metadata.labels);
+    }
+    // Each Service (webhooks, metrics) selects the pods of exactly one controller.
+    const unsharded = (await getJson(['deployment', 'tagpilot'])) as {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    };
+    podLabels.set('', unsharded.spec.template.metadata.labels);
+    const services: [string, string][] = [
+      ['tagpilot', ''],
+      ['tagpilot-shard1', 'shard1'],
+      ['tagpilot-shard2', 'shard2'],
+    ];
+    for (const [service, owner] of services) {
+      const { spec } = (await getJson(['service', service])) as {
+        spec: { selector: Record<string, string> };
+      };
+      const selected = [...podLabels].filter(([, labels]) =>
+        Object.entries(spec.selector).every(([key, value]) => labels[key] === value),
+      );
+      assert.deepEqual(
+        selected.map(([shard]) => shard),
+        [owner],
+        `service/${service} selects ${JSON.stringify(spec.selector)}`,
+      );
     }
     // The unsharded controller stays as it was.
     const { stdout } = await kube.kubectl(['get', 'deployments', '-n', 'tagpilot-system', '-o', 'name']);

@@ -88,6 +88,33 @@ describe('git over ssh', { skip: sshdAvailable() ? false : 'sshd missing: run sc
     assert.equal(head.oid, (await h.bare('flux-demo', ['rev-parse', 'main'])).trim());
   });
 
+  it('fetches and pushes a named branch of a repository whose HEAD names a missing branch', async () => {
+    h.copyRepo('flux-demo', 'dangling');
+    await h.bare('dangling', ['branch', '-m', 'main', 'master']);
+    await h.bare('dangling', ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+    const repo = await openRepository({
+      dir: h.cacheDir(`ssh-${++n}`),
+      url: ssh.repoUrl('dangling'),
+      auth: ed25519,
+      http: h.http,
+      ssh: { idleMs: 200 },
+      branch: 'master',
+    });
+    opened.push(repo);
+    assert.equal(repo.head().oid, (await h.bare('dangling', ['rev-parse', 'master'])).trim());
+    const { files } = await repo.readFiles('.');
+    const file = files.find((f) => f.path === 'configmap.yaml');
+    assert.ok(file);
+    const commit = await repo.createCommit({
+      files: [{ path: file.path, content: `${file.content}# on master\n` }],
+      message: 'ssh on master',
+      author: AUTHOR,
+      date: new Date(),
+    });
+    assert.deepEqual(await repo.push(commit, { branch: 'master', force: false }), { status: 'pushed' });
+    assert.equal((await h.subjects('dangling', 'master'))[0], 'ssh on master');
+  });
+
   for (const type of ['ecdsa', 'rsa'] as const) {
     it(`authenticates with an ${type} key`, async () => {
       const key = await ssh.makeKey(type);

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { findCondition } from '../../api/conditions.ts';
 import { syncBranch, syncPathText } from '../../api/defaults.ts';
-import type { Condition, GitSync } from '../../api/types.ts';
+import type { BranchPullRequestStatus, Condition, GitSync } from '../../api/types.ts';
 import { EXIT, runAction } from '../errors.ts';
 import { addGlobalOptions, type GlobalOptions } from '../flags.ts';
 import { gitSyncsInScope } from '../gitsyncs.ts';
@@ -40,6 +40,8 @@ export interface GitSyncView {
   lastAutomationCommit?: string;
   /** The review branch's pull request (`automation.push.pullRequest`), as the last automation run left it. */
   pullRequest?: { number: number; url: string; branch: string };
+  /** Per-image review branches (`{{policy}}`): one pull request per branch whose update is still needed. */
+  pullRequests?: BranchPullRequestStatus[];
   automatedWorkloads?: number;
   /** Objects the GitSync adopted (they existed without its label), `Kind ns/name`. */
   adopted: { count: number; objects: string[] };
@@ -110,10 +112,21 @@ function viewOf(gitsync: GitSync): GitSyncView {
     ...(status.lastSyncTime ? { lastSyncTime: status.lastSyncTime } : {}),
     ...(status.lastAutomationCommit ? { lastAutomationCommit: status.lastAutomationCommit } : {}),
     ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),
+    ...(status.pullRequests?.length ? { pullRequests: status.pullRequests } : {}),
     ...(status.automatedWorkloads !== undefined ? { automatedWorkloads: status.automatedWorkloads } : {}),
     adopted: { count: status.adopted?.length ?? 0, objects: (status.adopted ?? []).map((a) => a.object) },
     conditions,
   };
+}
+
+/** `pull request #3 from tagpilot/flask (registry/flask:v2): <url>`, or what failed. */
+export function branchPullRequestLine(entry: BranchPullRequestStatus): string {
+  const what = `${entry.branch}${entry.image ? ` (${entry.image})` : ''}`;
+  if (entry.state === 'Failed') {
+    const last = entry.number !== undefined ? ` (open: #${entry.number} ${entry.url ?? ''})` : '';
+    return `pull request from ${what} failed: ${entry.message ?? 'unknown'}${last}`;
+  }
+  return `pull request #${entry.number ?? '?'} from ${what}: ${entry.url ?? ''}`;
 }
 
 /** Why a GitSync is not ready, or undefined when it is (kstatus rules: suspended and stale count). */
@@ -152,6 +165,9 @@ export function statusLines(report: StatusReport, detailed: boolean): string[] {
         '',
         `${view.namespace}/${view.name}: pull request #${pr.number} from ${pr.branch}: ${pr.url}`,
       );
+    if (view.pullRequests?.length) lines.push('');
+    for (const entry of view.pullRequests ?? [])
+      lines.push(`${view.namespace}/${view.name}: ${branchPullRequestLine(entry)}`);
   }
   for (const view of report.gitsyncs) {
     if (view.adopted.count === 0) continue;

@@ -1,5 +1,7 @@
 // JSON over HTTP for the forge clients: one undici Dispatcher passed in, timeouts, no redirects
 // (the token never travels to another origin), every response body checked with a zod schema.
+// Every call that changes something on the forge (any method but GET) asks the leader-election
+// write fence first and is cut off when it closes, exactly like `git push` (http-client.ts).
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ForgeError } from './types.ts';
@@ -10,6 +12,11 @@ export interface ForgeHttpOptions {
   dispatcher: Dispatcher;
   /** Time to wait for a response. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Asked before every write (POST, PATCH, PUT, DELETE) and cuts it off when it closes: the
+   * `WriteFence` of the leadership Lease (kube/write-fence.ts; refusal code `FENCED`). Default none.
+   */
+  fence?: { check(what: string): void; readonly signal: AbortSignal } | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -23,6 +30,9 @@ export async function forgeRequest<S extends z.ZodType>(
   const url = new URL(request.url);
   const what = `${request.method} ${url.origin}${url.pathname}`;
   const timeout = http.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fence = request.method === 'GET' ? undefined : http.fence;
+  // Outside the try: a refusal is the fence's own error (code FENCED), not a retryable ForgeError.
+  fence?.check(what);
   let response: Dispatcher.ResponseData;
   try {
     response = await http.dispatcher.request({
@@ -38,8 +48,10 @@ export async function forgeRequest<S extends z.ZodType>(
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      ...(fence ? { signal: fence.signal } : {}),
     });
   } catch (error) {
+    if (fence?.signal.aborted) throw fence.signal.reason;
     throw new ForgeError(`${what}: ${error instanceof Error ? error.message : String(error)}`, {
       retryable: true,
       cause: error,
