@@ -2,7 +2,7 @@
 // pool (the caller's); each distinct set of settings (CA bundle, client certificate, skip-verify)
 // gets its own keep-alive Agent, made once and reused by every object with the same settings. The
 // controller-level CA (--ca-file) is trusted by every pool, the shared one included.
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { createSecureContext, getCACertificates, type SecureContext } from 'node:tls';
 import { buildConnector, type Dispatcher } from 'undici';
 import { hasTlsSettings, type TlsSettings, tlsSettingsDigest } from './tls-settings.ts';
 
@@ -30,10 +30,11 @@ function connectOptions(
 ): buildConnector.BuildOptions {
   const cas = [settings?.ca, extraCa].filter((ca) => ca !== undefined);
   const needsContext = cas.length > 0 || settings?.cert !== undefined;
-  // One SecureContext per Agent: handing `ca` to every connection would parse Node's ~150 roots each time.
+  // One SecureContext per Agent: handing `ca` to every connection would parse Node's roots each time.
   const secureContext: SecureContext | undefined = needsContext
     ? createSecureContext({
-        ...(cas.length > 0 ? { ca: [...rootCertificates, ...cas] } : {}),
+        // Node's default trust (bundled roots, NODE_EXTRA_CA_CERTS, the system store with --use-system-ca) plus ours.
+        ...(cas.length > 0 ? { ca: [...getCACertificates('default'), ...cas] } : {}),
         ...(settings?.cert !== undefined ? { cert: settings.cert, key: settings.key } : {}),
       })
     : undefined;

@@ -5,6 +5,7 @@
 // a TLSCertificateFailed condition naming the problem; replacing the Secret fixes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cli } from '../cli/run-cli.ts';
 import { makeTestPki, type TestPki } from '../support/certs.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServer, startGitServer } from '../support/git-server.ts';
@@ -108,6 +109,13 @@ describe('TLS end to end', () => {
       async () => (await git.gitIn('flux-demo', ['log', '-1', '--format=%s', 'main'])).trim() === subject,
       { timeoutMs: 60_000, onTimeout: logTail },
     );
+  });
+
+  it('the CLI reads the repository over TLS with the GitSync certSecretRef', async () => {
+    const run = cli({ cacheHome: dir, kubeconfig: kube.kubeconfigPath });
+    const listed = await run(['list-workloads', '--gitsync', 'tagpilot-system/flux-demo']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /fluxdemo/);
   });
 
   it('an ImagePolicy with certSecretRef reaches Ready over TLS', async () => {
