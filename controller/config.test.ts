@@ -148,6 +148,18 @@ describe('parseConfig', () => {
     assert.deepEqual(config.insecureRegistries, ['a:5000', 'b']);
   });
 
+  it('reads --ca-file and --tls-registries from the flags or TAGPILOT_CA_FILE / TAGPILOT_TLS_REGISTRIES', () => {
+    assert.equal(parseConfig({}, {}).caFile, undefined);
+    assert.deepEqual(parseConfig({}, {}).tlsRegistries, []);
+    const fromEnv = parseConfig(
+      {},
+      { TAGPILOT_CA_FILE: '/etc/ca.pem', TAGPILOT_TLS_REGISTRIES: 'r:5000, 127.0.0.1:5001' },
+    );
+    assert.equal(fromEnv.caFile, '/etc/ca.pem');
+    assert.deepEqual(fromEnv.tlsRegistries, ['r:5000', '127.0.0.1:5001']);
+    assert.equal(parseConfig({ 'ca-file': '/x.pem' }, { TAGPILOT_CA_FILE: '/etc/ca.pem' }).caFile, '/x.pem');
+  });
+
   it('rejects bad values with the flag name', () => {
     assert.throws(
       () => parseConfig({ 'log-level': 'loud' }, {}),

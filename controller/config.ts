@@ -94,6 +94,13 @@ export interface ControllerConfig {
   dockerConfig: string | undefined;
   /** Registry hosts reached over plain HTTP besides localhost/127.0.0.1 (default: none). */
   insecureRegistries: string[];
+  /** Registry hosts always reached over HTTPS, loopback included (default: none). */
+  tlsRegistries: string[];
+  /**
+   * A PEM CA bundle trusted besides Node's roots on every Git and registry connection, read and
+   * checked once at start (default: none).
+   */
+  caFile: string | undefined;
   /**
    * File holding the shared secret (and HMAC key) of /hooks/registry and /hooks/git, read once at
    * start; without one the hooks answer 404 (default: none, hooks disabled).
@@ -227,6 +234,11 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       .split(',')
       .map((host) => host.trim())
       .filter(Boolean),
+    tlsRegistries: (text('tls-registries', 'TAGPILOT_TLS_REGISTRIES') ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
+    caFile: text('ca-file', 'TAGPILOT_CA_FILE'),
     webhookSecretFile: text('webhook-secret-file', 'TAGPILOT_WEBHOOK_SECRET_FILE'),
     readLimits: readLimits(read),
     defaultServiceAccount: text('default-service-account', 'TAGPILOT_DEFAULT_SERVICE_ACCOUNT'),

@@ -22,6 +22,7 @@ import { type RunningServer, startHttpServer } from './server/http-server.ts';
 import { createWebhookCounter } from './server/webhook-metrics.ts';
 import { webhookRoutes } from './server/webhook-routes.ts';
 import { readWebhookSecret } from './server/webhook-secret.ts';
+import { type ConnectOption, readCaBundleFile, TlsAgents, tlsConnector } from './util/index.ts';
 
 /** A running controller. */
 export interface RunningController {
@@ -70,10 +71,18 @@ function readDockerConfig(path: string): unknown {
   }
 }
 
+/** Reads and checks the --ca-file bundle; one that cannot be used stops the start with a ConfigError. */
+function readCaFile(path: string): string {
+  const read = readCaBundleFile(path);
+  if (!read.ok) throw new ConfigError(read.message);
+  return read.pem;
+}
+
 /** Starts the controller. */
 export async function runController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
-  // Read before anything starts: a missing or empty secret file stops the controller at once.
+  // Read before anything starts: a missing or empty secret file, or an unusable CA file, stops the controller at once.
   const webhookSecret = config.webhookSecretFile ? readWebhookSecret(config.webhookSecretFile) : undefined;
+  const extraCa = config.caFile ? readCaFile(config.caFile) : undefined;
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const metrics = createMetrics({ shard: config.shardKey });
   const done = Promise.withResolvers<string>();
@@ -103,16 +112,31 @@ export async function runController(config: ControllerConfig, logger: Logger): P
   });
   mkdirSync(config.cacheDir, { recursive: true });
   const metadataPath = join(config.cacheDir, 'registry-metadata.json');
+  const warnInsecure = (what: string) => (host: string) =>
+    logger.warn(
+      { host },
+      `WARNING: TLS certificate verification is off (insecureSkipTLSVerify) for a ${what} connection`,
+    );
   const registry = new RegistryClient({
     insecureHosts: config.insecureRegistries,
+    tlsHosts: config.tlsRegistries,
+    extraCa,
+    onInsecureConnection: warnInsecure('registry'),
     ...(config.dockerConfig
       ? { credentials: dockerConfigCredentials(readDockerConfig(config.dockerConfig)) }
       : {}),
     cache: await loadMetadataCache(metadataPath).catch(() => undefined),
     onRequest: (event) => recordRegistryRequest(metrics, event),
   });
-  const gitAgent = new Agent({ keepAliveTimeout: 30_000 });
-  const loops = controlLoops({ config, logger, metrics, edge, registry, gitAgent });
+  const gitAgentWith = (connect: ConnectOption) => new Agent({ keepAliveTimeout: 30_000, connect });
+  const gitAgent = gitAgentWith(tlsConnector(undefined, extraCa));
+  const gitTls = new TlsAgents({
+    shared: gitAgent,
+    make: gitAgentWith,
+    extraCa,
+    onInsecureConnection: warnInsecure('Git'),
+  });
+  const loops = controlLoops({ config, logger, metrics, edge, registry, gitAgent, gitTls });
   if (edge.elector) edge.elector.start();
   else {
     metrics.leader.set(1);
@@ -140,7 +164,13 @@ export async function runController(config: ControllerConfig, logger: Logger): P
       await loops.stop();
       await edge.close();
       await saveMetadataCache(registry.cache, metadataPath).catch(() => undefined);
-      await Promise.allSettled([server.close(), metricsServer?.close(), registry.close(), gitAgent.close()]);
+      await Promise.allSettled([
+        server.close(),
+        metricsServer?.close(),
+        registry.close(),
+        gitTls.close(),
+        gitAgent.close(),
+      ]);
       done.resolve('stopped');
     })();
     return stopping;
@@ -150,7 +180,10 @@ export async function runController(config: ControllerConfig, logger: Logger): P
 
 /** The HTTP server (health, readiness, webhooks, and metrics unless `--metrics-addr` serves them apart). */
 async function serve(
-  parts: Omit<ControlLoopParts, 'gitAgent'> & { loops: ControlLoops; webhookSecret: string | undefined },
+  parts: Omit<ControlLoopParts, 'gitAgent' | 'gitTls'> & {
+    loops: ControlLoops;
+    webhookSecret: string | undefined;
+  },
 ): Promise<{ server: RunningServer; metricsServer: RunningServer | undefined }> {
   const { config, logger, metrics, edge, loops, webhookSecret } = parts;
   const { elector } = edge;

@@ -9,8 +9,10 @@
  * (callers bind it to the origin), and to the token realm for the token request itself — never
  * to a realm over plain HTTP unless that host is loopback or configured insecure.
  */
+
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { TlsSettings } from '../controller/util/tls-settings.ts';
 import { type BearerChallenge, bearerChallenge, offersBasic, parseChallenges } from './challenge.ts';
 import { basicAuthorization, type CredentialProvider, type Credentials } from './credentials.ts';
 import { codeForStatus, RegistryError } from './errors.ts';
@@ -30,6 +32,8 @@ export interface AuthTarget {
   readonly scope: string;
   /** The credential source for this request. */
   readonly credentials: CredentialProvider | undefined;
+  /** TLS settings of the registry and its token realm. Default none. */
+  readonly tls?: TlsSettings | undefined;
 }
 
 /** Options of an Authenticator. */
@@ -148,7 +152,7 @@ export class Authenticator {
     const obtainedAt = this.#o.now();
     const context = { registry: target.registry, repository: target.repository };
     const response = await this.#o.transport.send(
-      { method: 'GET', origin: realm.origin, path: realm.pathname + realm.search, headers },
+      { method: 'GET', origin: realm.origin, path: realm.pathname + realm.search, headers, tls: target.tls },
       context,
     );
     const where = `token request to ${realm.origin}${realm.pathname}`;

@@ -1,5 +1,7 @@
 // The options and answers of RegistryClient (registry/client.ts), apart from the client itself.
+
 import type { Dispatcher } from 'undici';
+import type { TlsSettings } from '../controller/util/tls-settings.ts';
 import type { CredentialProvider } from './credentials.ts';
 import type { RegistryError } from './errors.ts';
 import type { LimitOptions, RetryOptions } from './limits.ts';
@@ -14,6 +16,12 @@ export interface RegistryClientOptions {
   readonly credentials?: CredentialProvider;
   /** Registry hosts spoken to over plain HTTP besides loopback (`host` or `host:port`). Default none. */
   readonly insecureHosts?: readonly string[];
+  /** Registry hosts always spoken to over HTTPS, loopback included (`host` or `host:port`). Default none. */
+  readonly tlsHosts?: readonly string[];
+  /** A CA bundle (PEM, e.g. --ca-file) trusted besides Node's roots on every connection. Default none. */
+  readonly extraCa?: string | undefined;
+  /** Told about every new connection made with `insecureSkipVerify` (to log a warning). Default nobody. */
+  readonly onInsecureConnection?: ((host: string) => void) | undefined;
   /** Per-host concurrency and rate (see LimitOptions for defaults). */
   readonly limits?: LimitOptions;
   /** Retries of 429 / 5xx / network failures (see RetryOptions for defaults). */
@@ -48,6 +56,11 @@ export interface RegistryClientOptions {
 export interface CallOptions {
   /** Credentials for this call (e.g. an ImagePolicy's secretRef). Default: the client's. */
   readonly credentials?: CredentialProvider | undefined;
+  /**
+   * TLS settings for this call (an ImagePolicy's certSecretRef, insecureSkipTLSVerify); the registry
+   * and its token realm are then reached over HTTPS, loopback included. Default none.
+   */
+  readonly tls?: TlsSettings | undefined;
 }
 
 /** Options of `listTags`. */

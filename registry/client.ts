@@ -7,6 +7,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { mapLimit } from '../controller/util/map-limit.ts';
+import { type ConnectOption, TlsAgents, tlsConnector } from '../controller/util/tls-agents.ts';
+import { hasTlsSettings } from '../controller/util/tls-settings.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
 import type {
   CallOptions,
@@ -51,6 +53,8 @@ export class RegistryClient {
   readonly #requester: RegistryRequester;
   readonly #credentials: CredentialProvider | undefined;
   readonly #insecureHosts: readonly string[];
+  readonly #tlsHosts: readonly string[];
+  readonly #tlsAgents: TlsAgents;
   readonly #now: () => number;
   readonly #tagMaxAgeMs: number;
   readonly #concurrency: number;
@@ -64,11 +68,18 @@ export class RegistryClient {
     const sleep = options.sleep ?? ((ms: number) => delay(ms));
     this.#concurrency = options.limits?.concurrency ?? 16;
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({ keepAliveTimeout: 30_000, connections: this.#concurrency, allowH2: true });
+    const makeAgent = (connect: ConnectOption) =>
+      new Agent({ keepAliveTimeout: 30_000, connections: this.#concurrency, allowH2: true, connect });
+    this.#dispatcher = options.dispatcher ?? makeAgent(tlsConnector(undefined, options.extraCa));
+    this.#tlsAgents = new TlsAgents({
+      shared: this.#dispatcher,
+      make: makeAgent,
+      extraCa: options.extraCa,
+      onInsecureConnection: options.onInsecureConnection,
+    });
     const transport = new Transport({
       dispatcher: this.#dispatcher,
+      dispatcherFor: (tls) => this.#tlsAgents.get(tls),
       limiter: new HostLimiter(options.limits ?? {}, { now, sleep }),
       retry: options.retry ?? {},
       timeoutMs: options.timeoutMs ?? 30_000,
@@ -79,6 +90,7 @@ export class RegistryClient {
       onRequest: options.onRequest,
     });
     this.#insecureHosts = options.insecureHosts ?? [];
+    this.#tlsHosts = options.tlsHosts ?? [];
     const auth = new Authenticator({
       transport,
       tokens: new TokenCache({ now, marginMs: options.tokenMarginMs ?? 10_000 }),
@@ -236,6 +248,7 @@ export class RegistryClient {
 
   /** Closes the dispatcher if the client created it; a passed-in dispatcher is left to its owner. */
   async close(): Promise<void> {
+    await this.#tlsAgents.close();
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
@@ -301,12 +314,17 @@ export class RegistryClient {
   }
 
   #target(ref: ImageReference, options: CallOptions): AuthTarget {
+    const tls = hasTlsSettings(options.tls) ? options.tls : undefined;
     return {
       registry: ref.registry,
-      origin: registryOrigin(ref.registry, this.#insecureHosts),
+      origin: registryOrigin(ref.registry, this.#insecureHosts, {
+        tlsHosts: this.#tlsHosts,
+        tls: tls !== undefined,
+      }),
       repository: ref.repository,
       scope: `repository:${ref.repository}:pull`,
       credentials: options.credentials ?? this.#credentials,
+      ...(tls ? { tls } : {}),
     };
   }
 }

@@ -15,6 +15,11 @@ export type RegistryErrorCode =
   | 'NOT_FOUND'
   /** 429 after every retry, or a `Retry-After` longer than the client will wait. */
   | 'RATE_LIMITED'
+  /**
+   * TLS: the registry's (or token realm's) certificate could not be verified, or the registry refused
+   * the client certificate; the message names the problem and Node's code.
+   */
+  | 'TLS_CERTIFICATE'
   /** 5xx or a network failure after every retry. */
   | 'UNAVAILABLE'
   /** No answer within the request timeout. */

@@ -125,4 +125,21 @@ describe('registry hosts and schemes', () => {
       assert.equal(registryScheme(host, insecure), scheme);
     });
   }
+
+  const tlsSchemes: [string, readonly string[], readonly string[], 'http' | 'https'][] = [
+    ['127.0.0.1:5000', [], ['127.0.0.1:5000'], 'https'],
+    ['127.0.0.1:5000', [], ['127.0.0.1:5001'], 'http'],
+    ['registry.lan:5000', ['registry.lan:5000'], ['REGISTRY.lan:5000'], 'https'],
+  ];
+  for (const [host, insecure, tls, scheme] of tlsSchemes) {
+    test(`${host} with --tls-registries ${tls.join(',')} is ${scheme}`, () => {
+      assert.equal(registryScheme(host, insecure, tls), scheme);
+    });
+  }
+
+  test('a caller with TLS settings always gets https, loopback and --insecure-registries included', () => {
+    assert.equal(registryOrigin('127.0.0.1:5000', [], { tls: true }), 'https://127.0.0.1:5000');
+    assert.equal(registryOrigin('r.lan', ['r.lan'], { tls: true }), 'https://r.lan');
+    assert.equal(registryOrigin('r.lan', ['r.lan']), 'http://r.lan');
+  });
 });

@@ -146,15 +146,32 @@ export function isLoopbackHost(host: string): boolean {
   return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
-/** `http` for loopback hosts and `insecureHosts` (exact host or host:port), `https` otherwise. */
-export function registryScheme(host: string, insecureHosts: readonly string[] = []): 'http' | 'https' {
-  if (isLoopbackHost(host)) return 'http';
+/**
+ * `https` for `tlsHosts` (exact host or host:port; --tls-registries), else `http` for loopback hosts
+ * and `insecureHosts` (--insecure-registries), else `https`.
+ */
+export function registryScheme(
+  host: string,
+  insecureHosts: readonly string[] = [],
+  tlsHosts: readonly string[] = [],
+): 'http' | 'https' {
   const lower = host.toLowerCase();
-  return insecureHosts.some((h) => h.toLowerCase() === lower) ? 'http' : 'https';
+  const listed = (hosts: readonly string[]) => hosts.some((h) => h.toLowerCase() === lower);
+  if (listed(tlsHosts)) return 'https';
+  if (isLoopbackHost(host)) return 'http';
+  return listed(insecureHosts) ? 'http' : 'https';
 }
 
-/** The origin requests for a registry go to, e.g. `https://registry-1.docker.io`. */
-export function registryOrigin(registry: string, insecureHosts: readonly string[] = []): string {
+/**
+ * The origin requests for a registry go to, e.g. `https://registry-1.docker.io`. With `tls` (the
+ * caller has TLS settings for it: a CA, a client certificate or skip-verify) it is always https.
+ */
+export function registryOrigin(
+  registry: string,
+  insecureHosts: readonly string[] = [],
+  options: { tlsHosts?: readonly string[]; tls?: boolean } = {},
+): string {
   const host = registryApiHost(registry);
-  return `${registryScheme(host, insecureHosts)}://${host}`;
+  const scheme = options.tls === true ? 'https' : registryScheme(host, insecureHosts, options.tlsHosts);
+  return `${scheme}://${host}`;
 }

@@ -66,7 +66,10 @@ export class RegistryRequester {
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> =
         auth === undefined ? { accept } : { accept, authorization: auth };
-      const response = await this.#transport.send({ method, origin, path: current, headers }, context);
+      const response = await this.#transport.send(
+        { method, origin, path: current, headers, tls: target.tls },
+        context,
+      );
       const location = REDIRECTS.has(response.status) ? headerValue(response.headers, 'location') : undefined;
       if (location === undefined || hop >= MAX_REDIRECTS) return { response, origin };
       const next = new URL(location, origin + current);

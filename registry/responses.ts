@@ -16,6 +16,8 @@ export interface Asked {
 }
 
 /** Throws the typed error for a non-2xx answer; returns for 2xx. */
+const HTTP_TO_HTTPS = /client sent an HTTP request to an HTTPS server/i;
+
 export function checkStatus(response: HttpResponse, asked: Asked, hadCredentials: boolean): void {
   const status = response.status;
   if (status >= 200 && status < 300) return;
@@ -30,6 +32,9 @@ export function checkStatus(response: HttpResponse, asked: Asked, hadCredentials
     message = `${asked.what}: not found (${suffix})`;
   } else if (status >= 300 && status < 400) {
     message = `${asked.what}: unexpected redirect (${suffix})`;
+  } else if (status === 400 && HTTP_TO_HTTPS.test(response.body.toString('latin1', 0, 512))) {
+    // Go's HTTPS servers answer a plain-HTTP request so; a loopback or --insecure-registries host is plain HTTP.
+    message = `${asked.what}: registry ${asked.registry} speaks HTTPS, but was asked over plain HTTP (${suffix}); give the ImagePolicy a spec.certSecretRef or list the host in --tls-registries`;
   }
   throw new RegistryError(codeForStatus(status), message, {
     registry: asked.registry,

@@ -5,6 +5,8 @@
  * codes other than those retried are returned to the caller, which knows what they mean there.
  */
 import type { Dispatcher } from 'undici';
+import { describeTlsFailure } from '../controller/util/tls-errors.ts';
+import type { TlsSettings } from '../controller/util/tls-settings.ts';
 import { RegistryError } from './errors.ts';
 import { backoffDelay, type HostLimiter, parseRetryAfter, type RetryOptions } from './limits.ts';
 import { type RegistryRequestObserver, requestEvent } from './request-events.ts';
@@ -17,6 +19,8 @@ export interface HttpRequest {
   /** `/v2/org/app/tags/list?n=1000` */
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** TLS settings of the connection (a CA bundle, a client certificate, skip-verify). Default none. */
+  readonly tls?: TlsSettings | undefined;
 }
 
 /** A response with its body read. */
@@ -34,7 +38,10 @@ export interface RequestContext {
 
 /** What a Transport needs; every part is passed in. */
 export interface TransportOptions {
+  /** The dispatcher of requests without TLS settings. */
   readonly dispatcher: Dispatcher;
+  /** The dispatcher of requests with TLS settings. Default `dispatcher` for every request. */
+  readonly dispatcherFor?: ((tls: TlsSettings) => Dispatcher) | undefined;
   readonly limiter: HostLimiter;
   readonly retry: RetryOptions;
   /** Per attempt, headers and body together. */
@@ -115,7 +122,7 @@ export class Transport {
     try {
       response = await this.#exchange(request);
     } catch (error) {
-      const failure = this.#classify(error);
+      const failure = this.#classify(error, request);
       if (failure === undefined) throw error;
       return failure;
     } finally {
@@ -133,11 +140,25 @@ export class Transport {
     return response;
   }
 
-  /** Network failures and timeouts become retryable failures; anything else is a bug and is rethrown. */
-  #classify(error: unknown): Failure | undefined {
+  /**
+   * Network failures and timeouts become retryable failures; a TLS failure is final (only a change of
+   * certificates helps); anything else is a bug and is rethrown.
+   */
+  #classify(error: unknown, request: HttpRequest): Failure | undefined {
     if (error instanceof RegistryError) {
       if (error.code === 'TIMEOUT') return { kind: 'timeout', cause: error };
       throw error;
+    }
+    const tls = describeTlsFailure(error);
+    if (tls !== undefined) {
+      throw new RegistryError(
+        'TLS_CERTIFICATE',
+        `${request.method} ${request.origin}${pathOnly(request.path)}: ${tls.message}`,
+        {
+          registry: new URL(request.origin).host,
+          cause: error,
+        },
+      );
     }
     const code = errorCode(error);
     if (code !== undefined && TIMEOUT_CODES.has(code)) return { kind: 'timeout', cause: error };
@@ -155,7 +176,11 @@ export class Transport {
     const timeout = new RegistryError('TIMEOUT', `no answer within ${this.#o.timeoutMs} ms`);
     const timer = setTimeout(() => controller.abort(timeout), this.#o.timeoutMs);
     try {
-      const response = await this.#o.dispatcher.request({
+      const dispatcher =
+        request.tls !== undefined && this.#o.dispatcherFor !== undefined
+          ? this.#o.dispatcherFor(request.tls)
+          : this.#o.dispatcher;
+      const response = await dispatcher.request({
         origin: request.origin,
         path: request.path,
         method: request.method,

@@ -54,6 +54,13 @@ export interface ImagePolicySpec {
   /** Default 5m. */
   interval?: string;
   secretRef?: { name: string };
+  /**
+   * Secret with `ca.crt` (CA bundle, PEM) and/or `tls.crt` + `tls.key` (client certificate) for the
+   * registry and its token realm; the registry is then reached over HTTPS, loopback included. Default none.
+   */
+  certSecretRef?: { name: string };
+  /** Do not verify the registry's certificate; logs a warning on every connection. Default false. */
+  insecureSkipTLSVerify?: boolean;
   serviceAccountName?: string;
   /** Default linux/amd64. */
   platform?: string;
@@ -108,6 +115,10 @@ export interface GitSyncSpec {
   /** Git poll interval, default 1m. */
   interval?: string;
   secretRef?: { name: string };
+  /** Secret with `ca.crt` (CA bundle, PEM) and/or `tls.crt` + `tls.key` (client certificate) for https URLs. Default none. */
+  certSecretRef?: { name: string };
+  /** Do not verify the Git server's certificate; logs a warning on every connection. Default false. */
+  insecureSkipTLSVerify?: boolean;
   targetNamespace?: string;
   /**
    * ServiceAccount in the GitSync's namespace whose rights every apply, prune, drift revert and

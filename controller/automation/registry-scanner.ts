@@ -1,6 +1,7 @@
 // The ImageScanner backed by the registry client: one shared client (one connection pool, one
 // token and metadata cache, its per-host concurrency cap), with per-scan credentials and platform.
 import type { CredentialProvider, RegistryClient } from '../../registry/index.ts';
+import type { TlsSettings } from '../util/tls-settings.ts';
 import type { ImageScanner } from './image-scanner.ts';
 
 /** Options of one scan. */
@@ -9,6 +10,8 @@ export interface ScanOptions {
   credentials?: CredentialProvider | undefined;
   /** Platform of multi-arch images for build times (default linux/amd64). */
   platform?: string | undefined;
+  /** TLS settings of the registry (an ImagePolicy's certSecretRef, insecureSkipTLSVerify); default none. */
+  tls?: TlsSettings | undefined;
 }
 
 /** Options shared by every scanner of one client. */
@@ -22,12 +25,12 @@ export function registryScanners(
   client: RegistryClient,
   defaults: ScannerDefaults = {},
 ): (options: ScanOptions) => ImageScanner {
-  return ({ credentials, platform }) => ({
+  return ({ credentials, platform, tls }) => ({
     buildTimeBudget: defaults.buildTimeBudget,
     knownTags: (repository, tags) => client.knownTags(repository, tags),
-    listTags: (repository) => client.listTags(repository, { credentials }),
+    listTags: (repository) => client.listTags(repository, { credentials, tls }),
     createdTimes: (repository, tags) =>
-      client.getCreatedTimes(repository, tags, { credentials, ...(platform ? { platform } : {}) }),
-    digest: (repository, tag) => client.getDigest(`${repository}:${tag}`, { credentials }),
+      client.getCreatedTimes(repository, tags, { credentials, tls, ...(platform ? { platform } : {}) }),
+    digest: (repository, tag) => client.getDigest(`${repository}:${tag}`, { credentials, tls }),
   });
 }

@@ -12,7 +12,7 @@ import { syncBranch, syncPaths } from '../api/defaults.ts';
 import type { GitSync } from '../api/types.ts';
 import { type CommitSigner, createGitHttpClient, openRepository, type Repository } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { readGitAuth, readSigningKey } from '../kube/secrets.ts';
+import { readGitAuth, readSigningKey, readTlsSettings } from '../kube/secrets.ts';
 import { readSshIdentity } from '../kube/ssh-identity.ts';
 import {
   findWorkloads,
@@ -23,6 +23,7 @@ import {
 } from '../manifests/index.ts';
 import { resolveCredentials } from '../reconcile/gitsync-credentials.ts';
 import { signingSetupOf } from '../reconcile/gitsync-signing.ts';
+import { tlsConnector } from '../util/tls-agents.ts';
 import { describeError, EXIT, exitCodeFor, RemoteError, UsageError } from './errors.ts';
 import { gitSyncKey, gitSyncsInScope } from './gitsyncs.ts';
 import type { KubeContext } from './kube-context.ts';
@@ -66,9 +67,12 @@ export async function openGitSyncRepository(options: {
   );
   if (!credentials.ok)
     throw new RemoteError(`GitSync ${namespace}/${gitsync.metadata.name}: ${credentials.message}`);
+  // The GitSync's own CA bundle and client certificate (certSecretRef), as the controller uses them.
+  const tls = await readTlsSettings(options.client, namespace, gitsync.spec);
+  if (!tls.ok) throw new RemoteError(`GitSync ${namespace}/${gitsync.metadata.name}: ${tls.message}`);
   const signer = await cliSigner(options.client, gitsync);
   const workDir = claimWorkDir(join(options.cacheDir, 'git', namespace, gitsync.metadata.name));
-  const agent = new Agent({ keepAliveTimeout: 10_000 });
+  const agent = new Agent({ keepAliveTimeout: 10_000, connect: tlsConnector(tls.settings, undefined) });
   const close = async () => {
     await agent.close();
     workDir.release();

@@ -1,6 +1,8 @@
 // Typed errors of controller/git. Every message names the repository URL without credentials and
 // never quotes a request header; `retryable` says whether trying again later can help.
 
+import { describeTlsFailure } from '../util/tls-errors.ts';
+
 /** Stable error codes; the automation loop turns them into status conditions. */
 export type GitErrorCode =
   /** 401: the credentials were refused (or none were given). */
@@ -15,6 +17,11 @@ export type GitErrorCode =
   | 'UNREACHABLE'
   /** 5xx or 429 from the server. */
   | 'UNAVAILABLE'
+  /**
+   * TLS: the server's certificate could not be verified (unknown CA, expired, wrong host name) or the
+   * server refused the client certificate; the message names the problem and Node's code.
+   */
+  | 'TLS_CERTIFICATE'
   /** The server did not speak Git smart HTTP (e.g. an HTML login page). */
   | 'INVALID_RESPONSE'
   /** The URL is not http(s) or SSH, or cannot be parsed. */
@@ -130,6 +137,10 @@ export function toGitError(error: unknown, context: ErrorContext): GitError {
   }
   if (code === 'FENCED' || (error instanceof Error && errorCode(error.cause) === 'FENCED')) {
     return new GitError('FENCED', `${where}: ${describe(cause)}`, { ...details, retryable: false });
+  }
+  const tls = describeTlsFailure(error);
+  if (tls !== undefined) {
+    return new GitError('TLS_CERTIFICATE', `${where}: ${tls.message}`, { ...details, retryable: false });
   }
   const network = networkCode(error);
   if (network !== undefined) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockAgent } from 'undici';
 import { KubeClient } from './client.ts';
-import { readGitAuth, readPullSecrets, readSigningKey } from './secrets.ts';
+import { readGitAuth, readPullSecrets, readSigningKey, readTlsSettings } from './secrets.ts';
 import { testKubeConfig } from './test-kubeconfig.ts';
 
 const SERVER = 'https://kube.test';
@@ -122,5 +122,37 @@ describe('Secret reads', () => {
       ok: false,
       message: 'Secret team-a/regcred: .dockerconfigjson is not valid JSON',
     });
+  });
+
+  it('TLS settings: a missing Secret and a bad PEM are messages naming certSecretRef; never the key', async () => {
+    const pool = agent.get(SERVER);
+    pool
+      .intercept({ path: '/api/v1/namespaces/team-a/secrets/git-ca' })
+      .reply(404, notFound, { headers: JSON_HEADERS });
+    assert.deepEqual(await readTlsSettings(client(), 'team-a', { certSecretRef: { name: 'git-ca' } }), {
+      ok: false,
+      message: 'spec.certSecretRef: Secret team-a/git-ca not found',
+    });
+    const key = Buffer.from('-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n').toString(
+      'base64',
+    );
+    pool.intercept({ path: '/api/v1/namespaces/team-a/secrets/git-ca' }).reply(
+      200,
+      { data: { 'ca.crt': Buffer.from('not a certificate').toString('base64'), 'tls.key': key } },
+      {
+        headers: JSON_HEADERS,
+      },
+    );
+    const bad = await readTlsSettings(client(), 'team-a', { certSecretRef: { name: 'git-ca' } });
+    assert.deepEqual(bad, {
+      ok: false,
+      message:
+        'spec.certSecretRef: Secret team-a/git-ca key ca.crt holds no PEM certificate (-----BEGIN CERTIFICATE-----)',
+    });
+    assert.deepEqual(await readTlsSettings(client(), 'team-a', { insecureSkipTLSVerify: true }), {
+      ok: true,
+      settings: { insecureSkipVerify: true },
+    });
+    assert.deepEqual(await readTlsSettings(client(), 'team-a', {}), { ok: true, settings: undefined });
   });
 });

@@ -10,6 +10,7 @@ import {
   dockerConfigCredentials,
   parseDockerConfigJson,
 } from '../../registry/credentials.ts';
+import { parseTlsSecret, type TlsSettings } from '../util/tls-settings.ts';
 import type { KubeClient } from './client.ts';
 import { isKubeError } from './errors.ts';
 
@@ -157,6 +158,41 @@ export async function readSigningKey(
     ok: false,
     message: `${where} has neither a git.asc key (armored OpenPGP private key) nor an identity key (OpenSSH private key) to sign commits with`,
   };
+}
+
+/** TLS settings of an object, or why they cannot be used (for a status condition). */
+export type TlsSettingsResult =
+  | { ok: true; settings: TlsSettings | undefined }
+  | { ok: false; message: string };
+
+/**
+ * The TLS settings of a GitSync or ImagePolicy: the Secret named by `spec.certSecretRef` (keys
+ * `ca.crt`, `tls.crt`, `tls.key`, as Flux names them; PEM checked) plus `insecureSkipTLSVerify`.
+ */
+export async function readTlsSettings(
+  client: KubeClient,
+  namespace: string,
+  spec: { certSecretRef?: { name: string } | undefined; insecureSkipTLSVerify?: boolean | undefined },
+): Promise<TlsSettingsResult> {
+  const skip = spec.insecureSkipTLSVerify === true ? { insecureSkipVerify: true } : {};
+  const name = spec.certSecretRef?.name;
+  if (!name) return { ok: true, settings: spec.insecureSkipTLSVerify === true ? skip : undefined };
+  let secret: SecretObject;
+  try {
+    secret = await getSecret(client, namespace, name);
+  } catch (error) {
+    return { ok: false, message: `spec.certSecretRef: ${describe(error, `Secret ${namespace}/${name}`)}` };
+  }
+  const field = (key: string) => {
+    const value = secret.data?.[key];
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  };
+  const parsed = parseTlsSecret(
+    { 'ca.crt': field('ca.crt'), 'tls.crt': field('tls.crt'), 'tls.key': field('tls.key') },
+    `spec.certSecretRef: Secret ${namespace}/${name}`,
+  );
+  if (!parsed.ok) return parsed;
+  return { ok: true, settings: { ...parsed.settings, ...skip } };
 }
 
 /** Reads the named dockerconfigjson Secrets and the ServiceAccount's imagePullSecrets in `namespace`. */

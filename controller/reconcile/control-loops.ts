@@ -22,6 +22,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { ControlLoop, keyOf } from '../runtime/controller.ts';
 import type { KubeEdge } from '../runtime/kube-edge.ts';
+import type { TlsAgents } from '../util/tls-agents.ts';
 import { GitSyncReconciler } from './gitsync-reconciler.ts';
 import { gitSyncPorts, imagePolicyPorts } from './gitsync-wiring.ts';
 import { ImagePolicyReconciler } from './imagepolicy-reconciler.ts';
@@ -50,8 +51,10 @@ export interface ControlLoopParts {
   metrics: Metrics;
   edge: KubeEdge;
   registry: RegistryClient;
-  /** The keep-alive agent of every Git request. */
+  /** The keep-alive agent of every Git request without TLS settings of its own. */
   gitAgent: Agent;
+  /** The Git pools by TLS settings (a GitSync's certSecretRef, insecureSkipTLSVerify). Default: none. */
+  gitTls?: TlsAgents | undefined;
 }
 
 /** Makes both control loops; nothing starts until `start()`. */
@@ -67,6 +70,13 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
     ports: gitSyncPorts({
       client: edge.client,
       http: createGitHttpClient({ dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) }),
+      withTls: (tls) => {
+        const dispatcher = parts.gitTls?.get(tls) ?? parts.gitAgent;
+        return {
+          http: createGitHttpClient({ dispatcher, ...(fence ? { fence } : {}) }),
+          forge: { dispatcher },
+        };
+      },
       ...(fence ? { ssh: { fence } } : {}),
       // Pull-request calls write to the forge: behind the same fence as `git push`.
       forge: { dispatcher: parts.gitAgent, ...(fence ? { fence } : {}) },

@@ -249,6 +249,39 @@ describe('GitSyncReconciler', () => {
     assert.equal(f.events[0]?.note, 'Secret apps/git not found');
   });
 
+  it('TLS: a bad certSecretRef is InvalidTLSConfig; a changed CA reopens the repository; skip-verify is in Ready', async () => {
+    const f = fakes();
+    let tls: { ok: true; settings: { ca: string } } | { ok: false; message: string } = {
+      ok: false,
+      message: 'spec.certSecretRef: Secret apps/git-ca key ca.crt holds no PEM certificate',
+    };
+    const opened: unknown[] = [];
+    f.ports.readTlsSettings = async () => tls;
+    const open = f.ports.openRepository;
+    f.ports.openRepository = (input) => {
+      opened.push(input.tls);
+      return open(input);
+    };
+    let spec: Partial<GitSync['spec']> = { certSecretRef: { name: 'git-ca' } };
+    const r = reconciler(f.ports, () => gitsync(spec));
+    await r.reconcile(KEY);
+    assert.equal(condition(f.writes[0], 'Ready')?.reason, 'InvalidTLSConfig');
+    assert.equal(f.events[0]?.reason, 'InvalidTLSConfig');
+    assert.equal(f.repo.opened, 0);
+    tls = { ok: true, settings: { ca: 'CA one' } };
+    await r.reconcile(KEY);
+    await r.reconcile(KEY);
+    assert.deepEqual(opened, [{ ca: 'CA one' }], 'opened once while the Secret stays the same');
+    tls = { ok: true, settings: { ca: 'CA two' } };
+    spec = { ...spec, insecureSkipTLSVerify: true };
+    await r.reconcile(KEY);
+    assert.deepEqual(opened, [{ ca: 'CA one' }, { ca: 'CA two' }], 'a changed Secret reopens the repository');
+    assert.match(
+      condition(f.writes.at(-1), 'Ready')?.message ?? '',
+      /WARNING: spec\.insecureSkipTLSVerify is true, the Git server's certificate is not verified$/,
+    );
+  });
+
   it('a signing key that cannot sign: Ready=False SigningKeyInvalid, said once, no automation, sync goes on; a fixed Secret reopens with the signer', async () => {
     let signingKey: SigningKeyResult = {
       ok: true,

@@ -12,6 +12,7 @@ import { GitError, type HeadCommit } from '../git/index.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ReconcileOutcome } from '../runtime/work-queue.ts';
+import { type TlsSettings, tlsSettingsDigest } from '../util/tls-settings.ts';
 import { DEPENDENCY_RETRY_MS, type DependencyWait, dependencyWait } from './dependencies.ts';
 import { automationStep } from './gitsync-automation-step.ts';
 import { credentialsDigest, resolveCredentials } from './gitsync-credentials.ts';
@@ -169,11 +170,21 @@ export class GitSyncReconciler {
     if (!auth.ok) return this.#failed(gitsync, 'AuthenticationFailed', auth.message, intervals);
     const credentials = await resolveCredentials(gitsync, auth.auth, this.#ports, identity);
     if (!credentials.ok) return this.#failed(gitsync, 'AuthenticationFailed', credentials.message, intervals);
+    const tls = (await this.#ports.readTlsSettings?.(identity, namespace, gitsync.spec)) ?? {
+      ok: true,
+      settings: undefined,
+    };
+    if (!tls.ok) return this.#failed(gitsync, 'InvalidTLSConfig', tls.message, intervals);
     const signingKey = await this.#ports.readSigningKey(identity, namespace, signingSecretName(gitsync));
     let state: GitSyncState;
     let head: HeadCommit;
     try {
-      state = await this.#stateFor(key, gitsync, { auth: credentials.auth, signingKey }, identity);
+      state = await this.#stateFor(
+        key,
+        gitsync,
+        { auth: credentials.auth, signingKey, tls: tls.settings },
+        identity,
+      );
       head = await state.repo.refresh();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -234,7 +245,7 @@ export class GitSyncReconciler {
           };
     const conditions = [
       ...state.syncConditions,
-      ready,
+      withInsecureWarning(gitsync, ready),
       ...driftConditions(gitsync, state, now, intervals.fullSync),
     ];
     // The inventory the engine holds is authoritative over a status that has not caught up.
@@ -254,9 +265,10 @@ export class GitSyncReconciler {
   async #failed(
     gitsync: GitSync,
     reason: string,
-    message: string,
+    failure: string,
     intervals: GitSyncIntervals,
   ): Promise<Reconciled> {
+    const message = withInsecureWarning(gitsync, { message: failure }).message;
     await recordEventAbout(this.#ports.events, gitsync, {
       type: 'Warning',
       reason,
@@ -277,10 +289,11 @@ export class GitSyncReconciler {
     keys: {
       auth: Parameters<GitSyncPorts['openRepository']>[0]['auth'];
       signingKey: Awaited<ReturnType<GitSyncPorts['readSigningKey']>>;
+      tls: TlsSettings | undefined;
     },
     identity: Impersonation | undefined,
   ): Promise<GitSyncState> {
-    const { auth, signingKey } = keys;
+    const { auth, signingKey, tls } = keys;
     const url = gitsync.spec.url;
     const branch = syncBranch(gitsync.spec);
     const ignore = (gitsync.spec.sync?.ignore ?? []).map((rule) => ({
@@ -295,7 +308,8 @@ export class GitSyncReconciler {
       user: identity?.user,
       apply: syncEnabled(gitsync),
     });
-    const authDigest = `${credentialsDigest(auth)}:${signingDigest(signingKey)}`;
+    // A rotated key, password, signing key, CA bundle or client certificate reopens the repository.
+    const authDigest = `${credentialsDigest(auth)}:${signingDigest(signingKey)}/${tlsSettingsDigest(tls)}`;
     const existing = this.#states.get(key);
     if (
       existing &&
@@ -310,7 +324,15 @@ export class GitSyncReconciler {
     if (existing) await existing.engine.stop();
     const [namespace = '', name = ''] = key.split('/');
     const signer = 'signer' in signing ? signing.signer : undefined;
-    const repo = await this.#ports.openRepository({ namespace, name, url, branch, auth, signer });
+    const repo = await this.#ports.openRepository({
+      namespace,
+      name,
+      url,
+      branch,
+      auth,
+      signer,
+      ...(tls ? { tls } : {}),
+    });
     const owner = {
       apiVersion: gitsync.apiVersion,
       kind: gitsync.kind,
@@ -423,6 +445,8 @@ function fetchFailureReason(error: GitError): string {
     case 'UNAUTHORIZED':
     case 'INVALID_IDENTITY':
       return 'AuthenticationFailed';
+    case 'TLS_CERTIFICATE':
+      return 'TLSCertificateFailed';
     case 'KNOWN_HOSTS_MISSING':
     case 'HOST_KEY_UNKNOWN':
     case 'HOST_KEY_CHANGED':
@@ -431,4 +455,13 @@ function fetchFailureReason(error: GitError): string {
     default:
       return 'FetchFailed';
   }
+}
+
+/** Verification off is said in the Ready message of every reconcile, not only in the log. */
+function withInsecureWarning<C extends { message: string }>(gitsync: GitSync, condition: C): C {
+  if (gitsync.spec.insecureSkipTLSVerify !== true) return condition;
+  return {
+    ...condition,
+    message: `${condition.message}; WARNING: spec.insecureSkipTLSVerify is true, the Git server's certificate is not verified`,
+  };
 }

@@ -17,9 +17,10 @@ import {
 import type { ForgeHttpOptions } from '../git/pull-request/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Impersonation } from '../kube/impersonation.ts';
-import { readGitAuth, readPullSecrets, readSigningKey } from '../kube/secrets.ts';
+import { readGitAuth, readPullSecrets, readSigningKey, readTlsSettings } from '../kube/secrets.ts';
 import { ensureSshIdentity } from '../kube/ssh-identity.ts';
 import { createManifestCache } from '../manifests/index.ts';
+import type { TlsSettings } from '../util/tls-settings.ts';
 import { runAutomation } from './gitsync-automation.ts';
 import { pullRequestStep, pullRequestsPerBranch } from './gitsync-pull-request.ts';
 import { GitSyncStatusWriter } from './gitsync-status-writer.ts';
@@ -39,7 +40,13 @@ type HttpClient = Parameters<typeof openRepository>[0]['http'];
 export interface GitSyncWiring {
   /** The controller's client (fenced); impersonated views of it read Secrets. */
   client: KubeClient;
+  /** The Git HTTP client of repositories without TLS settings. */
   http: HttpClient;
+  /**
+   * The Git HTTP client and forge dispatcher of a repository with TLS settings (its own pool).
+   * Default: `http` and `forge` for every repository.
+   */
+  withTls?: ((tls: TlsSettings) => { http: HttpClient; forge: ForgeHttpOptions }) | undefined;
   /** SSH transport settings for SSH URLs (the push fence, timeouts). Default none. */
   ssh?: OpenRepositoryOptions['ssh'];
   /** How forge APIs (pull requests) are reached: the shared Git dispatcher. Default: no pull requests. */
@@ -65,19 +72,21 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
     events: wiring.events,
     engines: wiring.engines,
     readGitAuth: (identity, namespace, secretName) => readGitAuth(as(identity), namespace, secretName),
+    readTlsSettings: (identity, namespace, spec) => readTlsSettings(as(identity), namespace, spec),
     sshIdentity: (identity, owner) =>
       ensureSshIdentity(as(identity), owner, () =>
         generateIdentity(`tagpilot-${owner.namespace}-${owner.name}`),
       ),
     readSigningKey: (identity, namespace, secretName) => readSigningKey(as(identity), namespace, secretName),
-    openRepository: async ({ namespace, name, url, branch, auth, signer }) => {
+    openRepository: async ({ namespace, name, url, branch, auth, signer, tls }) => {
+      const own = tls && wiring.withTls ? wiring.withTls(tls) : undefined;
       const repo = await openRepository({
         dir: join(wiring.cacheDir, 'git', namespace, name),
         url,
         branch,
         ...(auth ? { auth } : {}),
         signer,
-        http: wiring.http,
+        http: own?.http ?? wiring.http,
         ...(wiring.ssh ? { ssh: wiring.ssh } : {}),
         ...(wiring.readLimits ? { readLimits: wiring.readLimits } : {}),
       });
@@ -86,7 +95,7 @@ export function gitSyncPorts(wiring: GitSyncWiring): GitSyncPorts {
         (identity) => as(identity),
         wiring.scanners,
         wiring.kustomize ?? DEFAULT_KUSTOMIZE,
-        wiring.forge,
+        wiring.forge && own ? own.forge : wiring.forge,
       );
     },
   };
@@ -152,6 +161,8 @@ export function imagePolicyPorts(wiring: {
     events: wiring.events,
     readPullSecrets: (identity, namespace, sources) =>
       readPullSecrets(identity ? client.impersonating(identity) : client, namespace, sources),
+    readTlsSettings: (identity, namespace, spec) =>
+      readTlsSettings(identity ? client.impersonating(identity) : client, namespace, spec),
     writeStatus: async (policy: ImagePolicy, status: ImagePolicyStatus) => {
       const { namespace = 'default', name } = policy.metadata;
       await client.request({

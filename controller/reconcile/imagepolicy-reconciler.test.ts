@@ -166,4 +166,31 @@ describe('ImagePolicyReconciler', () => {
     assert.equal(ready(f.written[0])?.reason, 'CredentialsUnavailable');
     assert.equal(f.written[0]?.observedGeneration, undefined);
   });
+
+  it('TLS settings go to the scanner; a bad certSecretRef is InvalidTLSConfig; skip-verify is said in Ready', async () => {
+    const f = fakes({ tags: { '1.0.0': null } });
+    const seen: unknown[] = [];
+    f.ports.scanners = (options) => {
+      seen.push(options.tls);
+      return fakeScanner({ [IMAGE]: { tags: { '1.0.0': null } } });
+    };
+    f.ports.readTlsSettings = async (_identity, _namespace, spec) =>
+      spec.certSecretRef?.name === 'broken'
+        ? { ok: false, message: 'spec.certSecretRef: Secret apps/broken key ca.crt holds no PEM certificate' }
+        : {
+            ok: true,
+            settings: { ca: 'PEM', ...(spec.insecureSkipTLSVerify ? { insecureSkipVerify: true } : {}) },
+          };
+    await reconciler(f.ports, policy({ certSecretRef: { name: 'broken' } })).reconcile(KEY);
+    assert.equal(ready(f.written[0])?.reason, 'InvalidTLSConfig');
+    assert.match(ready(f.written[0])?.message ?? '', /Secret apps\/broken key ca\.crt/);
+    assert.deepEqual(seen, [], 'no scan without usable TLS settings');
+    await reconciler(
+      f.ports,
+      policy({ certSecretRef: { name: 'ca' }, insecureSkipTLSVerify: true }),
+    ).reconcile(KEY);
+    assert.deepEqual(seen, [{ ca: 'PEM', insecureSkipVerify: true }]);
+    assert.equal(ready(f.written[1])?.status, 'True');
+    assert.match(ready(f.written[1])?.message ?? '', /WARNING: spec\.insecureSkipTLSVerify is true/);
+  });
 });

@@ -112,14 +112,23 @@ export class ImagePolicyReconciler {
     }
     const namespace = metadata.namespace ?? 'default';
     const account = this.#options.defaultServiceAccount;
-    const secrets = await this.#ports.readPullSecrets(
-      account ? serviceAccountIdentity(namespace, account) : undefined,
-      namespace,
-      {
-        secretNames: spec.secretRef ? [spec.secretRef.name] : [],
-        serviceAccountName: spec.serviceAccountName,
-      },
-    );
+    const identity = account ? serviceAccountIdentity(namespace, account) : undefined;
+    const tls = (await this.#ports.readTlsSettings?.(identity, namespace, spec)) ?? {
+      ok: true,
+      settings: undefined,
+    };
+    if (!tls.ok) {
+      return {
+        status: {},
+        unchosen: true,
+        ready: { status: 'False', reason: 'InvalidTLSConfig', message: tls.message },
+        event: { type: 'Warning', reason: 'InvalidTLSConfig', message: tls.message },
+      };
+    }
+    const secrets = await this.#ports.readPullSecrets(identity, namespace, {
+      secretNames: spec.secretRef ? [spec.secretRef.name] : [],
+      serviceAccountName: spec.serviceAccountName,
+    });
     if (!secrets.ok) {
       return {
         status: {},
@@ -131,6 +140,7 @@ export class ImagePolicyReconciler {
     const scanner = this.#ports.scanners({
       ...(secrets.credentials ? { credentials: secrets.credentials } : {}),
       ...(spec.platform ? { platform: spec.platform } : {}),
+      ...(tls.settings ? { tls: tls.settings } : {}),
     });
     const previous = policy.status?.latestTag;
     // Never lower status.latestTag under the policy's own ordering: the recorded tag is the current
@@ -147,7 +157,7 @@ export class ImagePolicyReconciler {
     });
     const lastScanTime = this.#now().toISOString();
     if (!scan.ok) {
-      const reason = scan.code === 'RATE_LIMITED' ? 'RateLimited' : 'ScanFailed';
+      const reason = scanFailureReason(scan.code);
       return {
         status: { lastScanTime },
         unchosen: true,
@@ -155,7 +165,7 @@ export class ImagePolicyReconciler {
         event: { type: 'Warning', reason, message: scan.message },
       };
     }
-    return chosenOutcome(spec, previous, scan, lastScanTime);
+    return withInsecureWarning(spec, chosenOutcome(spec, previous, scan, lastScanTime));
   }
 
   #statusOf(policy: ImagePolicy, outcome: Outcome): ImagePolicyStatus {
@@ -175,6 +185,20 @@ export class ImagePolicyReconciler {
       ...(observedGeneration !== undefined ? { observedGeneration } : {}),
     };
   }
+}
+
+/** The Ready reason of a failed scan. */
+function scanFailureReason(code: string | undefined): string {
+  if (code === 'RATE_LIMITED') return 'RateLimited';
+  if (code === 'TLS_CERTIFICATE') return 'TLSCertificateFailed';
+  return 'ScanFailed';
+}
+
+/** Verification off is said in the Ready message of every scan, not only in the log. */
+function withInsecureWarning(spec: ImagePolicy['spec'], outcome: Outcome): Outcome {
+  if (spec.insecureSkipTLSVerify !== true) return outcome;
+  const message = `${outcome.ready.message}; WARNING: spec.insecureSkipTLSVerify is true, the registry's certificate is not verified`;
+  return { ...outcome, ready: { ...outcome.ready, message } };
 }
 
 function safeInterval(interval: string | undefined): number {

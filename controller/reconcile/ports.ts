@@ -14,6 +14,7 @@ import type {
   PullSecretResult,
   PullSecretSources,
   SigningKeyResult,
+  TlsSettingsResult,
 } from '../kube/secrets.ts';
 import type { IdentityOwner, KeyPair } from '../kube/ssh-identity.ts';
 import type { ManifestFile, Problem, UnappliedUpdate } from '../manifests/index.ts';
@@ -27,17 +28,25 @@ import type {
   SyncRequest,
   SyncResult,
 } from '../sync/types.ts';
+import type { TlsSettings } from '../util/tls-settings.ts';
 
 /** Records a Kubernetes Event (controller/kube's EventRecorder fits). */
 export interface EventSink {
   record(input: EventInput): Promise<void>;
 }
 
-/** Makes an ImageScanner that uses the given credentials (and platform for newest-build). */
+/** Makes an ImageScanner that uses the given credentials, TLS settings (and platform for newest-build). */
 export type ScannerFactory = (options: {
   credentials?: CredentialProvider;
   platform?: string;
+  tls?: TlsSettings;
 }) => ImageScanner;
+
+/** The spec fields TLS settings are read from. */
+export interface TlsSpec {
+  certSecretRef?: { name: string } | undefined;
+  insecureSkipTLSVerify?: boolean | undefined;
+}
 
 /** The sync loop of one GitSync: full syncs, plus drift reverts between them. */
 export interface SyncEngine {
@@ -166,6 +175,15 @@ export interface GitSyncPorts {
    * on first use), read as `impersonate`. Default none: such a GitSync fails with INVALID_IDENTITY.
    */
   sshIdentity?(impersonate: Impersonation | undefined, owner: IdentityOwner): Promise<KeyPair>;
+  /**
+   * The TLS settings of `spec.certSecretRef` (read as `impersonate`) and `insecureSkipTLSVerify`.
+   * Default none: every repository is opened without TLS settings of its own.
+   */
+  readTlsSettings?(
+    impersonate: Impersonation | undefined,
+    namespace: string,
+    spec: TlsSpec,
+  ): Promise<TlsSettingsResult>;
   /** Reads the commit signing key of `spec.automation.commit.signingKey.secretRef` as `impersonate`. */
   readSigningKey(
     impersonate: Impersonation | undefined,
@@ -179,6 +197,8 @@ export interface GitSyncPorts {
     url: string;
     branch: string;
     auth: GitAuth | undefined;
+    /** TLS settings of an https URL. Default none. */
+    tls?: TlsSettings | undefined;
     signer?: CommitSigner | undefined;
   }): Promise<SourceRepository>;
 }
@@ -193,6 +213,12 @@ export interface ImagePolicyPorts {
     namespace: string,
     sources: PullSecretSources,
   ): Promise<PullSecretResult>;
+  /** The TLS settings of the policy's spec, read as `impersonate`. Default none. */
+  readTlsSettings?(
+    impersonate: Impersonation | undefined,
+    namespace: string,
+    spec: TlsSpec,
+  ): Promise<TlsSettingsResult>;
   /** Writes the whole status (a merge patch of `status`). */
   writeStatus(policy: ImagePolicy, status: ImagePolicyStatus): Promise<void>;
 }

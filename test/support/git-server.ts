@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join, relative } from 'node:path';
 import { freePort, makeTempDir, removeTempDir, run } from './processes.ts';
 
@@ -43,19 +44,42 @@ const GIT_ENV = {
   GIT_TERMINAL_PROMPT: '0',
 };
 
-/** Starts the Git server on a free loopback port. */
-export async function startGitServer(options: { anonymousRead?: boolean } = {}): Promise<GitServer> {
+/** Serve over TLS: PEM file paths; with `clientCa`, a client certificate signed by it is required (mTLS). */
+export interface GitServerTls {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
+
+/** Starts the Git server on a free loopback port (HTTPS with `tls`). */
+export async function startGitServer(
+  options: { anonymousRead?: boolean; tls?: GitServerTls } = {},
+): Promise<GitServer> {
   const dir = makeTempDir('git');
   const root = join(dir, 'repos');
   const username = 'gitops';
   const password = 'git-secret-1';
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
   let count = 0;
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     count++;
     serve(req, res, { root, username, password, anonymousRead: options.anonymousRead ?? false });
-  });
+  };
+  const tls = options.tls;
+  const server: Server = tls
+    ? createHttpsServer(
+        {
+          cert: readFileSync(tls.cert),
+          key: readFileSync(tls.key),
+          ...(tls.clientCa
+            ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: true }
+            : {}),
+        },
+        handler,
+      )
+    : createServer(handler);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const env = { ...process.env, ...GIT_ENV, HOME: dir };
   const git = (args: string[], cwd?: string) => run('git', args, { env, ...(cwd ? { cwd } : {}) });
@@ -66,7 +90,7 @@ export async function startGitServer(options: { anonymousRead?: boolean } = {}):
     password,
     root,
     repoUrl: (name) => `${url}/${name}.git`,
-    authedRepoUrl: (name) => `http://${username}:${password}@127.0.0.1:${port}/${name}.git`,
+    authedRepoUrl: (name) => `${scheme}://${username}:${password}@127.0.0.1:${port}/${name}.git`,
     async createRepo(name, seed = {}) {
       const bare = join(root, `${name}.git`);
       await git(['init', '--quiet', '--bare', '-b', 'main', bare]);

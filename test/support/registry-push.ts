@@ -3,6 +3,7 @@
 // indexes for multi-arch images. Handles Basic and Bearer-token auth by itself so that the test
 // support does not depend on the registry client under test.
 import { createHash, randomBytes } from 'node:crypto';
+import { type Dispatcher, fetch as undiciFetch } from 'undici';
 
 /** One image to push. */
 export interface TestImage {
@@ -50,9 +51,15 @@ export class RegistryPusher {
   readonly #basic: string | undefined;
   readonly #tokens = new Map<string, string>();
   readonly #layer = randomBytes(64);
+  readonly #fetch: typeof fetch;
 
-  constructor(url: string, credentials?: { username: string; password: string }) {
+  /** `dispatcher`: for a registry behind TLS (the test CA, a client certificate); default the global fetch's. */
+  constructor(url: string, credentials?: { username: string; password: string }, dispatcher?: Dispatcher) {
     this.#url = url;
+    this.#fetch = dispatcher
+      ? (((input: string | URL, init?: RequestInit) =>
+          undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch)
+      : fetch;
     this.#basic = credentials
       ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
       : undefined;
@@ -211,7 +218,7 @@ export class RegistryPusher {
     init: { body?: Buffer; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     const send = (authorization: string | undefined) =>
-      fetch(new URL(path, this.#url), {
+      this.#fetch(new URL(path, this.#url), {
         method,
         body: init.body,
         headers: { ...init.headers, ...(authorization ? { authorization } : {}) },
@@ -233,7 +240,7 @@ export class RegistryPusher {
     const realm = new URL(params.realm ?? '');
     if (params.service) realm.searchParams.set('service', params.service);
     realm.searchParams.set('scope', scope);
-    const response = await fetch(realm, { headers: this.#basic ? { authorization: this.#basic } : {} });
+    const response = await this.#fetch(realm, { headers: this.#basic ? { authorization: this.#basic } : {} });
     if (!response.ok) throw new Error(`token request: HTTP ${response.status}`);
     const body = (await response.json()) as { token?: string };
     if (!body.token) throw new Error('token response without token');

@@ -4,7 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { makeCa } from './certs.ts';
+import { Agent, type Dispatcher } from 'undici';
+import { type CertFiles, makeCa } from './certs.ts';
 import {
   binary,
   freePort,
@@ -28,12 +29,19 @@ export interface RegistryOptions {
   notifyUrl?: string;
   /** Headers sent with notifications (e.g. a shared secret). */
   notifyHeaders?: Record<string, string>;
+  /**
+   * Serve HTTPS with this certificate and key (PEM files); with `clientCa`, only clients with a
+   * certificate signed by it are served (mTLS). Default plain HTTP.
+   */
+  tls?: { cert: string; key: string; ca: string; clientCert?: CertFiles; clientCa?: string };
 }
 
 /** A running registry and helpers to fill it. */
 export interface RegistryStack {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port> (https:// with `tls`) */
   readonly url: string;
+  /** With `tls`: a dispatcher trusting the test CA (with the client certificate when mTLS). */
+  readonly dispatcher: Dispatcher | undefined;
   /** 127.0.0.1:<port>, the registry host part of image references. */
   readonly host: string;
   readonly auth: RegistryAuth;
@@ -72,6 +80,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       certFile: signer.cert,
       keyFile: signer.key,
       users: { [username]: password },
+      ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
     });
     authConfig =
       `auth:\n  token:\n    realm: ${tokenServer.realm}\n    service: ${SERVICE}\n` +
@@ -85,13 +94,28 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     logFile: join(dir, 'registry.log'),
     env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' },
   });
-  const url = `http://${host}`;
+  const tls = options.tls;
+  const url = `${tls ? 'https' : 'http'}://${host}`;
+  const dispatcher = tls
+    ? new Agent({
+        connect: {
+          ca: readFileSync(tls.ca),
+          ...(tls.clientCert
+            ? { cert: readFileSync(tls.clientCert.cert), key: readFileSync(tls.clientCert.key) }
+            : {}),
+        },
+      })
+    : undefined;
   await waitFor(
     'registry /v2/',
     async () => {
-      const response = await fetch(`${url}/v2/`);
-      await response.body?.cancel();
-      return response.status === 200 || response.status === 401;
+      const response = dispatcher
+        ? await dispatcher.request({ origin: url, path: '/v2/', method: 'GET' })
+        : await fetch(`${url}/v2/`);
+      const status = 'statusCode' in response ? response.statusCode : response.status;
+      if ('statusCode' in response) await response.body.dump();
+      else await response.body?.cancel();
+      return status === 200 || status === 401;
     },
     { timeoutMs: 30_000, onTimeout: () => registry.logTail() },
   );
@@ -103,11 +127,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     username,
     password,
     tokenServer,
-    push: new RegistryPusher(url, credentials),
+    dispatcher,
+    push: new RegistryPusher(url, credentials, dispatcher),
     requests: () => accessLog(registry),
     stop: async () => {
       await registry.stop();
       await tokenServer?.stop();
+      await dispatcher?.close();
       removeTempDir(dir);
     },
   };
@@ -140,7 +166,14 @@ storage:
 http:
   addr: ${host}
   secret: tagpilot-test-secret
-${authConfig}${notifications}`;
+${tlsConfig(options)}${authConfig}${notifications}`;
+}
+
+function tlsConfig(options: RegistryOptions): string {
+  const tls = options.tls;
+  if (!tls) return '';
+  const clientCas = tls.clientCa ? `    clientcas:\n      - ${tls.clientCa}\n` : '';
+  return `  tls:\n    certificate: ${tls.cert}\n    key: ${tls.key}\n${clientCas}`;
 }
 
 function accessLog(registry: ManagedProcess): string[] {

@@ -4,7 +4,8 @@
 
 import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { SignJWT } from 'jose';
 import { freePort } from './processes.ts';
 
@@ -35,6 +36,8 @@ export interface TokenServerOptions {
   users: Record<string, string>;
   /** Token lifetime in seconds (default 300). */
   expiresIn?: number;
+  /** Serve HTTPS with this certificate and key (PEM files). Default plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /** Starts the token server on a free loopback port. */
@@ -46,7 +49,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   let delay = 0;
   let down: RegExp | undefined;
   let refused = 0;
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     count++;
     const scopes = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('scope');
     if (down && scopes.some((scope) => down?.test(scope))) {
@@ -87,11 +90,15 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const go = () => answer().catch(() => res.destroy());
     if (delay > 0) setTimeout(go, delay);
     else go();
-  });
+  };
+  const tls = options.tls;
+  const server: Server = tls
+    ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
+    : createServer(handler);
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    realm: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/token`,
     requests: () => count,
     setDelay: (ms) => {
       delay = ms;

@@ -55,7 +55,18 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
     '--build-time-budget <n>',
     'newest-build: build times of new tags read per image per scan, the rest at later scans; 0 = no limit (default: 100) [$TAGPILOT_BUILD_TIME_BUDGET]',
   ],
-  ['--insecure-registries <hosts>', 'comma-separated registry hosts reached over HTTP (loopback always is)'],
+  [
+    '--insecure-registries <hosts>',
+    'comma-separated registry hosts reached over HTTP (loopback is too, unless in --tls-registries or the ImagePolicy has TLS settings)',
+  ],
+  [
+    '--tls-registries <hosts>',
+    'comma-separated registry hosts always reached over HTTPS, loopback included (default: none) [$TAGPILOT_TLS_REGISTRIES]',
+  ],
+  [
+    '--ca-file <path>',
+    'PEM CA bundle trusted besides the system roots on every Git and registry connection (default: none) [$TAGPILOT_CA_FILE]',
+  ],
   [
     '--docker-config <path>',
     'docker config.json with registry credentials for every scan (default: none) [$TAGPILOT_DOCKER_CONFIG]',
