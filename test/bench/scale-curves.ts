@@ -475,7 +475,17 @@ export function scaleObjectsRows(scenario: string, points: ObjectsPoint[], fluxL
         points.map((p) => (p.flux ? theirs(p.flux, p) : Number.NaN)),
         span,
       ).ours.values;
-      return { ...row, peer: { name: FLUX, values: peer } };
+      return {
+        ...row,
+        peer: { name: FLUX, values: peer },
+        ...(label === 'first apply time'
+          ? {
+              note:
+                "growth rows: the peer column is Flux's own growth over the same sizes, the ratio tagpilot's " +
+                "growth over Flux's (< 1: tagpilot's cost per object grows less); the target is tagpilot's",
+            }
+          : {}),
+      };
     };
     rows.push(
       growth(
