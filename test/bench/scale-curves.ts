@@ -344,7 +344,8 @@ function growthRow(scenario: string, label: string, perUnit: (number | undefined
 /** The `scale-objects` scenario. */
 export const scaleObjectsScenario: Scenario = {
   id: 'scale-objects',
-  title: 'cost curve: 1k / 5k / 10k objects (first apply, no-op re-sync, API requests, RSS)',
+  title:
+    'cost curve: 1k / 5k / 10k objects, tagpilot and Flux (first apply, no-op re-sync, API requests, RSS)',
   async run(context) {
     const kube = await context.stack.kube();
     await installTagpilot(kube);
