@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { makeTempDir, removeTempDir } from '../support/processes.ts';
+import { type ObjectsPoint, scaleObjectsRows } from './scale-curves.ts';
+import { formatTable } from './table.ts';
 
 const exec = promisify(execFile);
 const runner = join(import.meta.dirname, 'run.ts');
@@ -67,5 +69,50 @@ describe('bench runner', () => {
     } finally {
       removeTempDir(dir);
     }
+  });
+
+  it('puts Flux next to tagpilot at every size of the object curve, with growth rows for both', () => {
+    const point = (objects: number, k: number): ObjectsPoint => ({
+      objects,
+      firstApplyMs: 10 * objects,
+      firstApplyRequests: objects + 30,
+      resyncMs: objects,
+      resyncRequests: 20 * k,
+      resyncWrites: 0,
+      resyncCpuSeconds: 0.3 * k,
+      idleRss: 100,
+      rss: 100 + 0.03 * objects,
+      flux: {
+        firstApplyMs: 40 * objects,
+        firstApplyRequests: 2 * objects,
+        noop: { ms: 3 * objects, requests: 2 * objects, cpuMs: [50 * k, 900 * k] },
+        idleRssMb: 60,
+        rssMb: 60 + 0.1 * objects,
+        rssParts: [40, 20 + 0.1 * objects],
+        versions: 'source-controller v1, kustomize-controller v1',
+      },
+    });
+    const rows = scaleObjectsRows('scale-objects', [point(1_000, 1), point(2_000, 2)]);
+    const table = formatTable(rows);
+    assert.match(table, /first apply, 1,000 objects +\| +10000 ms .*\| Flux +\| +40000 ms .*\| 0\.25×/);
+    assert.match(
+      table,
+      /controller RSS, 2,000 objects +\| +160 MB .*\| source- \+ kustomize-controller \| +260 MB/,
+    );
+    assert.match(table, /first apply time per unit, 1,000 → 2,000 +\| +1\.00× .*\| Flux +\| +1\.00×/);
+    assert.equal(rows.filter((row) => row.label.includes('per unit')).length, 6);
+    assert.ok(rows.every((row) => row.peer !== undefined));
+
+    const tagpilotOnly = (objects: number): ObjectsPoint => {
+      const { flux: _, ...rest } = point(objects, 1);
+      return rest;
+    };
+    const leftOut = scaleObjectsRows(
+      'scale-objects',
+      [tagpilotOnly(1_000), tagpilotOnly(2_000)],
+      'not built',
+    );
+    assert.match(formatTable(leftOut), /vs Flux: 2,000 objects +\| not built/);
+    assert.ok(leftOut.every((row) => row.peer === undefined));
   });
 });

@@ -3,6 +3,7 @@
 // tagpilot's side. Flux is triggered with `reconcile.fluxcd.io/requestedAt`, as its
 // notification-controller Receiver would (that controller is not served by the Go module proxy).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processMemory } from './controller-fixture.ts';
 import { FLUX_NAMESPACE, type FluxControllers, installFlux, startFlux } from './flux-controllers.ts';
 import type { SideResult } from './flux-rows.ts';
 import {
@@ -17,7 +18,7 @@ import {
   scaleUntilReverted,
 } from './flux-workload.ts';
 import { ObjectWatch, type WatchedObject } from './kube-observe.ts';
-import { settledRss } from './scale-curves.ts';
+import { apiRequests, settledRss } from './scale-curves.ts';
 
 const COMMIT_RUNS = 2;
 const SCALE_TRIES = 5;
@@ -49,7 +50,12 @@ function fluxStatus(object: WatchedObject): FluxStatus {
   };
 }
 
-function fluxObjects(bench: Bench, repo: BenchRepository, kustomizationInterval: string): string {
+function fluxObjects(
+  bench: Bench,
+  repo: BenchRepository,
+  kustomizationInterval: string,
+  kustomizationTimeout?: string,
+): string {
   return `apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata: {name: ${repo.name}, namespace: ${FLUX_NAMESPACE}}
@@ -67,11 +73,23 @@ spec:
   path: ./apps
   prune: true
   interval: ${kustomizationInterval}
-`;
+${kustomizationTimeout ? `  timeout: ${kustomizationTimeout}\n` : ''}`;
 }
 
 /** Flux's side: installs it, starts both controllers cold, times every step, stops them. */
 export async function measureFlux(bench: Bench, repo: BenchRepository): Promise<SideResult> {
+  return withFlux(bench, repo, (running) => timeFlux(bench, repo, running));
+}
+
+/**
+ * Installs Flux, creates the repository's Git secret in flux-system, watches both CRs, starts both
+ * controllers cold and runs `body`; stops them after.
+ */
+async function withFlux<T>(
+  bench: Bench,
+  repo: BenchRepository,
+  body: (running: Pick<FluxRun, 'flux' | 'kustomizations' | 'repositories'>) => Promise<T>,
+): Promise<T> {
   const { kube, git } = bench;
   const kubeconfig = await installFlux(kube);
   await kube.kubectl([
@@ -98,7 +116,7 @@ export async function measureFlux(bench: Bench, repo: BenchRepository): Promise<
       fluxStatus,
     );
     flux = await startFlux(kubeconfig);
-    return await timeFlux(bench, repo, { flux, kustomizations, repositories });
+    return await body({ flux, kustomizations, repositories });
   } catch (error) {
     if (flux) bench.context.log(`flux: ${flux.logTail()}`);
     throw error;
@@ -106,6 +124,89 @@ export async function measureFlux(bench: Bench, repo: BenchRepository): Promise<
     await flux?.stop();
     kustomizations.stop();
     repositories?.stop();
+  }
+}
+
+/** What the cost curve (scale-curves.ts) measures of Flux at one size. */
+export interface FluxCurvePoint {
+  /** Kustomization created → all objects exist (a watch). */
+  firstApplyMs: number;
+  /** kube-apiserver resource requests during the first apply (the bench's own apply included). */
+  firstApplyRequests: number;
+  /** One no-op re-sync (requestedAt on both CRs), `cpuMs` per controller. */
+  noop: SideResult['noop'][number];
+  /** Both controllers together: ready with no CRs, and settled after the first apply. */
+  idleRssMb: number;
+  rssMb: number;
+  rssParts: number[];
+  versions: string;
+}
+
+/**
+ * Flux at one size of the cost curve, from a cold start: first apply, one no-op re-sync, RSS of
+ * both controllers. Timeouts grow with `objects` (Flux applies ~1,000 objects in ~40 s on the
+ * loaded 2-core machine); the Kustomization's own timeout too, or kustomize-controller gives up at
+ * its interval. The GitRepository and Kustomization are deleted afterwards (their finalizers
+ * dropped, as the controllers are stopped), so the next size's controllers see only their own.
+ */
+export async function measureFluxCurve(
+  bench: Bench,
+  repo: BenchRepository,
+  objects: number,
+): Promise<FluxCurvePoint> {
+  const scale = Math.max(1, objects / 1_000);
+  const firstApplyTimeoutMs = FIRST_APPLY_TIMEOUT_MS * scale;
+  const stepTimeoutMs = STEP_TIMEOUT_MS * scale;
+  try {
+    return await withFlux(bench, repo, async (running) => {
+      const run = fluxRun(bench, repo, running, stepTimeoutMs);
+      const { flux, kustomizations } = running;
+      const pids = [flux.source.pid, flux.kustomize.pid];
+      const idleRssMb = pids.map((pid) => processMemory(pid).rss).reduce((a, b) => a + b, 0);
+      const before = await apiRequests(bench.kube);
+      const start = performance.now();
+      await bench.kube.kubectl(['apply', '-f', '-'], {
+        input: fluxObjects(bench, repo, '10m', `${Math.ceil(firstApplyTimeoutMs / 60_000)}m`),
+      });
+      const firstApplyMs =
+        (await allApplied(bench.watches, repo.prefix, firstApplyTimeoutMs, objects)) - start;
+      await kustomizations.until(
+        'the Kustomization applied',
+        () => kustomizations.get(run.key)?.revision !== undefined,
+        stepTimeoutMs,
+      );
+      const firstApplyRequests = (await apiRequests(bench.kube)).all - before.all;
+      const rssParts = await Promise.all(pids.map(settledRss));
+      const [noop] = await timeNoops(run, 1, 0);
+      if (!noop) throw new Error('Flux: no no-op re-sync measured');
+      return {
+        firstApplyMs,
+        firstApplyRequests,
+        noop,
+        idleRssMb,
+        rssMb: rssParts.reduce((a, b) => a + b, 0),
+        rssParts,
+        versions: flux.versions,
+      };
+    });
+  } finally {
+    await forgetFluxObjects(bench, repo.name);
+  }
+}
+
+/** Deletes the repository's GitRepository and Kustomization with Flux stopped (finalizers dropped). */
+async function forgetFluxObjects(bench: Bench, name: string): Promise<void> {
+  const objects = [
+    `kustomizations.kustomize.toolkit.fluxcd.io/${name}`,
+    `gitrepositories.source.toolkit.fluxcd.io/${name}`,
+  ];
+  const options = { allowFailure: true };
+  await bench.kube.kubectl(['delete', ...objects, '-n', FLUX_NAMESPACE, '--wait=false'], options);
+  for (const object of objects) {
+    await bench.kube.kubectl(
+      ['patch', object, '-n', FLUX_NAMESPACE, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'],
+      options,
+    );
   }
 }
 
@@ -120,6 +221,32 @@ interface FluxRun {
   key: string;
   source: { apiVersion: string; kind: string; namespace: string; name: string };
   kustomization: { apiVersion: string; kind: string; namespace: string; name: string };
+  /** Any wait of a step. */
+  stepTimeoutMs: number;
+}
+
+function fluxRun(
+  bench: Bench,
+  repo: BenchRepository,
+  running: Pick<FluxRun, 'flux' | 'kustomizations' | 'repositories'>,
+  stepTimeoutMs = STEP_TIMEOUT_MS,
+): FluxRun {
+  const source = {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    namespace: FLUX_NAMESPACE,
+    name: repo.name,
+  };
+  const kustomization = { ...source, apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
+  return {
+    bench,
+    repo,
+    ...running,
+    key: `${FLUX_NAMESPACE}/${repo.name}`,
+    source,
+    kustomization,
+    stepTimeoutMs,
+  };
 }
 
 /** Flux's side, its controllers running and its CRs watched. */
@@ -128,21 +255,7 @@ async function timeFlux(
   repo: BenchRepository,
   running: Pick<FluxRun, 'flux' | 'kustomizations' | 'repositories'>,
 ): Promise<SideResult> {
-  const source = {
-    apiVersion: 'source.toolkit.fluxcd.io/v1',
-    kind: 'GitRepository',
-    namespace: FLUX_NAMESPACE,
-    name: repo.name,
-  };
-  const kustomization = { ...source, apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
-  const run: FluxRun = {
-    bench,
-    repo,
-    ...running,
-    key: `${FLUX_NAMESPACE}/${repo.name}`,
-    source,
-    kustomization,
-  };
+  const run = fluxRun(bench, repo, running);
   const { flux, kustomizations } = running;
   const start = performance.now();
   // Interval 10m while the re-syncs are timed (a periodic reconcile must not land in them); 1m for drift.
@@ -153,7 +266,7 @@ async function timeFlux(
     () => kustomizations.get(run.key)?.revision !== undefined,
     STEP_TIMEOUT_MS,
   );
-  const noop = await timeNoops(run);
+  const noop = await timeNoops(run, bench.context.runs(NOOP_RUNS), 1);
   const rssParts = await Promise.all([flux.source.pid, flux.kustomize.pid].map(settledRss));
   const commit = await timeCommits(run);
   const drift = await timeDrift(run);
@@ -171,25 +284,25 @@ async function timeFlux(
   };
 }
 
-/** No-op re-syncs: requestedAt on both CRs, until both say they handled it. */
-async function timeNoops(run: FluxRun): Promise<SideResult['noop']> {
-  const { bench, kustomizations, repositories, key } = run;
+/** No-op re-syncs (`warmups` untimed first): requestedAt on both CRs, until both say they handled it. */
+async function timeNoops(run: FluxRun, timed: number, warmups: number): Promise<SideResult['noop']> {
+  const { bench, kustomizations, repositories, key, stepTimeoutMs } = run;
   const handled = async (token: string) => {
     await Promise.all([
       repositories.until(
         `GitRepository handled ${token}`,
         () => repositories.get(key)?.handled === token,
-        STEP_TIMEOUT_MS,
+        stepTimeoutMs,
       ),
       kustomizations.until(
         `Kustomization handled ${token}`,
         () => kustomizations.get(key)?.handled === token,
-        STEP_TIMEOUT_MS,
+        stepTimeoutMs,
       ),
     ]);
   };
   const noop: SideResult['noop'] = [];
-  for (let i = 0; i < 1 + bench.context.runs(NOOP_RUNS); i++) {
+  for (let i = 0; i < warmups + timed; i++) {
     const token = `bench-noop-${i}-${Date.now()}`;
     const result = await noopResync(bench, [run.flux.source.pid, run.flux.kustomize.pid], {
       trigger: async () => {
@@ -199,7 +312,7 @@ async function timeNoops(run: FluxRun): Promise<SideResult['noop']> {
       triggerRequests: 2,
       done: () => handled(token),
     });
-    if (i > 0) noop.push(result);
+    if (i >= warmups) noop.push(result);
   }
   return noop;
 }

@@ -19,6 +19,8 @@ export const NOOP_RUNS = 3;
 export const FIRST_APPLY_TIMEOUT_MS = 900_000;
 /** Any other wait. */
 export const STEP_TIMEOUT_MS = 300_000;
+/** Objects per namespace of a bench repository (150 ConfigMaps, 100 Deployments). */
+export const OBJECTS_PER_NAMESPACE = 250;
 
 /** What both sides share. */
 export interface Bench {
@@ -88,20 +90,21 @@ export async function watchWorkloads(kubeConfig: KubeConfig): Promise<WorkloadWa
 }
 
 /**
- * Resolves with the time at which all 1,000 objects of namespaces `<prefix>-*` exist (600
- * ConfigMaps and 400 Deployments, as writeManifests writes them).
+ * Resolves with the time at which all `objects` (default 1,000) of namespaces `<prefix>-*` exist
+ * (per namespace of 250: 150 ConfigMaps and 100 Deployments, as writeManifests writes them).
  */
 export async function allApplied(
   watches: WorkloadWatches,
   prefix: string,
   timeoutMs: number,
+  objects = BENCH_OBJECTS,
 ): Promise<number> {
   const mine = (key: string) => key.startsWith(`${prefix}-`);
-  const deployments = (BENCH_OBJECTS * 100) / 250;
+  const deployments = (objects * 100) / OBJECTS_PER_NAMESPACE;
   const times = await Promise.all([
     watches.configMaps.until(
-      `${BENCH_OBJECTS - deployments} ConfigMaps in ${prefix}-*`,
-      () => watches.configMaps.count(mine) === BENCH_OBJECTS - deployments,
+      `${objects - deployments} ConfigMaps in ${prefix}-*`,
+      () => watches.configMaps.count(mine) === objects - deployments,
       timeoutMs,
     ),
     watches.deployments.until(
@@ -162,18 +165,26 @@ const GIT_ENV = {
 const imageOf = (patch: number) => `registry.example.com/app:1.0.${patch}`;
 
 /**
- * Writes the 1,000 objects of `<prefix>-*` into a new repository `name` on the Git server, creates
- * their namespaces and clones the repository for commits.
+ * Writes `objects` (default 1,000; a multiple of 250, one namespace per 250) of `<prefix>-*` into
+ * a new repository `name` on the Git server, creates their namespaces and clones the repository
+ * for commits.
  */
 export async function createBenchRepository(
   kube: KubeStack,
   git: GitServer,
   name: string,
   prefix: string,
+  objects = BENCH_OBJECTS,
 ): Promise<BenchRepository> {
+  if (!Number.isInteger(objects / OBJECTS_PER_NAMESPACE) || objects <= 0) {
+    throw new Error(
+      `bench repository ${name}: ${objects} objects is not a multiple of ${OBJECTS_PER_NAMESPACE}`,
+    );
+  }
+  const namespaces = objects / OBJECTS_PER_NAMESPACE;
   const dir = makeTempDir(`bench-${name}`);
-  await git.createRepo(name, { fromDir: writeManifests(prefix, join(dir, 'seed')) });
-  await createNamespaces(kube, prefix);
+  await git.createRepo(name, { fromDir: writeManifests(prefix, join(dir, 'seed'), namespaces) });
+  await createNamespaces(kube, prefix, namespaces);
   const work = join(dir, 'work');
   const gitIn = (args: string[]) => run('git', args, { cwd: work, env: GIT_ENV });
   await run('git', ['clone', '--quiet', git.authedRepoUrl(name), work], { env: GIT_ENV });

@@ -4,9 +4,10 @@
  * first use. Prints a table (quoted statistic, min–max, ratio, target, verdict) and writes the raw
  * runs to bench-results.json.
  *   node_modules/.bin/node test/bench/run.ts [--only id[,id]] [--runs N] [--warmup N] [--output file] [--list]
- *   node_modules/.bin/node test/bench/run.ts --scale [--scale-objects 1000,5000,10000] [--scale-policies 100,1000]
- * `--scale` runs the cost curves (scale-curves.ts; tens of minutes) instead of the DESIGN §6 rows;
- * `--only` may also name a curve.
+ *   node_modules/.bin/node test/bench/run.ts --scale [--scale-objects 1000,5000,10000] [--scale-policies 100,1000] [--scale-no-flux]
+ * `--scale` runs the cost curves (scale-curves.ts; tens of minutes, more with Flux at every size)
+ * instead of the DESIGN §6 rows; `--only` may also name a curve. `--scale-no-flux` measures only
+ * tagpilot in the `scale-objects` curve.
  * Exit code 1 when a scenario failed (a missed target is a verdict, not a failure).
  */
 import { writeFileSync } from 'node:fs';
@@ -84,11 +85,13 @@ function parseOptions(argv: string[]): Options {
       scale: { type: 'boolean', default: false },
       'scale-objects': { type: 'string' },
       'scale-policies': { type: 'string' },
+      'scale-no-flux': { type: 'boolean', default: false },
     },
   });
   // The curves read their sizes from the environment (they are loaded on demand).
   if (values['scale-objects']) process.env.TAGPILOT_BENCH_SCALE_OBJECTS = values['scale-objects'];
   if (values['scale-policies']) process.env.TAGPILOT_BENCH_SCALE_POLICIES = values['scale-policies'];
+  if (values['scale-no-flux']) process.env.TAGPILOT_BENCH_SCALE_NO_FLUX = '1';
   const only = values.only?.flatMap((value) => value.split(',')).filter(Boolean);
   const known = new Set(CATALOG.map((entry) => entry.id));
   for (const id of only ?? []) {

@@ -7,12 +7,18 @@
  * by the controller's own sync counter, so no polling reaches the API server), its API requests
  * (kube-apiserver's `apiserver_request_total`, resource requests only), a no-op re-sync asked with
  * the `reconcile-at` annotation (wall time, API requests, writes), the controller's CPU time, and
- * its RSS after settling. scale-policies: the same for 100 / 1,000 ImagePolicies (semver, one
+ * its RSS after settling. At each size Flux v2 (source-controller + kustomize-controller, see
+ * flux-peer.ts `measureFluxCurve`) runs next, on the same API server and Git server, cold, over a
+ * repository of its own with the same objects: first apply (Kustomization created → a watch has
+ * seen every object), one no-op re-sync (requestedAt on the GitRepository and the Kustomization:
+ * wall time, API requests, CPU of both controllers) and both controllers' RSS after settling.
+ * `--scale-no-flux` leaves Flux out; without its binaries its rows say so. scale-policies: the same for 100 / 1,000 ImagePolicies (semver, one
  * repository of 3 tags each): time until every policy has chosen, registry requests, RSS.
  * Rows per size, then growth rows: the per-object (per-policy) cost at the largest size divided by
  * the cost at the smallest (≤ 1.25 reads as linear or better, with room for noise).
  *   npm run bench -- --scale                     (both, every size)
  *   npm run bench -- --scale --scale-objects 1000,5000 --scale-policies 100
+ *   npm run bench -- --scale --scale-no-flux     (tagpilot only)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,10 +28,19 @@ import { type ControllerProcess, startController } from '../support/controller-p
 import type { KubeStack } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { processMemory } from './controller-fixture.ts';
+import { fluxMissing } from './flux-controllers.ts';
+import { type FluxCurvePoint, measureFluxCurve } from './flux-peer.ts';
+import {
+  annotator,
+  type Bench,
+  type BenchRepository,
+  createBenchRepository,
+  OBJECTS_PER_NAMESPACE,
+  watchWorkloads,
+} from './flux-workload.ts';
 import type { Row, Scenario, ScenarioContext } from './harness.ts';
 import { createNamespaces, writeManifests } from './sync.ts';
 
-const OBJECTS_PER_NAMESPACE = 250;
 const SYSTEM_NAMESPACE = 'tagpilot-system';
 const SETTLE_MS = 5_000;
 const RSS_SAMPLES = 5;
@@ -120,7 +135,7 @@ async function freshController(kube: KubeStack, name: string): Promise<Controlle
   });
 }
 
-interface ObjectsPoint {
+export interface ObjectsPoint {
   objects: number;
   firstApplyMs: number;
   firstApplyRequests: number;
@@ -130,6 +145,34 @@ interface ObjectsPoint {
   resyncCpuSeconds: number;
   idleRss: number;
   rss: number;
+  /** Flux at the same size, when it ran. */
+  flux?: FluxCurvePoint;
+}
+
+/** Why Flux is left out of the curve (`--scale-no-flux`, or not built), or undefined. */
+function fluxLeftOut(): string | undefined {
+  if (process.env.TAGPILOT_BENCH_SCALE_NO_FLUX) return 'Flux left out (--scale-no-flux)';
+  return fluxMissing();
+}
+
+/**
+ * Flux at one size: a repository of its own with the same objects (namespaces `fx-scale-<n>-*`),
+ * watched for the first apply, then measureFluxCurve.
+ */
+async function measureFluxObjects(context: ScenarioContext, objects: number): Promise<FluxCurvePoint> {
+  const [kube, git] = await Promise.all([context.stack.kube(), context.stack.git()]);
+  const watches = await watchWorkloads(kube.kubeConfig);
+  const bench: Bench = { kube, git, watches, annotate: annotator(kube.kubeConfig), context };
+  let repo: BenchRepository | undefined;
+  try {
+    const name = `fx-scale-${objects}`;
+    const rounded = Math.ceil(objects / OBJECTS_PER_NAMESPACE) * OBJECTS_PER_NAMESPACE;
+    repo = await createBenchRepository(kube, git, name, name, rounded);
+    return await measureFluxCurve(bench, repo, rounded);
+  } finally {
+    watches.stop();
+    repo?.remove();
+  }
 }
 
 async function measureObjects(context: ScenarioContext, objects: number): Promise<ObjectsPoint> {
@@ -301,81 +344,185 @@ function growthRow(scenario: string, label: string, perUnit: (number | undefined
 /** The `scale-objects` scenario. */
 export const scaleObjectsScenario: Scenario = {
   id: 'scale-objects',
-  title: 'cost curve: 1k / 5k / 10k objects (first apply, no-op re-sync, API requests, RSS)',
+  title:
+    'cost curve: 1k / 5k / 10k objects, tagpilot and Flux (first apply, no-op re-sync, API requests, RSS)',
   async run(context) {
     const kube = await context.stack.kube();
     await installTagpilot(kube);
     const points: ObjectsPoint[] = [];
+    const leftOut = fluxLeftOut();
     for (const objects of sizes('TAGPILOT_BENCH_SCALE_OBJECTS', [1_000, 5_000, 10_000])) {
-      context.log(`scale-objects: ${count(objects)} objects`);
-      points.push(await measureObjects(context, objects));
+      context.log(`scale-objects: ${count(objects)} objects, tagpilot`);
+      const point = await measureObjects(context, objects);
+      context.log(`scale-objects: tagpilot ${JSON.stringify(point)}`);
+      if (!leftOut) {
+        context.log(`scale-objects: ${count(objects)} objects, Flux`);
+        point.flux = await measureFluxObjects(context, objects);
+        context.log(`scale-objects: Flux ${JSON.stringify(point.flux)}`);
+      }
+      points.push(point);
     }
-    const rows: Row[] = [];
-    for (const p of points) {
-      const n = count(p.objects);
-      rows.push(
-        {
-          scenario: this.id,
-          label: `first apply, ${n} objects`,
-          unit: 'ms',
-          ours: { name: 'tagpilot', values: [p.firstApplyMs] },
-          note:
-            `${(p.firstApplyMs / p.objects).toFixed(2)} ms and ${(p.firstApplyRequests / p.objects).toFixed(2)} API ` +
-            `requests per object (${count(p.firstApplyRequests)} in all)`,
-        },
-        {
-          scenario: this.id,
-          label: `no-op re-sync, ${n} objects`,
-          unit: 'ms',
-          ours: { name: 'tagpilot', values: [p.resyncMs] },
-          note:
-            `${count(p.resyncRequests)} API requests, ${p.resyncWrites} writes, controller CPU ` +
-            `${p.resyncCpuSeconds.toFixed(2)} s (${((p.resyncCpuSeconds * 1000) / p.objects).toFixed(2)} ms per object)`,
-        },
-        {
-          scenario: this.id,
-          label: `controller RSS, ${n} objects`,
-          unit: 'MB',
-          ours: { name: 'tagpilot', values: [p.rss] },
-          ...(p.objects === 10_000 ? { target: { text: '≤ 400 MB', maxValue: 400 } } : {}),
-          note:
-            `idle before the GitSync ${p.idleRss.toFixed(1)} MB; ` +
-            `${(((p.rss - p.idleRss) * 1024) / p.objects).toFixed(1)} KB per object above idle`,
-        },
-      );
-    }
-    if (points.length > 1) {
-      const span = `${count(points[0]?.objects ?? 0)} → ${count(points.at(-1)?.objects ?? 0)}`;
-      rows.push(
-        growthRow(
-          this.id,
-          'first apply time',
-          points.map((p) => p.firstApplyMs / p.objects),
-          span,
-        ),
-        growthRow(
-          this.id,
-          'first apply API requests',
-          points.map((p) => p.firstApplyRequests / p.objects),
-          span,
-        ),
-        growthRow(
-          this.id,
-          'no-op re-sync time',
-          points.map((p) => p.resyncMs / p.objects),
-          span,
-        ),
-        growthRow(
-          this.id,
-          'RSS above idle',
-          points.map((p) => (p.rss - p.idleRss) / p.objects),
-          span,
-        ),
-      );
-    }
-    return rows;
+    return scaleObjectsRows(this.id, points, leftOut);
   },
 };
+
+/** The `scale-objects` rows: per size tagpilot next to Flux, then the growth rows of both. */
+export function scaleObjectsRows(scenario: string, points: ObjectsPoint[], fluxLeftOut?: string): Row[] {
+  const FLUX = 'Flux';
+  const flux = (p: ObjectsPoint, value: (f: FluxCurvePoint) => number, name = FLUX) =>
+    p.flux ? { peer: { name, values: [value(p.flux)] } } : {};
+  const perObject = (value: number, objects: number, unit: string) =>
+    `${(value / objects).toFixed(2)} ${unit} per object`;
+  const rows: Row[] = [];
+  for (const p of points) {
+    const n = count(p.objects);
+    const f = p.flux;
+    const fluxCpu = f ? f.noop.cpuMs.reduce((a, b) => a + b, 0) : Number.NaN;
+    rows.push(
+      {
+        scenario,
+        label: `first apply, ${n} objects`,
+        unit: 'ms',
+        ours: { name: 'tagpilot', values: [p.firstApplyMs] },
+        ...flux(p, (x) => x.firstApplyMs),
+        note:
+          `tagpilot: GitSync created → its first sync done, ${perObject(p.firstApplyMs, p.objects, 'ms')}` +
+          (f
+            ? `; Flux: Kustomization created → a watch saw all ${count(p.objects)} objects, ` +
+              `${perObject(f.firstApplyMs, p.objects, 'ms')}; ${f.versions}`
+            : ''),
+      },
+      {
+        scenario,
+        label: `first apply API requests, ${n} objects`,
+        unit: 'requests',
+        ours: { name: 'tagpilot', values: [p.firstApplyRequests] },
+        ...flux(p, (x) => x.firstApplyRequests),
+        note:
+          `kube-apiserver's resource requests; tagpilot ${perObject(p.firstApplyRequests, p.objects, 'requests')}` +
+          (f ? `, Flux ${perObject(f.firstApplyRequests, p.objects, 'requests')}` : ''),
+      },
+      {
+        scenario,
+        label: `no-op re-sync, ${n} objects`,
+        unit: 'ms',
+        ours: { name: 'tagpilot', values: [p.resyncMs] },
+        ...flux(p, (x) => x.noop.ms),
+        note:
+          `tagpilot: reconcile-at annotation → its next sync done, ${p.resyncWrites} writes` +
+          (f ? '; Flux: requestedAt on the GitRepository and the Kustomization → both handled it' : ''),
+      },
+      {
+        scenario,
+        label: `no-op re-sync API requests, ${n} objects`,
+        unit: 'requests',
+        ours: { name: 'tagpilot', values: [p.resyncRequests] },
+        ...flux(p, (x) => x.noop.requests),
+        note: 'trigger PATCHes subtracted (Flux), or counted (tagpilot: 1)',
+      },
+      {
+        scenario,
+        label: `no-op re-sync controller CPU, ${n} objects`,
+        unit: 'ms',
+        ours: { name: 'tagpilot', values: [p.resyncCpuSeconds * 1000] },
+        ...flux(p, () => fluxCpu, 'source- + kustomize-controller'),
+        note:
+          `user + system from /proc; tagpilot ${((p.resyncCpuSeconds * 1000) / p.objects).toFixed(2)} ms per object` +
+          (f
+            ? `, Flux ${(fluxCpu / p.objects).toFixed(2)} ms per object (source-controller ` +
+              `${(f.noop.cpuMs[0] ?? Number.NaN).toFixed(0)} ms, kustomize-controller ` +
+              `${(f.noop.cpuMs[1] ?? Number.NaN).toFixed(0)} ms)`
+            : ''),
+      },
+      {
+        scenario,
+        label: `controller RSS, ${n} objects`,
+        unit: 'MB',
+        ours: { name: 'tagpilot', values: [p.rss] },
+        ...flux(p, (x) => x.rssMb, 'source- + kustomize-controller'),
+        ...(p.objects === 10_000 ? { target: { text: '≤ 400 MB', maxValue: 400 } } : {}),
+        note:
+          `tagpilot idle before the GitSync ${p.idleRss.toFixed(1)} MB, ` +
+          `${(((p.rss - p.idleRss) * 1024) / p.objects).toFixed(1)} KB per object above idle` +
+          (f
+            ? `; Flux idle ${f.idleRssMb.toFixed(1)} MB (both), ${(((f.rssMb - f.idleRssMb) * 1024) / p.objects).toFixed(1)} ` +
+              `KB per object above idle (source-controller ${(f.rssParts[0] ?? Number.NaN).toFixed(0)} MB, ` +
+              `kustomize-controller ${(f.rssParts[1] ?? Number.NaN).toFixed(0)} MB)`
+            : ''),
+      },
+    );
+    if (fluxLeftOut) {
+      rows.push({
+        scenario,
+        label: `vs Flux: ${n} objects`,
+        unit: 'ms',
+        ours: { name: 'tagpilot', values: [] },
+        unavailable: fluxLeftOut,
+      });
+    }
+  }
+  if (points.length > 1) {
+    const span = `${count(points[0]?.objects ?? 0)} → ${count(points.at(-1)?.objects ?? 0)}`;
+    const growth = (
+      label: string,
+      ours: (p: ObjectsPoint) => number,
+      theirs: (f: FluxCurvePoint, p: ObjectsPoint) => number,
+    ) => {
+      const row = growthRow(scenario, label, points.map(ours), span);
+      if (!points.every((p) => p.flux)) return row;
+      const peer = growthRow(
+        scenario,
+        label,
+        points.map((p) => (p.flux ? theirs(p.flux, p) : Number.NaN)),
+        span,
+      ).ours.values;
+      return {
+        ...row,
+        peer: { name: FLUX, values: peer },
+        ...(label === 'first apply time'
+          ? {
+              note:
+                "growth rows: the peer column is Flux's own growth over the same sizes, the ratio tagpilot's " +
+                "growth over Flux's (< 1: tagpilot's cost per object grows less); the target is tagpilot's",
+            }
+          : {}),
+      };
+    };
+    rows.push(
+      growth(
+        'first apply time',
+        (p) => p.firstApplyMs / p.objects,
+        (f, p) => f.firstApplyMs / p.objects,
+      ),
+      growth(
+        'first apply API requests',
+        (p) => p.firstApplyRequests / p.objects,
+        (f, p) => f.firstApplyRequests / p.objects,
+      ),
+      growth(
+        'no-op re-sync time',
+        (p) => p.resyncMs / p.objects,
+        (f, p) => f.noop.ms / p.objects,
+      ),
+      growth(
+        'no-op re-sync API requests',
+        (p) => p.resyncRequests / p.objects,
+        (f, p) => f.noop.requests / p.objects,
+      ),
+      growth(
+        'no-op re-sync controller CPU',
+        (p) => p.resyncCpuSeconds / p.objects,
+        (f, p) => f.noop.cpuMs.reduce((a, b) => a + b, 0) / p.objects,
+      ),
+      growth(
+        'RSS above idle',
+        (p) => (p.rss - p.idleRss) / p.objects,
+        (f, p) => (f.rssMb - f.idleRssMb) / p.objects,
+      ),
+    );
+  }
+  return rows;
+}
 
 /** The `scale-policies` scenario. */
 export const scalePoliciesScenario: Scenario = {
