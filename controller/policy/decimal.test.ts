@@ -72,3 +72,25 @@ describe('compareDecimal', () => {
     );
   });
 });
+
+test('parseDecimal accepts exactly what /^(-?)(d+)(?:.(d+))?$/ accepts, with the same parts (property)', () => {
+  const decimal = /^(-?)(\d+)(?:\.(\d+))?$/;
+  const text = fc
+    .array(fc.constantFrom('0', '1', '9', '-', '.', 'a', ' ', '\n', '+', 'e'), { maxLength: 8 })
+    .map((chars) => chars.join(''));
+  fc.assert(
+    fc.property(text, (t) => {
+      const m = decimal.exec(t);
+      const parsed = parseDecimal(t);
+      if (m === null) return assert.equal(parsed, undefined, JSON.stringify(t));
+      const integer = (m[2] ?? '').replace(/^0+/, '');
+      const fraction = (m[3] ?? '').replace(/0+$/, '');
+      assert.deepEqual(
+        parsed,
+        { negative: m[1] === '-' && (integer !== '' || fraction !== ''), integer, fraction },
+        t,
+      );
+    }),
+    { numRuns: 20000 },
+  );
+});

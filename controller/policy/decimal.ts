@@ -13,16 +13,34 @@ export interface DecimalKey {
   readonly fraction: string;
 }
 
-const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+const MINUS = 45;
+const DOT = 46;
 
 /** Parses `42`, `007`, `-3`, `1.50`; undefined for anything else (`1e3`, `0x10`, `1.`, `v1`). */
 export function parseDecimal(text: string): DecimalKey | undefined {
-  const m = DECIMAL.exec(text);
-  if (m === null) return undefined;
-  const integer = stripLeadingZeros(m[2] ?? '');
-  const fraction = stripTrailingZeros(m[3] ?? '');
-  const negative = m[1] === '-' && (integer !== '' || fraction !== '');
-  return { negative, integer, fraction };
+  // A scan instead of a regex: version-group and numerical policies parse every tag of a
+  // repository (100,000 in the bench), and the regex's match array cost a third of that time.
+  const length = text.length;
+  const negative = length > 0 && text.charCodeAt(0) === MINUS;
+  let i = negative ? 1 : 0;
+  const integerStart = i;
+  while (i < length && isDigit(text.charCodeAt(i))) i++;
+  if (i === integerStart) return undefined;
+  const integerEnd = i;
+  let fractionStart = i;
+  if (i < length) {
+    if (text.charCodeAt(i) !== DOT) return undefined;
+    fractionStart = ++i;
+    while (i < length && isDigit(text.charCodeAt(i))) i++;
+    if (i === fractionStart || i < length) return undefined;
+  }
+  const integer = stripLeadingZeros(text.slice(integerStart, integerEnd));
+  const fraction = stripTrailingZeros(text.slice(fractionStart, length));
+  return { negative: negative && (integer !== '' || fraction !== ''), integer, fraction };
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 function stripLeadingZeros(digits: string): string {
