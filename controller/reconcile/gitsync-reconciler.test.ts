@@ -57,6 +57,25 @@ const noAutomation = (policies: string[] = []): AutomationRun => ({
   referencedPolicies: policies,
 });
 
+/** An automation run that pushed `commit` to main (the fake repository's head moves to it first). */
+const pushedTo =
+  (commit: string, message: string, moveHead: () => void) => async (): Promise<AutomationRun> => {
+    moveHead();
+    return {
+      ...noAutomation(),
+      push: {
+        commit,
+        pushed: true,
+        branch: 'main',
+        message,
+        changes: [],
+        unapplied: [],
+        problems: [],
+        retries: 0,
+      },
+    } as AutomationRun;
+  };
+
 /** Fakes of every port, with what they were asked recorded. */
 function fakes(
   options: {
@@ -198,22 +217,9 @@ describe('GitSyncReconciler', () => {
   it('write-back-only (sync.enabled false): automation commits, nothing is synced, Ready says why; turning it off stops the watches', async () => {
     const pushedCommit = 'c'.repeat(40);
     const f = fakes({
-      automation: async () => {
+      automation: pushedTo(pushedCommit, 'm', () => {
         f.repo.head = pushedCommit;
-        return {
-          ...noAutomation(),
-          push: {
-            commit: pushedCommit,
-            pushed: true,
-            branch: 'main',
-            message: 'm',
-            changes: [],
-            unapplied: [],
-            problems: [],
-            retries: 0,
-          },
-        } as AutomationRun;
-      },
+      }),
     });
     let object = gitsync();
     const r = reconciler(f.ports, () => object);
@@ -373,22 +379,9 @@ describe('GitSyncReconciler', () => {
   it('an automated commit on the synced branch is announced and synced at once', async () => {
     const pushedCommit = 'c'.repeat(40);
     const f = fakes({
-      automation: async () => {
+      automation: pushedTo(pushedCommit, 'Auto-release web:2', () => {
         f.repo.head = pushedCommit;
-        return {
-          ...noAutomation(),
-          push: {
-            commit: pushedCommit,
-            pushed: true,
-            branch: 'main',
-            message: 'Auto-release web:2',
-            changes: [],
-            unapplied: [],
-            problems: [],
-            retries: 0,
-          },
-        } as AutomationRun;
-      },
+      }),
     });
     const r = reconciler(f.ports, () => gitsync());
     await r.reconcile(KEY);
