@@ -19,6 +19,7 @@ import {
 } from './flux-workload.ts';
 import { ObjectWatch, type WatchedObject } from './kube-observe.ts';
 import { apiRequests, settledRss } from './scale-curves.ts';
+import { createGitAuthSecret } from './sync.ts';
 
 const COMMIT_RUNS = 2;
 const SCALE_TRIES = 5;
@@ -92,16 +93,7 @@ async function withFlux<T>(
 ): Promise<T> {
   const { kube, git } = bench;
   const kubeconfig = await installFlux(kube);
-  await kube.kubectl([
-    'create',
-    'secret',
-    'generic',
-    `${repo.name}-git-auth`,
-    '-n',
-    FLUX_NAMESPACE,
-    `--from-literal=username=${git.username}`,
-    `--from-literal=password=${git.password}`,
-  ]);
+  await createGitAuthSecret(kube, git, repo.name, FLUX_NAMESPACE);
   const kustomizations = await ObjectWatch.start(
     kube.kubeConfig,
     '/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations',

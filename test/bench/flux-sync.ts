@@ -39,6 +39,7 @@ import {
 } from './flux-workload.ts';
 import type { Scenario } from './harness.ts';
 import { installTagpilot, settledRss, syncs } from './scale-curves.ts';
+import { createGitAuthSecret } from './sync.ts';
 
 const COMMIT_RUNS = 3;
 const SCALE_TRIES = 20;
@@ -57,16 +58,7 @@ interface TagpilotRun {
 async function measureTagpilot(bench: Bench, repo: BenchRepository): Promise<SideResult> {
   const { kube, git } = bench;
   await installTagpilot(kube);
-  await kube.kubectl([
-    'create',
-    'secret',
-    'generic',
-    `${repo.name}-git-auth`,
-    '-n',
-    TAGPILOT_NAMESPACE,
-    `--from-literal=username=${git.username}`,
-    `--from-literal=password=${git.password}`,
-  ]);
+  await createGitAuthSecret(kube, git, repo.name, TAGPILOT_NAMESPACE);
   const dir = makeTempDir('bench-flux-tagpilot');
   const secret = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   writeFileSync(join(dir, 'webhook-secret'), `${secret}\n`);

@@ -39,7 +39,7 @@ import {
   watchWorkloads,
 } from './flux-workload.ts';
 import type { Row, Scenario, ScenarioContext } from './harness.ts';
-import { createNamespaces, writeManifests } from './sync.ts';
+import { createGitAuthSecret, createNamespaces, writeManifests } from './sync.ts';
 
 const SYSTEM_NAMESPACE = 'tagpilot-system';
 const SETTLE_MS = 5_000;
@@ -183,16 +183,7 @@ async function measureObjects(context: ScenarioContext, objects: number): Promis
   writeManifests(name, temp, namespaces);
   await git.createRepo(name, { fromDir: temp });
   await createNamespaces(kube, name, namespaces);
-  await kube.kubectl([
-    'create',
-    'secret',
-    'generic',
-    `${name}-git-auth`,
-    '-n',
-    SYSTEM_NAMESPACE,
-    `--from-literal=username=${git.username}`,
-    `--from-literal=password=${git.password}`,
-  ]);
+  await createGitAuthSecret(kube, git, name, SYSTEM_NAMESPACE);
   const controller = await freshController(kube, `bench-${name}`);
   try {
     const pid = controller.process.pid;
