@@ -41,6 +41,20 @@ describe('user patterns run in linear time on 128-character tags', () => {
       tag: `${'1'.repeat(127)}!`,
       expected: 'NoMatch',
     },
+    // The worst the V8 fast path allows (regex-fast.ts): two quantifiers over the same characters
+    // anchored, one unanchored; both backtrack at most 128² steps on a 128-character tag.
+    {
+      name: 'two overlapping quantifiers on the V8 path',
+      filter: 'regex:^a*a*$',
+      tag: `${'a'.repeat(127)}!`,
+      expected: 'NoMatch',
+    },
+    {
+      name: 'one unanchored quantifier on the V8 path',
+      filter: 'regex:a*b',
+      tag: 'a'.repeat(128),
+      expected: 'NoMatch',
+    },
     {
       name: '10-star glob',
       filter: `glob:${'*a'.repeat(10)}`,
