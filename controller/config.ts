@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { shardKeyProblem, shardLeaseName } from './api/sharding.ts';
+import { shardKeyProblem, shardLeaseName, shardLeaseProblem } from './api/sharding.ts';
 import { DEFAULT_KUSTOMIZE, type KustomizeOptions } from './git/kustomize.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './git/read-limits.ts';
 
@@ -133,6 +133,12 @@ export interface ControllerConfig {
    * limit on all manifests.
    */
   kustomize: KustomizeOptions;
+  /**
+   * The unsharded leader's check for labelled objects whose shard no controller runs: time between
+   * checks (default 60s, `--unowned-check-period`) and how long a shard's Lease must be seen without
+   * a live holder before its objects are reported (default 2m, `--unowned-grace`). Shards do not check.
+   */
+  unownedCheck: { periodMs: number; graceMs: number };
 }
 
 /** Raw option values as a CLI parser hands them over (strings and booleans). */
@@ -249,6 +255,10 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       allowRemoteBases: bool('kustomize-remote-bases', 'TAGPILOT_KUSTOMIZE_REMOTE_BASES', false),
       maxOutputBytes: readLimits(read).maxTotalBytes,
     },
+    unownedCheck: {
+      periodMs: read.duration('unowned-check-period', 'TAGPILOT_UNOWNED_CHECK_PERIOD', '60s'),
+      graceMs: read.duration('unowned-grace', 'TAGPILOT_UNOWNED_GRACE', '2m'),
+    },
   };
 }
 
@@ -267,15 +277,11 @@ function parseShardKey(options: RawOptions, env: NodeJS.ProcessEnv): string | un
 
 /** The Lease name: `--leader-election-id` (default tagpilot-leader), `-<shard key>` appended for a shard. */
 function shardLease(id: string | undefined, shardKey: string | undefined): string {
-  const name = shardLeaseName(id ?? 'tagpilot-leader', shardKey);
-  // A Lease name is a DNS subdomain; label values also allow upper case and '_'.
-  if (name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
-    const flag = shardKey === undefined ? '--leader-election-id' : '--shard-key';
-    throw new ConfigError(
-      `${flag}: the Lease would be named "${name}", which is not a Kubernetes name (lower-case letters, digits, '-' and '.')`,
-    );
+  const problem = shardLeaseProblem(id ?? 'tagpilot-leader', shardKey);
+  if (problem !== undefined) {
+    throw new ConfigError(`${shardKey === undefined ? '--leader-election-id' : '--shard-key'}: ${problem}`);
   }
-  return name;
+  return shardLeaseName(id ?? 'tagpilot-leader', shardKey);
 }
 
 function leaderElectionTiming(read: OptionReader): ControllerConfig['leaderElection'] {

@@ -19,6 +19,7 @@ export interface Metrics {
   driftFights: Counter<'kind'>;
   queueDepth: Gauge<'queue'>;
   leader: Gauge;
+  unownedObjects: Gauge<'kind' | 'shard_key'>;
 }
 
 /**
@@ -51,6 +52,12 @@ export function createMetrics(options: { shard?: string | undefined } = {}): Met
       registers,
     }),
     leader: new Gauge({ name: 'tagpilot_leader', help: '1 while this replica leads.', registers }),
+    unownedObjects: new Gauge({
+      name: 'tagpilot_unowned_objects',
+      help: 'GitSyncs and ImagePolicies labelled with a shard key that no controller runs (past the grace period); set by the unsharded leader.',
+      labelNames: ['kind', 'shard_key'],
+      registers,
+    }),
     ...registryMetrics(registers),
     ...gitSyncMetrics(registers),
   };

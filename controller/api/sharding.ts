@@ -42,3 +42,16 @@ export function ownsObject(
 export function shardLeaseName(id: string, shardKey: string | undefined): string {
   return shardKey === undefined ? id : `${id}-${shardKey}`;
 }
+
+/** A Lease name is a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253 characters. */
+const LEASE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/**
+ * Why no controller can run shard `shardKey` under Lease id `id` (its Lease name would not be a
+ * Kubernetes name: label values also allow upper case and '_'), or undefined when one can.
+ */
+export function shardLeaseProblem(id: string, shardKey: string | undefined): string | undefined {
+  const name = shardLeaseName(id, shardKey);
+  if (name.length <= 253 && LEASE_NAME.test(name)) return undefined;
+  return `the Lease would be named "${name}", which is not a Kubernetes name (lower-case letters, digits, '-' and '.')`;
+}

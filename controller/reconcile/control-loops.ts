@@ -29,6 +29,7 @@ import { ImagePolicyReconciler } from './imagepolicy-reconciler.ts';
 import { countedScanners, timed } from './instrumentation.ts';
 import { mayReference } from './policy-references.ts';
 import { syncEngines } from './sync-engine.ts';
+import { UnownedShardCheck } from './unowned-shard-check.ts';
 
 /** The GitSync and ImagePolicy control loops with their reconcilers. */
 export interface ControlLoops {
@@ -143,6 +144,22 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       return timed(metrics, 'ImagePolicy', () => imagePolicyReconciler.reconcile(key));
     },
   });
+  // Only the unsharded controller looks for objects of shards that no controller runs (docs/sharding.md).
+  const unowned =
+    config.shardKey === undefined
+      ? new UnownedShardCheck({
+          client: edge.client,
+          events: edge.events,
+          logger,
+          metrics,
+          leaseNamespace: config.leaderElectionNamespace,
+          leaseId: config.leaderElectionId,
+          namespace: config.namespace,
+          periodMs: config.unownedCheck.periodMs,
+          firstCheckMs: Math.min(5000, config.unownedCheck.periodMs),
+          graceMs: config.unownedCheck.graceMs,
+        })
+      : undefined;
   const automate = (key: string) => {
     gitSyncReconciler.requestAutomation(key);
     gitsyncs.queue.add(key);
@@ -155,11 +172,12 @@ export function controlLoops(parts: ControlLoopParts): ControlLoops {
       void Promise.all([policies.start(), gitsyncs.start()]).then(() =>
         logger.info({ apiVersion: API_VERSION }, 'caches synced'),
       );
+      unowned?.start();
     },
     synced: () => gitsyncs.synced && policies.synced,
     ownsPolicy,
     stop: async () => {
-      await Promise.allSettled([policies.stop(), gitsyncs.stop()]);
+      await Promise.allSettled([policies.stop(), gitsyncs.stop(), unowned?.stop()]);
       await gitSyncReconciler.stop();
     },
   };

@@ -107,6 +107,14 @@ const FLAGS: readonly (readonly [flags: string, help: string])[] = [
     '--kustomize-remote-bases',
     'let kustomize fetch remote bases (resources that are URLs); without it such a build is refused (default: off) [$TAGPILOT_KUSTOMIZE_REMOTE_BASES]',
   ],
+  [
+    '--unowned-check-period <duration>',
+    'unsharded leader only: time between checks for labelled GitSyncs/ImagePolicies whose shard no controller runs (default: 60s) [$TAGPILOT_UNOWNED_CHECK_PERIOD]',
+  ],
+  [
+    '--unowned-grace <duration>',
+    "unsharded leader only: how long a shard's Lease must have no live holder before its objects are reported (Event ShardNotRunning, tagpilot_unowned_objects) (default: 2m) [$TAGPILOT_UNOWNED_GRACE]",
+  ],
 ];
 
 /** The `controller` command. */
