@@ -90,9 +90,10 @@ export class UnownedShardCheck {
   #schedule(ms: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
-      this.#running = this.check().finally(() =>
-        this.#schedule(this.#options.periodMs ?? DEFAULT_UNOWNED_CHECK_PERIOD_MS),
-      );
+      // A bug in a check must not end the process: it is logged, and the next check runs.
+      this.#running = this.check()
+        .catch((error: unknown) => this.#options.logger.error({ err: error }, 'unowned shard check failed'))
+        .finally(() => this.#schedule(this.#options.periodMs ?? DEFAULT_UNOWNED_CHECK_PERIOD_MS));
     }, ms);
     this.#timer.unref();
   }
@@ -100,7 +101,7 @@ export class UnownedShardCheck {
   /** One check; errors are logged, and change nothing. */
   async check(): Promise<void> {
     const { logger, metrics } = this.#options;
-    const at = (this.#options.monotonic ?? performance.now)();
+    const at = this.#options.monotonic ? this.#options.monotonic() : performance.now();
     let objects: LabelledObject[];
     try {
       objects = await this.#listLabelled();
@@ -125,6 +126,10 @@ export class UnownedShardCheck {
     metrics.unownedObjects.reset();
     for (const { kind, shardKey, count } of outcome.counts)
       metrics.unownedObjects.set({ kind, shard_key: shardKey }, count);
+    logger.debug(
+      { labelled: objects.length, shardKeys: states.size, reports: outcome.reports.length },
+      'unowned shard check done',
+    );
     for (const { object, note } of outcome.reports) {
       await this.#options.events.record({
         regarding: {
