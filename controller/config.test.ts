@@ -65,6 +65,22 @@ describe('parseConfig', () => {
     );
   });
 
+  it('reads the period and grace of the unowned shard check (default 60s and 2m)', () => {
+    assert.deepEqual(parseConfig({}, {}).unownedCheck, { periodMs: 60_000, graceMs: 120_000 });
+    assert.deepEqual(
+      parseConfig({ 'unowned-check-period': '1s' }, { TAGPILOT_UNOWNED_GRACE: '3s' }).unownedCheck,
+      { periodMs: 1000, graceMs: 3000 },
+    );
+    assert.throws(
+      () => parseConfig({ 'unowned-check-period': '500ms' }, {}),
+      /^ConfigError: --unowned-check-period: expected at least 1s/,
+    );
+    assert.throws(
+      () => parseConfig({ 'unowned-grace': 'soon' }, {}),
+      /^ConfigError: --unowned-grace: "soon"/,
+    );
+  });
+
   it('reads the HTTP bounds and the metrics address', () => {
     const config = parseConfig(
       {

@@ -255,10 +255,7 @@ export function parseConfig(options: RawOptions, env: NodeJS.ProcessEnv): Contro
       allowRemoteBases: bool('kustomize-remote-bases', 'TAGPILOT_KUSTOMIZE_REMOTE_BASES', false),
       maxOutputBytes: readLimits(read).maxTotalBytes,
     },
-    unownedCheck: {
-      periodMs: read.duration('unowned-check-period', 'TAGPILOT_UNOWNED_CHECK_PERIOD', '60s'),
-      graceMs: read.duration('unowned-grace', 'TAGPILOT_UNOWNED_GRACE', '2m'),
-    },
+    unownedCheck: unownedCheck(read),
   };
 }
 
@@ -298,6 +295,13 @@ function leaderElectionTiming(read: OptionReader): ControllerConfig['leaderElect
     throw new ConfigError('--leader-election-renew-deadline must be shorter than the lease duration');
   }
   return timing;
+}
+
+function unownedCheck(read: OptionReader): ControllerConfig['unownedCheck'] {
+  const periodMs = read.duration('unowned-check-period', 'TAGPILOT_UNOWNED_CHECK_PERIOD', '60s');
+  // Each check lists every labelled object: more often than once a second is load, not news.
+  if (periodMs < 1000) throw new ConfigError('--unowned-check-period: expected at least 1s');
+  return { periodMs, graceMs: read.duration('unowned-grace', 'TAGPILOT_UNOWNED_GRACE', '2m') };
 }
 
 function httpLimits(read: OptionReader): HttpLimits {
