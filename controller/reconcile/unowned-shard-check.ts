@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { mapLimit } from '../util/index.ts';
 import type { EventSink } from './ports.ts';
 import {
   type LabelledObject,
@@ -130,8 +131,9 @@ export class UnownedShardCheck {
       { labelled: objects.length, shardKeys: states.size, reports: outcome.reports.length },
       'unowned shard check done',
     );
-    for (const { object, note } of outcome.reports) {
-      await this.#options.events.record({
+    // A few at a time: a shard with thousands of objects must not hold a check (and stop()) for long.
+    await mapLimit(outcome.reports, 4, ({ object, note }) =>
+      this.#options.events.record({
         regarding: {
           apiVersion: object.apiVersion,
           kind: object.kind,
@@ -143,8 +145,8 @@ export class UnownedShardCheck {
         reason: 'ShardNotRunning',
         action: 'CheckShard',
         note,
-      });
-    }
+      }),
+    );
   }
 
   /** Every GitSync and ImagePolicy carrying the shard label, as metadata only. */
