@@ -3,7 +3,9 @@
 // Each controller reconciles only its own GitSync; an ImagePolicy is scanned only by its owner,
 // and its new latest image still reaches another shard's GitSync; killing shard1's leader moves
 // shard1 to its standby while shard2's and the unsharded Lease keep their holders; relabelling a
-// GitSync moves it to another shard.
+// GitSync moves it to another shard. The unsharded controller checks for shards that no controller
+// runs every second: neither the start of the shards nor the failover of shard1 is reported (both
+// are shorter than its grace period).
 import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +56,11 @@ describe('sharding by label end to end', () => {
   const controllers = new Map<string, ControllerProcess>();
 
   const start = async (identity: string, shardKey: string | undefined) => {
-    const args = [`--identity=${identity}`, ...LEASE_FLAGS, ...(shardKey ? [`--shard-key=${shardKey}`] : [])];
+    const args = [
+      `--identity=${identity}`,
+      ...LEASE_FLAGS,
+      ...(shardKey ? [`--shard-key=${shardKey}`] : ['--unowned-check-period=1s', '--unowned-grace=20s']),
+    ];
     const controller = await startController({ kubeconfig, name: identity, args });
     controllers.set(identity, controller);
     return controller;
@@ -251,6 +257,10 @@ spec:
 
     const leader = controllers.get('shard1-a');
     assert.ok(leader);
+    const unownedChecks = () =>
+      (controllers.get('unsharded-a')?.logs() ?? []).filter((line) => line.msg === 'unowned shard check done')
+        .length;
+    const checksBefore = unownedChecks();
     process.kill(-leader.process.pid, 'SIGKILL');
     const killed = Date.now();
     await waitFor(
@@ -261,6 +271,18 @@ spec:
       },
     );
     const tookOver = Date.now() - killed;
+    assert.ok(unownedChecks() >= checksBefore + 3, 'the unsharded controller checked during the failover');
+    const { stdout: shardEvents } = await kube.kubectl([
+      'get',
+      'events',
+      '-n',
+      NAMESPACE,
+      '--field-selector=reason=ShardNotRunning',
+      '-o',
+      'name',
+    ]);
+    assert.equal(shardEvents, '', 'a failover shorter than the grace period is not reported');
+    assert.doesNotMatch(await metricsOf('unsharded-a'), /^tagpilot_unowned_objects\{/m);
     await waitFor(
       'shard1 updated by its new leader',
       async () => (await flaskImage('shard1')).endsWith('develop-v1.9.0'),
