@@ -9,6 +9,7 @@ import { SHARD_LABEL, shardKeyProblem, shardLeaseName, shardLeaseProblem } from 
 import { API_VERSION, GROUP, VERSION } from '../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isKubeError } from '../kube/errors.ts';
+import { isRecord } from '../kube/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { mapLimit } from '../util/index.ts';
@@ -241,8 +242,4 @@ function leaseView(body: unknown): LeaseView {
     leaseDurationSeconds:
       typeof spec.leaseDurationSeconds === 'number' ? spec.leaseDurationSeconds : undefined,
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
