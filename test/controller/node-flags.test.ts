@@ -31,6 +31,9 @@ describe('Node.js flags of the controller', () => {
     assert.ok(warm, 'the Dockerfile runs scripts/warm-compile-cache.ts');
     assert.deepEqual(JSON.parse(warm), ['node', ...imageNodeFlags(), 'scripts/warm-compile-cache.ts']);
     assert.match(dockerfile, /^ENV NODE_COMPILE_CACHE=\/app\//m);
-    assert.match(imageEnv().NODE_COMPILE_CACHE ?? '', /node_modules\/\.cache\/tagpilot-compile-cache$/);
+    assert.match(
+      imageEnv().NODE_COMPILE_CACHE ?? '',
+      /node_modules\/\.cache\/tagpilot-compile-cache\/[0-9a-f]{16}$/,
+    );
   });
 });
