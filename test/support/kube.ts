@@ -83,8 +83,10 @@ rules:
  */
 export async function startKube(options: { audit?: boolean; nodes?: number } = {}): Promise<KubeStack> {
   const dir = makeTempDir('kube');
-  const etcd = await startEtcd(dir);
+  // The PKI first: when an openssl run fails, no etcd is left running. A leaked etcd kept the test
+  // file's process alive after its `before` hook had failed, so the file never ended (CI hung).
   const pki = await makePki(dir);
+  const etcd = await startEtcd(dir);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
   const args = [
@@ -127,7 +129,10 @@ export async function startKube(options: { audit?: boolean; nodes?: number } = {
     key: readFileSync(pki.admin.key),
   };
 
-  let apiserver = await startApiServer(dir, args, server, tls);
+  let apiserver = await startApiServer(dir, args, server, tls).catch(async (error: unknown) => {
+    await etcd.process.stop();
+    throw error;
+  });
   let cluster: ClusterNodes | undefined;
   if (options.nodes !== undefined && options.nodes > 0) {
     cluster = await startClusterNodes({
