@@ -253,11 +253,15 @@ async function startEtcd(dir: string): Promise<{ url: string; process: ManagedPr
 
 async function makePki(dir: string) {
   const ca = await makeCa(dir, 'ca');
-  const [serving, admin, serviceAccount] = await Promise.all([
-    issueCert(dir, 'apiserver', ca, { commonName: 'kube-apiserver', usage: 'server' }),
-    issueCert(dir, 'admin', ca, { commonName: 'admin', organization: 'system:masters', usage: 'client' }),
-    makeRsaKeyPair(dir, 'service-account'),
-  ]);
+  // One certificate at a time: `openssl x509 -CAcreateserial` reads and rewrites the CA's serial
+  // file, and two at once left apiserver.crt empty (openssl failed) in CI.
+  const serving = await issueCert(dir, 'apiserver', ca, { commonName: 'kube-apiserver', usage: 'server' });
+  const admin = await issueCert(dir, 'admin', ca, {
+    commonName: 'admin',
+    organization: 'system:masters',
+    usage: 'client',
+  });
+  const serviceAccount = await makeRsaKeyPair(dir, 'service-account');
   return { ca, serving, admin, serviceAccount };
 }
 
