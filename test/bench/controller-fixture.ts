@@ -14,9 +14,9 @@ import type { GitServer } from '../support/git-server.ts';
 import type { KubeStack } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { installScenario } from '../support/scenario.ts';
+import { createGitAuthSecret, installScenario } from '../support/scenario.ts';
 import type { BenchStack } from './stack.ts';
-import { BENCH_OBJECTS, createGitAuthSecret, createNamespaces, writeManifests } from './sync.ts';
+import { BENCH_OBJECTS, createNamespaces, writeManifests } from './sync.ts';
 
 /** Namespace prefix of the 1,000 managed objects (`managed-0..3`). */
 export const MANAGED_PREFIX = 'managed';
@@ -105,7 +105,7 @@ async function installManagedGitSync(kube: KubeStack, git: GitServer, dir: strin
   writeManifests(MANAGED_PREFIX, dir);
   await git.createRepo(MANAGED_GITSYNC, { fromDir: dir });
   await createNamespaces(kube, MANAGED_PREFIX);
-  await createGitAuthSecret(kube, git, MANAGED_GITSYNC, SYSTEM_NAMESPACE);
+  await createGitAuthSecret(kube, git, `${MANAGED_GITSYNC}-git-auth`, SYSTEM_NAMESPACE);
   const gitsync = `apiVersion: tagpilot.io/v1alpha1
 kind: GitSync
 metadata: {name: ${MANAGED_GITSYNC}, namespace: ${SYSTEM_NAMESPACE}}

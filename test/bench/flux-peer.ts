@@ -3,6 +3,7 @@
 // tagpilot's side. Flux is triggered with `reconcile.fluxcd.io/requestedAt`, as its
 // notification-controller Receiver would (that controller is not served by the Go module proxy).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createGitAuthSecret } from '../support/scenario.ts';
 import { processMemory } from './controller-fixture.ts';
 import { FLUX_NAMESPACE, type FluxControllers, installFlux, startFlux } from './flux-controllers.ts';
 import type { SideResult } from './flux-rows.ts';
@@ -19,7 +20,6 @@ import {
 } from './flux-workload.ts';
 import { ObjectWatch, type WatchedObject } from './kube-observe.ts';
 import { apiRequests, settledRss } from './scale-curves.ts';
-import { createGitAuthSecret } from './sync.ts';
 
 const COMMIT_RUNS = 2;
 const SCALE_TRIES = 5;
@@ -93,7 +93,7 @@ async function withFlux<T>(
 ): Promise<T> {
   const { kube, git } = bench;
   const kubeconfig = await installFlux(kube);
-  await createGitAuthSecret(kube, git, repo.name, FLUX_NAMESPACE);
+  await createGitAuthSecret(kube, git, `${repo.name}-git-auth`, FLUX_NAMESPACE);
   const kustomizations = await ObjectWatch.start(
     kube.kubeConfig,
     '/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations',

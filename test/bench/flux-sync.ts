@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { RECONCILE_AT_ANNOTATION } from '../../controller/api/types.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
+import { createGitAuthSecret } from '../support/scenario.ts';
 import { fluxMissing } from './flux-controllers.ts';
 import { measureFlux } from './flux-peer.ts';
 import { fluxRows, fluxUnavailableRows, type SideResult } from './flux-rows.ts';
@@ -39,7 +40,6 @@ import {
 } from './flux-workload.ts';
 import type { Scenario } from './harness.ts';
 import { installTagpilot, settledRss, syncs } from './scale-curves.ts';
-import { createGitAuthSecret } from './sync.ts';
 
 const COMMIT_RUNS = 3;
 const SCALE_TRIES = 20;
@@ -58,7 +58,7 @@ interface TagpilotRun {
 async function measureTagpilot(bench: Bench, repo: BenchRepository): Promise<SideResult> {
   const { kube, git } = bench;
   await installTagpilot(kube);
-  await createGitAuthSecret(kube, git, repo.name, TAGPILOT_NAMESPACE);
+  await createGitAuthSecret(kube, git, `${repo.name}-git-auth`, TAGPILOT_NAMESPACE);
   const dir = makeTempDir('bench-flux-tagpilot');
   const secret = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   writeFileSync(join(dir, 'webhook-secret'), `${secret}\n`);

@@ -27,6 +27,7 @@ import { RECONCILE_AT_ANNOTATION } from '../../controller/api/types.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import type { KubeStack } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
+import { createGitAuthSecret } from '../support/scenario.ts';
 import { processMemory } from './controller-fixture.ts';
 import { fluxMissing } from './flux-controllers.ts';
 import { type FluxCurvePoint, measureFluxCurve } from './flux-peer.ts';
@@ -39,7 +40,7 @@ import {
   watchWorkloads,
 } from './flux-workload.ts';
 import type { Row, Scenario, ScenarioContext } from './harness.ts';
-import { createGitAuthSecret, createNamespaces, writeManifests } from './sync.ts';
+import { createNamespaces, writeManifests } from './sync.ts';
 
 const SYSTEM_NAMESPACE = 'tagpilot-system';
 const SETTLE_MS = 5_000;
@@ -183,7 +184,7 @@ async function measureObjects(context: ScenarioContext, objects: number): Promis
   writeManifests(name, temp, namespaces);
   await git.createRepo(name, { fromDir: temp });
   await createNamespaces(kube, name, namespaces);
-  await createGitAuthSecret(kube, git, name, SYSTEM_NAMESPACE);
+  await createGitAuthSecret(kube, git, `${name}-git-auth`, SYSTEM_NAMESPACE);
   const controller = await freshController(kube, `bench-${name}`);
   try {
     const pid = controller.process.pid;

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
 import { loadManifestFiles, Syncer } from '../../controller/sync/index.ts';
-import type { GitServer } from '../support/git-server.ts';
 import type { KubeStack } from '../support/kube.ts';
 import { expectEqual, type Row, type Scenario, summarize, time } from './harness.ts';
 import { serverCpu } from './server-cpu.ts';
@@ -93,25 +92,6 @@ export function writeManifests(
     writeFileSync(join(dir, 'apps', name), documents.slice(file * 100, file * 100 + 100).join('---\n'));
   }
   return dir;
-}
-
-/** Secret `<name>-git-auth` in `namespace` with the Git server's username and password. */
-export async function createGitAuthSecret(
-  kube: KubeStack,
-  git: Pick<GitServer, 'username' | 'password'>,
-  name: string,
-  namespace: string,
-): Promise<void> {
-  await kube.kubectl([
-    'create',
-    'secret',
-    'generic',
-    `${name}-git-auth`,
-    '-n',
-    namespace,
-    `--from-literal=username=${git.username}`,
-    `--from-literal=password=${git.password}`,
-  ]);
 }
 
 /** Creates namespaces `<prefix>-0..<namespaces - 1>` (default 4). */

@@ -13,7 +13,7 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { gitSyncCondition } from '../support/scenario.ts';
+import { createGitAuthSecret, gitSyncCondition } from '../support/scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const NAMESPACE = 'tagpilot-system';
@@ -96,16 +96,7 @@ describe('objects of a shard that no controller runs', () => {
     for (const crd of ['gitsyncs', 'imagepolicies']) {
       await kube.kubectl(['wait', '--for=condition=Established', `crd/${crd}.tagpilot.io`, '--timeout=60s']);
     }
-    await kube.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'git-auth',
-      '-n',
-      NAMESPACE,
-      `--from-literal=username=${git.username}`,
-      `--from-literal=password=${git.password}`,
-    ]);
+    await createGitAuthSecret(kube, git, 'git-auth', NAMESPACE);
     const gitSync = (name: string, label: string) => `apiVersion: tagpilot.io/v1alpha1
 kind: GitSync
 metadata:

@@ -15,7 +15,7 @@ import { type GitServer, startGitServer } from '../support/git-server.ts';
 import { type KubeStack, startKube } from '../support/kube.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/processes.ts';
 import { type RegistryStack, startRegistry } from '../support/registry.ts';
-import { deploymentImage, scaleAndAwaitRevert } from '../support/scenario.ts';
+import { createGitAuthSecret, deploymentImage, scaleAndAwaitRevert } from '../support/scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const NAMESPACE = 'tagpilot-system';
@@ -114,16 +114,7 @@ describe('sharding by label end to end', () => {
       'crd/imagepolicies.tagpilot.io',
       '--timeout=60s',
     ]);
-    await kube.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'git-auth',
-      '-n',
-      NAMESPACE,
-      `--from-literal=username=${git.username}`,
-      `--from-literal=password=${git.password}`,
-    ]);
+    await createGitAuthSecret(kube, git, 'git-auth', NAMESPACE);
     // shard1 automates only when woken (its interval is an hour): by a policy, or by a new leader.
     const documents = Object.entries(SHARDS).map(
       ([name, key]) => `apiVersion: tagpilot.io/v1alpha1

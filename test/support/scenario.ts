@@ -55,17 +55,7 @@ export async function installScenario(
     'crd/imagepolicies.tagpilot.io',
     '--timeout=60s',
   ]);
-  await kube.kubectl([
-    'create',
-    'secret',
-    'generic',
-    `${name}-git-auth`,
-    '-n',
-    'tagpilot-system',
-    ...Object.entries(options.secret ?? { username: git.username, password: git.password }).map(
-      ([key, value]) => `--from-literal=${key}=${value}`,
-    ),
-  ]);
+  await createGitAuthSecret(kube, git, `${name}-git-auth`, 'tagpilot-system', options.secret);
   const gitsync = `apiVersion: tagpilot.io/v1alpha1
 kind: GitSync
 metadata: {name: ${name}, namespace: tagpilot-system}
@@ -159,4 +149,26 @@ export async function gitSyncCondition(
     }
   ).status?.conditions;
   return conditions?.find((condition) => condition.type === type);
+}
+
+/**
+ * Secret `secret` in `namespace` with Git credentials: the Git server's username and password,
+ * or `entries` when given (other key names, an SSH identity, …).
+ */
+export async function createGitAuthSecret(
+  kube: KubeStack,
+  git: Pick<GitServer, 'username' | 'password'>,
+  secret: string,
+  namespace: string,
+  entries: Record<string, string> = { username: git.username, password: git.password },
+): Promise<void> {
+  await kube.kubectl([
+    'create',
+    'secret',
+    'generic',
+    secret,
+    '-n',
+    namespace,
+    ...Object.entries(entries).map(([key, value]) => `--from-literal=${key}=${value}`),
+  ]);
 }
